@@ -1,0 +1,169 @@
+//! `tracker demo`: synthetic exports (no real pupil), ingested, then the
+//! off-track list, so anyone can try `tracker` with no data of their own.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+
+use crate::cli::{DemoArgs, FilterArgs, OutputArgs, ReportArgs};
+use crate::commands::ingest::{Request, ingest};
+use crate::config::Config;
+use crate::demo::generate::{DemoOptions, generate};
+use crate::exit::Exit;
+use crate::output::{Format, OutputOptions};
+use crate::reports::offtrack::{self, Listing};
+use crate::rules::window::Window;
+use crate::settings::Settings;
+use crate::store::{Store, fsutil};
+
+pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
+    if args.schools == 0 || args.pupils == 0 {
+        return Err(crate::exit::UsageError(
+            "`--schools` and `--pupils` must be at least 1".into(),
+        )
+        .into());
+    }
+    fsutil::create_dir_private(&args.dir)
+        .with_context(|| format!("cannot create `{}`", args.dir.display()))?;
+    let opts = DemoOptions {
+        schools: args.schools,
+        pupils: args.pupils,
+        seed: args.seed,
+    };
+    let bar = crate::commands::progress_bar(s, (args.schools * 10) as u64, "writing");
+    let files = generate(&args.dir, &opts, &mut |done, _| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    s.say(&format!(
+        "wrote {} synthetic exports under `{}`",
+        files.len(),
+        args.dir.display()
+    ));
+
+    let store = Store::at(&args.dir.join("store"));
+    if !store.exists() {
+        store.create()?;
+        fsutil::write_atomic(&store.root, "tracker.toml", demo_config().as_bytes())?;
+    }
+    let config = Config::load(&store.config_path())?;
+    let demo = Settings {
+        config_source: store.config_path().display().to_string(),
+        store,
+        config,
+        quiet: true,
+        color: s.color,
+        lock_timeout: s.lock_timeout,
+        progress: false,
+    };
+    let mut groups: BTreeMap<(String, String), Vec<std::path::PathBuf>> = BTreeMap::new();
+    for f in &files {
+        groups
+            .entry((f.school.clone(), f.window.clone()))
+            .or_default()
+            .push(f.path.clone());
+    }
+    let bar = crate::commands::progress_bar(s, groups.len() as u64, "ingesting");
+    let (mut stored, mut rejected) = (0, 0);
+    for ((school, window), paths) in groups {
+        let window: Window = window.parse().map_err(anyhow::Error::msg)?;
+        let outcome = ingest(
+            &demo,
+            &Request {
+                school,
+                window,
+                kind: None,
+                strict: false,
+                dry_run: false,
+                files: paths,
+            },
+        )?;
+        stored += outcome.rows_stored;
+        rejected += outcome.rows_rejected;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    s.say(&format!(
+        "ingested into `{}`: {stored} rows stored, {rejected} rejected (the demo includes a few bad rows on purpose)",
+        demo.store.root.display()
+    ));
+    print_offtrack(s, &demo, args)?;
+    Ok(Exit::Success)
+}
+
+/// The off-track list for the latest window: every school when there are a
+/// few, else the first school only (a national demo would print 100,000 rows).
+fn print_offtrack(s: &Settings, demo: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
+    let school = (args.schools > 3).then(|| "DEMO001".to_string());
+    let report = ReportArgs {
+        window: None,
+        school: school.clone(),
+        stage: Vec::new(),
+        out: OutputArgs {
+            format: Format::Table,
+            output: None,
+        },
+    };
+    let (ctx, loaded, scope) = crate::commands::load_window(demo, &report)?;
+    let lines = offtrack::select(
+        &ctx,
+        &loaded,
+        Listing::OffTrack,
+        &|st| scope.wants_stage(st),
+        &FilterArgs::default(),
+    );
+    s.say(&format!(
+        "off-track pupils, {}{}:",
+        scope.window,
+        school
+            .map(|c| format!(
+                ", school {c} (see all with `tracker --store {} offtrack`)",
+                demo.store.root.display()
+            ))
+            .unwrap_or_default()
+    ));
+    let opts = OutputOptions {
+        format: Format::Table,
+        output: None,
+        color: s.color,
+    };
+    crate::output::write(&offtrack::table(&lines), &opts)
+}
+
+/// The default config with invented staff names, so the demo's leads are filled.
+fn demo_config() -> String {
+    let faculties = [
+        ("English", "Ms A Morrison"),
+        ("Mathematics", "Mr D Henderson"),
+        ("Modern Languages", "Mme C Leclerc"),
+        ("Sciences", "Dr R Patel"),
+        ("Social Subjects", "Mr J Ferguson"),
+        ("Technologies", "Mrs L Baird"),
+        ("Expressive Arts", "Ms K Rennie"),
+        ("Health & Wellbeing", "Mr S Dunn"),
+    ];
+    let houses = [
+        ("Arran", "Mrs E Muir"),
+        ("Iona", "Mr T Reid"),
+        ("Lomond", "Ms F Grant"),
+    ];
+    let stages = [
+        ("S1", "Mr G Wallace"),
+        ("S2", "Mrs H Kerr"),
+        ("S3", "Ms I Boyd"),
+        ("S4", "Mr P Hamilton"),
+        ("S5", "Mrs M Gray"),
+        ("S6", "Mr N Stewart"),
+    ];
+    let table = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("\"{k}\" = \"{v}\"\n"))
+            .collect::<String>()
+    };
+    crate::config::DEFAULT_TOML
+        .replace("code = \"SCHOOL\"", "code = \"DEMO001\"")
+        .replace("# \"Mathematics\" = \"Mr A Example\"\n", &table(&faculties))
+        .replace("# \"Arran\" = \"Ms B Example\"\n", &table(&houses))
+        .replace("# \"S3\" = \"Mrs C Example\"\n", &table(&stages))
+}

@@ -1,0 +1,416 @@
+//! The `tracker.toml` schema, its built-in defaults and its validation.
+//!
+//! The built-in defaults are the commented `default.toml` beside this file, so
+//! the file `tracker init` writes and the defaults used without one can never
+//! drift apart.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The commented default configuration, written by `tracker init`.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+/// A config that could not be used, with where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub school: School,
+    pub bge: Bge,
+    pub pathway: Pathway,
+    pub senior: Senior,
+    pub ratings: Ratings,
+    pub faculties: BTreeMap<String, Vec<String>>,
+    pub followup: Followup,
+    #[serde(default)]
+    pub projection: BTreeMap<String, Projection>,
+    #[serde(default)]
+    pub qa: Qa,
+    #[serde(default)]
+    pub suppression: Suppression,
+    #[serde(default)]
+    pub columns: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct School {
+    #[serde(default)]
+    pub name: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bge {
+    pub scale: Vec<String>,
+    #[serde(default = "one")]
+    pub amber_steps: i64,
+    #[serde(default = "four_hundred")]
+    pub comment_max_chars: usize,
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pathway {
+    pub checkpoints: Vec<Spanned<String>>,
+    pub bands: Vec<PathwayBand>,
+    #[serde(default)]
+    pub cat_thresholds: Vec<CatThreshold>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathwayBand {
+    pub name: String,
+    pub expected: Spanned<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatThreshold {
+    pub min_sas: f64,
+    pub band: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Senior {
+    #[serde(default = "one")]
+    pub amber_grades: i64,
+    #[serde(default)]
+    pub level_aliases: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ratings {
+    #[serde(default = "three")]
+    pub concern_from: i64,
+    #[serde(default = "three")]
+    pub warn_subjects: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountMode {
+    OffTrack,
+    OffTrackOrSlightly,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Followup {
+    pub count: CountMode,
+    pub band: Vec<FollowupBand>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadBy {
+    Faculty,
+    House,
+    Stage,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowupBand {
+    pub min: i64,
+    pub max: Option<i64>,
+    pub role: String,
+    pub lead_by: LeadBy,
+    #[serde(default)]
+    pub staff: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    pub five_at_five: f64,
+    pub five_at_six: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qa {
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    pub min_group: usize,
+}
+
+impl Default for Suppression {
+    fn default() -> Self {
+        Suppression { min_group: 5 }
+    }
+}
+
+fn one() -> i64 {
+    1
+}
+fn three() -> i64 {
+    3
+}
+fn four_hundred() -> usize {
+    400
+}
+
+/// Which built-in level scale `tracker init` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// `E, Ea .. 3c, 4`: a/b/c progress within a level.
+    Abc,
+    /// `1A .. 4D`: A-D progress codes, "2A" = second level achieved, beginning third.
+    Abcd,
+}
+
+/// The commented default config text for a preset.
+pub fn default_toml(preset: Preset) -> String {
+    match preset {
+        Preset::Abc => DEFAULT_TOML.to_string(),
+        Preset::Abcd => abcd_toml(),
+    }
+}
+
+/// The A-D preset: the same file with the scale and pathway codes mapped
+/// a->A, b->B, c->C and "4"->"4A" (the pathway's shape is unchanged).
+fn abcd_toml() -> String {
+    let scale: Vec<String> = (1..=4)
+        .flat_map(|n| ["A", "B", "C", "D"].map(|p| format!("\"{n}{p}\"")))
+        .collect();
+    let mut out = String::with_capacity(DEFAULT_TOML.len());
+    for line in DEFAULT_TOML.lines() {
+        if line.starts_with("scale = [") {
+            out.push_str(&format!("scale = [{}]", scale.join(", ")));
+        } else if line.starts_with("# The level scale") {
+            out.push_str(
+                "# The level scale, lowest first (A-D preset). \"2A\" = second level achieved,",
+            );
+        } else if line.starts_with("# progressing through third") {
+            out.push_str("# beginning third.");
+        } else if let Some(rest) = line.strip_prefix("expected = ") {
+            out.push_str("expected = ");
+            out.push_str(&rest.to_uppercase().replace("\"4\"", "\"4A\""));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::parse(DEFAULT_TOML, "<built-in defaults>").expect("built-in config is valid")
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Config {
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Parse and validate config text; `name` is used in messages.
+    pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        let invalid = |offset: usize, message: String| ConfigError::Invalid {
+            path: name.to_string(),
+            line: line_of(text, offset),
+            message,
+        };
+        let config: Config = toml::from_str(text).map_err(|e| {
+            invalid(
+                e.span().map(|s| s.start).unwrap_or(0),
+                e.message().trim().to_string(),
+            )
+        })?;
+        let scale = crate::rules::scale::Scale::new(&config.bge.scale, &BTreeMap::new());
+        if config.bge.scale.is_empty() {
+            return Err(invalid(
+                0,
+                "`bge.scale` is empty; expected a list of level codes".into(),
+            ));
+        }
+        for (alias, target) in &config.bge.aliases {
+            if scale.position(target.get_ref()).is_none() {
+                return Err(invalid(
+                    target.span().start,
+                    format!(
+                        "alias `{alias}` maps to `{}`, which is not on `bge.scale`",
+                        target.get_ref()
+                    ),
+                ));
+            }
+        }
+        for cp in &config.pathway.checkpoints {
+            if crate::rules::pathway::Checkpoint::parse(cp.get_ref()).is_none() {
+                return Err(invalid(
+                    cp.span().start,
+                    format!(
+                        "checkpoint `{}` is not STAGE/PERIOD, e.g. `S2/1`",
+                        cp.get_ref()
+                    ),
+                ));
+            }
+        }
+        let n = config.pathway.checkpoints.len();
+        for band in &config.pathway.bands {
+            if band.expected.get_ref().len() != n {
+                return Err(invalid(
+                    band.expected.span().start,
+                    format!(
+                        "band `{}` has {} expected levels; expected {n}, one per checkpoint",
+                        band.name,
+                        band.expected.get_ref().len()
+                    ),
+                ));
+            }
+            for code in band.expected.get_ref() {
+                if scale.position(code.get_ref()).is_none() {
+                    return Err(invalid(
+                        code.span().start,
+                        format!(
+                            "pathway band `{}` uses `{}`, which is not on `bge.scale`; expected one of {}",
+                            band.name,
+                            code.get_ref(),
+                            config.bge.scale.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        for t in &config.pathway.cat_thresholds {
+            if !config
+                .pathway
+                .bands
+                .iter()
+                .any(|b| b.name == *t.band.get_ref())
+            {
+                return Err(invalid(
+                    t.band.span().start,
+                    format!(
+                        "CAT threshold names band `{}`, which is not in `pathway.bands`",
+                        t.band.get_ref()
+                    ),
+                ));
+            }
+        }
+        for (kind, _) in config.qa.severity.iter() {
+            if !crate::reports::qa::KINDS.contains(&kind.as_str()) {
+                return Err(invalid(
+                    0,
+                    format!("`qa.severity` names unknown finding kind `{kind}`"),
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    /// The severity of a QA finding kind, after the config's `[qa.severity]`.
+    pub fn severity(&self, kind: &str) -> Severity {
+        self.qa
+            .severity
+            .get(kind)
+            .copied()
+            .unwrap_or_else(|| crate::reports::qa::default_severity(kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_parses_and_has_every_section() {
+        let c = Config::default();
+        assert_eq!(c.bge.scale.len(), 14);
+        assert_eq!(c.pathway.bands.len(), 4);
+        assert_eq!(c.followup.band.len(), 3);
+        assert_eq!(c.suppression.min_group, 5);
+        assert!(c.faculties.contains_key("RMPS"));
+        assert_eq!(c.severity("level_regressed"), Severity::Info);
+    }
+
+    #[test]
+    fn abcd_preset_parses() {
+        let c = Config::parse(&default_toml(Preset::Abcd), "abcd").unwrap();
+        assert_eq!(c.bge.scale.first().unwrap(), "1A");
+        assert_eq!(c.bge.scale.len(), 16);
+        assert_eq!(c.pathway.bands[0].expected.get_ref()[4].get_ref(), "4A");
+    }
+
+    #[test]
+    fn pathway_code_off_the_scale_names_the_line() {
+        let text = DEFAULT_TOML.replace(
+            "expected = [\"2a\", \"2b\", \"2c\"",
+            "expected = [\"9z\", \"2b\", \"2c\"",
+        );
+        let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
+        let want = DEFAULT_TOML
+            .lines()
+            .position(|l| l.starts_with("expected = [\"2a\", \"2b\", \"2c\""))
+            .unwrap()
+            + 1;
+        assert!(err.starts_with(&format!("t.toml:{want}:")), "{err}");
+        assert!(err.contains("`9z`"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_names_the_line() {
+        let err = Config::parse("[school]\ncode = \n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("t.toml:2:"), "{err}");
+    }
+}

@@ -1,0 +1,3 @@
+//! Synthetic SEEMiS exports for `tracker demo` and the benchmarks.
+
+pub mod generate;

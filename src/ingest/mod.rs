@@ -1,0 +1,137 @@
+//! Reading SEEMiS exports: encoding, delimiter, headers, kinds and row checks.
+//!
+//! Nothing here writes to the store; `commands::ingest` decides what is kept.
+
+pub mod headers;
+pub mod kinds;
+pub mod read;
+pub mod rows;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use kinds::Kind;
+
+/// A problem that makes a whole file untrustworthy (SPEC 2.6): the ingest
+/// stops before anything is written.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read `{file}`")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{file}: unreadable encoding: {problem}\nhint: export the file from SEEMiS or Excel as CSV (UTF-8 or Windows-1252)"
+    )]
+    Encoding { file: String, problem: String },
+    #[error("{file}: no header row; expected a CSV export with a header row")]
+    NoHeader { file: String },
+    #[error(
+        "{file}: cannot tell what kind of export this is from its headers; found: {found}\nhint: expected an `SCN` column and the columns of one kind (pupils, bge, senior, overrides, interventions), or give `--kind`"
+    )]
+    UnknownKind { file: String, found: String },
+    #[error(
+        "{file}: missing required column {missing} for kind `{kind}`; expected: {required}; found: {found}"
+    )]
+    MissingColumn {
+        file: String,
+        kind: Kind,
+        missing: String,
+        required: String,
+        found: String,
+    },
+    #[error("{file}: no data rows; expected at least one row after the header")]
+    NoRows { file: String },
+    #[error("{file}:{line}: cannot parse CSV: {problem}")]
+    Csv {
+        file: String,
+        line: u64,
+        problem: String,
+    },
+}
+
+/// An export whose bytes, encoding, kind and header have been checked.
+#[derive(Debug)]
+pub struct PreparedFile {
+    pub raw: read::RawExport,
+    pub kind: Kind,
+    pub header: headers::HeaderMap,
+}
+
+fn backticked(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let v: Vec<String> = items
+        .into_iter()
+        .map(|s| format!("`{}`", s.as_ref()))
+        .collect();
+    if v.is_empty() {
+        "(nothing)".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Read one file and check everything that can condemn it as a whole, except
+/// "no data rows", which `rows` finds.
+pub fn prepare(
+    path: &Path,
+    forced: Option<Kind>,
+    extra_aliases: &BTreeMap<String, Vec<String>>,
+) -> Result<PreparedFile, IngestError> {
+    let raw = read::read_export(path)?;
+    let mut reader = csv_reader(&raw);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) if record.iter().all(|f| f.trim().is_empty()) => continue,
+            Ok(true) => break,
+            Ok(false) => return Err(IngestError::NoHeader { file: raw.name }),
+            Err(e) => return Err(csv_error(&raw.name, &e)),
+        }
+    }
+    let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
+    let normalised: Vec<String> = names.iter().map(|h| headers::normalise_header(h)).collect();
+    let found = || backticked(names.iter().filter(|h| !h.is_empty()));
+    let kind = match forced.or_else(|| headers::detect_kind(&normalised, extra_aliases)) {
+        Some(k) => k,
+        None => {
+            return Err(IngestError::UnknownKind {
+                found: found(),
+                file: raw.name,
+            });
+        }
+    };
+    let header = headers::map_headers(kind, &names, extra_aliases).map_err(|m| {
+        IngestError::MissingColumn {
+            file: raw.name.clone(),
+            kind,
+            missing: backticked(&m.missing),
+            required: backticked(&m.required),
+            found: found(),
+        }
+    })?;
+    Ok(PreparedFile { raw, kind, header })
+}
+
+pub(crate) fn csv_reader(raw: &read::RawExport) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(raw.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(raw.text.as_bytes())
+}
+
+pub(crate) fn csv_error(file: &str, e: &csv::Error) -> IngestError {
+    let line = e.position().map_or(0, |p| p.line());
+    let problem = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "invalid text".to_string(),
+        csv::ErrorKind::UnequalLengths { .. } => "unequal field counts".to_string(),
+        _ => "malformed CSV".to_string(),
+    };
+    IngestError::Csv {
+        file: file.to_string(),
+        line,
+        problem,
+    }
+}

@@ -1,0 +1,150 @@
+//! Bytes to text: encoding, byte-order marks, delimiter detection and hashing.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::IngestError;
+
+/// One export file read into memory, with what was learned about its bytes.
+#[derive(Debug)]
+pub struct RawExport {
+    /// The file name shown in messages and stored in the manifest.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+    pub text: String,
+    pub encoding: &'static str,
+    pub delimiter: u8,
+}
+
+/// Read, hash and decode one export. Fails for files no school export can be:
+/// spreadsheets, UTF-16, binary data, empty files.
+pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        file: path.display().to_string(),
+        source,
+    })?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let (text, encoding) = decode(&name, &bytes)?;
+    let delimiter = detect_delimiter(&text);
+    Ok(RawExport {
+        name,
+        bytes,
+        sha256,
+        text,
+        encoding,
+        delimiter,
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// UTF-8 (with or without BOM), else Windows-1252, the two encodings SEEMiS
+/// and Excel write. Anything that looks binary is refused rather than guessed.
+pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, &'static str), IngestError> {
+    let bad = |problem: &str| IngestError::Encoding {
+        file: name.to_string(),
+        problem: problem.to_string(),
+    };
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(bad("this looks like an Excel workbook (.xlsx), not CSV"));
+    }
+    if bytes.starts_with(b"\xd0\xcf\x11\xe0") {
+        return Err(bad("this looks like an old Excel workbook (.xls), not CSV"));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(bad("the file is UTF-16, which is not supported"));
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let sample = &body[..body.len().min(64 * 1024)];
+    let controls = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c))
+        .count();
+    if sample.contains(&0) || controls * 100 > sample.len().max(1) {
+        return Err(bad("the file holds binary data (or UTF-16), not text"));
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok((text.to_string(), "utf-8")),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
+            Ok((text.into_owned(), "windows-1252"))
+        }
+    }
+}
+
+/// Comma, semicolon or tab: whichever occurs most often outside quotes in the
+/// first non-blank line. Ties go to comma.
+pub fn detect_delimiter(text: &str) -> u8 {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3)
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    [b',', b';', b'\t'][best]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        let cases = [
+            ("SCN,Subject,Level\n", b','),
+            ("SCN;Subject;Level\n", b';'),
+            ("SCN\tSubject\tLevel\n", b'\t'),
+            ("\n\n\"a;b\",c,d\n", b','),
+            ("SCN\n", b','),
+        ];
+        for (text, want) in cases {
+            assert_eq!(detect_delimiter(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(
+            decode("f", b"\xEF\xBB\xBFSCN\n").unwrap(),
+            ("SCN\n".into(), "utf-8")
+        );
+        assert_eq!(
+            decode("f", b"Ren\xe9e\n").unwrap(),
+            ("Renée\n".into(), "windows-1252")
+        );
+        for bad in [
+            &b"PK\x03\x04rest"[..],
+            b"\xFF\xFES\x00C\x00",
+            b"a\x00b\x00c",
+            b"\x01\x02\x03\x04\x05",
+        ] {
+            assert!(decode("f", bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Row checks (SPEC 2.6, 10.2): rejects, duplicates, and the columns stored.
+//!
+//! Rows are appended straight into Arrow string builders, so ingesting
+//! millions of rows allocates per column, not per cell.
+
+use std::collections::hash_map::{DefaultHasher, Entry};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+
+use polars::prelude::*;
+
+use super::{IngestError, Kind, PreparedFile, csv_error, csv_reader};
+use crate::rules::values::{is_valid_scn, parse_stage};
+
+/// A row that was not stored, and why. Holds no name or comment.
+#[derive(Debug, Clone)]
+pub struct Reject {
+    pub kind: Kind,
+    pub source: String,
+    pub line: u32,
+    pub reason: &'static str,
+    pub detail: String,
+    pub scn: Option<String>,
+    pub subject: Option<String>,
+    pub stage: Option<u8>,
+}
+
+/// The same key twice in one ingest with different values: the later row won.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    pub kind: Kind,
+    pub source: String,
+    pub line: u32,
+    pub earlier_source: String,
+    pub earlier_line: u32,
+    pub scn: String,
+    pub subject: Option<String>,
+    pub stage: Option<u8>,
+}
+
+/// What one file contributed, for `ingest`'s per-file line.
+#[derive(Debug, Clone, Default)]
+pub struct FileStats {
+    pub rows_read: usize,
+    pub rows_stored: usize,
+    pub rows_rejected: usize,
+    pub warnings: BTreeMap<&'static str, usize>,
+}
+
+/// The rows of one kind from all files of that kind in one ingest, combined.
+pub struct KindBatch {
+    pub kind: Kind,
+    builders: Vec<StringChunkedBuilder>,
+    source: Vec<u32>,
+    line: Vec<u32>,
+    scn: Vec<Box<str>>,
+    stage: Vec<Option<u8>>,
+    keep: Vec<bool>,
+    seen: HashMap<Box<str>, (usize, u64)>,
+    pub files: Vec<String>,
+    pub stats: Vec<FileStats>,
+    pub rejects: Vec<Reject>,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The finished rows, ready for the store.
+pub struct Finished {
+    pub frame: DataFrame,
+    /// Per stored row: its parsed stage, used to group replacements.
+    pub stages: Vec<Option<u8>>,
+    pub scns: Vec<Box<str>>,
+}
+
+impl KindBatch {
+    pub fn new(kind: Kind) -> KindBatch {
+        KindBatch {
+            kind,
+            builders: kind
+                .columns()
+                .iter()
+                .map(|c| StringChunkedBuilder::new(c.name.into(), 1024))
+                .collect(),
+            source: Vec::new(),
+            line: Vec::new(),
+            scn: Vec::new(),
+            stage: Vec::new(),
+            keep: Vec::new(),
+            seen: HashMap::new(),
+            files: Vec::new(),
+            stats: Vec::new(),
+            rejects: Vec::new(),
+            conflicts: Vec::new(),
+        }
+    }
+
+    /// Parse every data row of a prepared file into the batch.
+    pub fn add_file(&mut self, file: &PreparedFile) -> Result<(), IngestError> {
+        debug_assert_eq!(file.kind, self.kind);
+        let file_index = self.files.len() as u32;
+        self.files.push(file.raw.name.clone());
+        self.stats.push(FileStats::default());
+        let specs = self.kind.columns();
+        let col = |name: &str| specs.iter().position(|c| c.name == name);
+        let (scn_col, subject_col, stage_col) = (col("scn"), col("subject"), col("stage"));
+        let (level_col, code_col) = (col("level"), col("progress_code"));
+        let needs_subject = self.kind.has_subject_key();
+        let required_text = match self.kind {
+            Kind::Overrides => col("lead_role").map(|c| (c, "missing_lead_role", "Lead Role")),
+            Kind::Interventions => {
+                col("intervention").map(|c| (c, "missing_intervention", "Intervention"))
+            }
+            _ => None,
+        };
+        let field_of = &file.header.field_of;
+        let width = file.header.width;
+
+        let mut reader = csv_reader(&file.raw);
+        let mut record = csv::StringRecord::new();
+        let mut lines = LineCounter::new(file.raw.text.as_bytes());
+        let mut header_seen = false;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(csv_error(&file.raw.name, &e)),
+            }
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            if !header_seen {
+                header_seen = true;
+                continue;
+            }
+            let line = lines.line_at(record.position().map_or(0, |p| p.byte())) as u32;
+            let stats = self.stats.last_mut().expect("pushed above");
+            stats.rows_read += 1;
+            let joined_level: String;
+            let mut values: Vec<Option<&str>> = field_of
+                .iter()
+                .map(|f| {
+                    f.and_then(|i| record.get(i))
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                })
+                .collect();
+            let get = |c: Option<usize>| c.and_then(|c| values[c]);
+            let scn = get(scn_col);
+            let subject = get(subject_col);
+            let stage_text = get(stage_col);
+            let stage = stage_text.and_then(parse_stage);
+            let mut reject = |reason: &'static str, detail: String| {
+                self.rejects.push(Reject {
+                    kind: self.kind,
+                    source: file.raw.name.clone(),
+                    line,
+                    reason,
+                    detail,
+                    scn: scn.map(str::to_string),
+                    subject: subject.map(str::to_string),
+                    stage,
+                });
+            };
+            let extra = record.iter().skip(width).any(|f| !f.trim().is_empty());
+            let verdict = if record.len() < width || extra {
+                Some((
+                    "wrong_field_count",
+                    format!("{} fields; the header has {width} columns", record.len()),
+                ))
+            } else if scn.is_none() {
+                Some(("missing_scn", "no SCN".to_string()))
+            } else if !scn.is_some_and(is_valid_scn) {
+                Some(("invalid_scn", "SCN is not 9 digits".to_string()))
+            } else if needs_subject && subject.is_none() {
+                Some(("missing_subject", "no Subject".to_string()))
+            } else if self.kind == Kind::Bge
+                && stage_text.is_some()
+                && !matches!(stage, Some(1..=3))
+            {
+                Some((
+                    "stage_not_bge",
+                    format!("stage `{}` is not S1-S3", stage_text.unwrap_or_default()),
+                ))
+            } else if let Some((c, reason, name)) =
+                required_text.filter(|(c, ..)| values[*c].is_none())
+            {
+                let _ = c;
+                Some((reason, format!("no {name}")))
+            } else {
+                None
+            };
+            if let Some((reason, detail)) = verdict {
+                reject(reason, detail);
+                stats.rows_rejected += 1;
+                continue;
+            }
+            let scn = scn.expect("checked above");
+            if let (Some(l), Some(c)) = (level_col, code_col)
+                && let (Some(level), Some(code)) = (values[l], values[c])
+            {
+                joined_level = format!("{level}{code}");
+                values[l] = Some(joined_level.as_str());
+            }
+            let row = self.keep.len();
+            let key: Option<Box<str>> = match self.kind {
+                Kind::Bge | Kind::Senior => Some(
+                    format!("{scn}\u{1f}{}", subject.unwrap_or_default().to_lowercase()).into(),
+                ),
+                Kind::Pupils | Kind::Overrides => Some(scn.into()),
+                Kind::Interventions => None,
+            };
+            if let Some(key) = key {
+                let mut h = DefaultHasher::new();
+                values.hash(&mut h);
+                let hash = h.finish();
+                match self.seen.entry(key) {
+                    Entry::Occupied(mut e) => {
+                        let (earlier, earlier_hash) = *e.get();
+                        self.keep[earlier] = false;
+                        if earlier_hash != hash {
+                            stats
+                                .warnings
+                                .entry("duplicate_conflict")
+                                .and_modify(|n| *n += 1)
+                                .or_insert(1);
+                            self.conflicts.push(Conflict {
+                                kind: self.kind,
+                                source: file.raw.name.clone(),
+                                line,
+                                earlier_source: self.files[self.source[earlier] as usize].clone(),
+                                earlier_line: self.line[earlier],
+                                scn: scn.to_string(),
+                                subject: subject.map(str::to_string),
+                                stage,
+                            });
+                        }
+                        e.insert((row, hash));
+                    }
+                    Entry::Vacant(e) => {
+                        e.insert((row, hash));
+                    }
+                }
+            }
+            for (b, v) in self.builders.iter_mut().zip(&values) {
+                b.append_option(*v);
+            }
+            self.source.push(file_index);
+            self.line.push(line);
+            self.scn.push(scn.into());
+            self.stage.push(stage);
+            self.keep.push(true);
+        }
+        let stats = self.stats.last_mut().expect("pushed above");
+        if stats.rows_read == 0 {
+            return Err(IngestError::NoRows {
+                file: file.raw.name.clone(),
+            });
+        }
+        if !file.header.unknown.is_empty() {
+            stats
+                .warnings
+                .insert("unknown_column", file.header.unknown.len());
+        }
+        Ok(())
+    }
+
+    /// The stored rows (later duplicates won), with per-file counts filled in.
+    pub fn finish(mut self) -> (Finished, Vec<FileStats>, Vec<Reject>, Vec<Conflict>) {
+        for (i, keep) in self.keep.iter().enumerate() {
+            if *keep {
+                self.stats[self.source[i] as usize].rows_stored += 1;
+            }
+        }
+        let n = self.keep.len();
+        let mut columns: Vec<Column> = self
+            .builders
+            .into_iter()
+            .map(|b| b.finish().into_series().into_column())
+            .collect();
+        let mut source = StringChunkedBuilder::new("source".into(), n);
+        for &s in &self.source {
+            source.append_value(&self.files[s as usize]);
+        }
+        columns.push(source.finish().into_series().into_column());
+        columns.push(Column::new("line".into(), &self.line));
+        let frame = DataFrame::new(n, columns).expect("columns have equal length");
+        let mask = BooleanChunked::from_slice("keep".into(), &self.keep);
+        let frame = frame.filter(&mask).expect("mask has frame length");
+        let finished = Finished {
+            frame,
+            stages: kept(self.stage, &self.keep),
+            scns: kept(self.scn, &self.keep),
+        };
+        (finished, self.stats, self.rejects, self.conflicts)
+    }
+}
+
+fn kept<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+    v.into_iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| x)
+        .collect()
+}
+
+/// Line numbers from byte offsets. The csv crate's own line count is off by
+/// one after CRLF line ends, and people open the file at the line we name.
+pub struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(text: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line on which a record starting at `byte` begins. Offsets
+    /// must not decrease between calls.
+    pub fn line_at(&mut self, byte: u64) -> u64 {
+        let mut start = (byte as usize).min(self.text.len());
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.pos {
+            self.line += self.text[self.pos..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.pos = start;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_numbers_survive_crlf_blank_lines_and_quoted_newlines() {
+        let text = "A;B\r\n1;2\r\n\r\n3;\"x\r\ny\"\r\n5;6\r\n";
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut rec = csv::StringRecord::new();
+        let mut lines = LineCounter::new(text.as_bytes());
+        let mut got = Vec::new();
+        while r.read_record(&mut rec).unwrap() {
+            got.push(lines.line_at(rec.position().unwrap().byte()));
+        }
+        assert_eq!(got, vec![1, 2, 4, 6]);
+    }
+}

@@ -1,0 +1,16 @@
+//! `tracker`: SEEMiS tracking exports in, traffic lights and follow-up lists out.
+//!
+//! Data flows one way: CSV export -> [`ingest`] -> [`store`] (Parquet +
+//! manifest) -> [`rules`] (pure) -> [`reports`] -> [`output`].
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod exit;
+pub mod ingest;
+pub mod output;
+pub mod reports;
+pub mod rules;
+pub mod settings;
+pub mod store;

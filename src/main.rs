@@ -1,0 +1,27 @@
+//! The `tracker` binary: parse, run, print the error chain, map the exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracker::cli::Cli;
+use tracker::exit::{Exit, UsageError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match tracker::commands::run(&cli) {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(err) => {
+            let mut message = format!("error: {err}");
+            for cause in err.chain().skip(1) {
+                message.push_str(&format!("\n  caused by: {cause}"));
+            }
+            eprintln!("{message}");
+            let code = if err.downcast_ref::<UsageError>().is_some() {
+                Exit::Usage
+            } else {
+                Exit::Failure
+            };
+            ExitCode::from(code as u8)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! JSON for scripts: an array of objects whose keys keep the report's column order.
+//!
+//! serde_json's `Map` would sort the keys (`preserve_order` is not in the
+//! lock file), so objects are written by hand, one per line, with serde_json
+//! escaping each key and value. Text is not neutralised: JSON is not opened
+//! as a spreadsheet.
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use anyhow::{Result, bail};
+
+use super::{Cell, Table, round1};
+
+/// `[{...},{...}]`, one row object per line.
+pub fn write_array(w: &mut dyn Write, table: &Table) -> Result<()> {
+    array(w, table)?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
+/// `{"title": [rows...], ...}` in table order; titles must be unique.
+pub fn write_object(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
+    let mut seen = HashSet::new();
+    if let Some(t) = tables.iter().find(|t| !seen.insert(t.title.as_str())) {
+        bail!("two tables are titled `{}`; JSON keys must differ", t.title);
+    }
+    w.write_all(b"{")?;
+    for (i, table) in tables.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *w, &table.title)?;
+        w.write_all(b":")?;
+        array(w, table)?;
+    }
+    w.write_all(b"\n}\n")?;
+    Ok(())
+}
+
+fn array(w: &mut dyn Write, table: &Table) -> Result<()> {
+    w.write_all(b"[")?;
+    for (i, row) in table.rows.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        w.write_all(b"{")?;
+        for (j, (col, cell)) in table.columns.iter().zip(row).enumerate() {
+            if j > 0 {
+                w.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *w, &col.name)?;
+            w.write_all(b":")?;
+            value(w, cell)?;
+        }
+        w.write_all(b"}")?;
+    }
+    if !table.rows.is_empty() {
+        w.write_all(b"\n")?;
+    }
+    w.write_all(b"]")?;
+    Ok(())
+}
+
+/// Numbers are numbers and Null is `null` (SPEC 7.3). Floats are rounded to
+/// one decimal place like CSV; serde_json writes a non-finite float as `null`.
+fn value(w: &mut dyn Write, cell: &Cell) -> Result<()> {
+    match cell {
+        Cell::Null => w.write_all(b"null")?,
+        Cell::Int(v) => serde_json::to_writer(w, v)?,
+        Cell::Float(v) => serde_json::to_writer(w, &round1(*v))?,
+        Cell::Text(s) => serde_json::to_writer(w, s)?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ColType;
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn table() -> Table {
+        let mut t = Table::new(
+            "offtrack",
+            &[
+                ("scn", ColType::Text),
+                ("b", ColType::Int),
+                ("a", ColType::Float),
+            ],
+        );
+        t.rows
+            .push(vec!["=1+1".into(), Cell::Int(-1), Cell::Float(93.26)]);
+        t.rows.push(vec![
+            "Seònaid \"Q\"".into(),
+            Cell::Null,
+            Cell::Float(f64::NAN),
+        ]);
+        t
+    }
+
+    #[test]
+    fn numbers_are_numbers_null_is_null_and_keys_keep_column_order() {
+        let mut out = Vec::new();
+        write_array(&mut out, &table()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            parsed,
+            json!([
+                {"scn": "=1+1", "b": -1, "a": 93.3},
+                {"scn": "Seònaid \"Q\"", "b": null, "a": null},
+            ])
+        );
+        let first = text.lines().nth(1).unwrap();
+        assert!(
+            first.starts_with(r#"{"scn":"=1+1","b":-1,"a":93.3}"#),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn empty_table_is_an_empty_array() {
+        let mut out = Vec::new();
+        write_array(&mut out, &Table::new("t", &[("a", ColType::Int)])).unwrap();
+        assert_eq!(out, b"[]\n");
+    }
+
+    #[test]
+    fn several_tables_are_an_object_keyed_by_title() {
+        let mut other = Table::new("completeness", &[("pct", ColType::Float)]);
+        other.rows.push(vec![Cell::Float(50.0)]);
+        let mut out = Vec::new();
+        write_object(&mut out, &[table(), other]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["completeness"], json!([{"pct": 50.0}]));
+        assert_eq!(parsed["offtrack"][0]["b"], json!(-1));
+        assert!(text.find("offtrack").unwrap() < text.find("completeness").unwrap());
+        assert!(write_object(&mut Vec::new(), &[table(), table()]).is_err());
+    }
+}

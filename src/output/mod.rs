@@ -1,0 +1,433 @@
+//! Report rows out: one place that matches on the output format.
+//!
+//! Reports build a [`Table`] of typed cells; this module turns it into a
+//! terminal table, CSV, JSON, XLSX or Parquet. Formula neutralisation (SPEC 9)
+//! lives here so no report can forget it.
+
+use std::borrow::Cow;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+mod csv;
+mod json;
+mod parquet;
+mod table;
+mod xlsx;
+
+/// One typed cell. `Null` is an empty field (CSV) or `null` (JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+impl From<i64> for Cell {
+    fn from(v: i64) -> Cell {
+        Cell::Int(v)
+    }
+}
+impl From<usize> for Cell {
+    fn from(v: usize) -> Cell {
+        Cell::Int(v as i64)
+    }
+}
+impl From<f64> for Cell {
+    fn from(v: f64) -> Cell {
+        Cell::Float(v)
+    }
+}
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(v: Option<T>) -> Cell {
+        v.map(Into::into).unwrap_or(Cell::Null)
+    }
+}
+
+/// The type of a column, which decides Parquet types and terminal colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Text,
+    Int,
+    Float,
+    /// A status word (`on_track`, `off_track` ...): text, coloured in tables
+    /// and filled red/amber/green in xlsx.
+    Status,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColType,
+}
+
+/// A report's rows, with named, typed columns in output order.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Used as the xlsx sheet name and the HTML caption.
+    pub title: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// A table whose columns are given as `(name, type)` pairs.
+    pub fn new(title: &str, columns: &[(&str, ColType)]) -> Table {
+        Table {
+            title: title.to_string(),
+            columns: columns
+                .iter()
+                .map(|(n, t)| Column {
+                    name: n.to_string(),
+                    ty: *t,
+                })
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Xlsx,
+    Parquet,
+    Html,
+}
+
+/// Where and how to write a report.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    /// Colour status words in terminal tables.
+    pub color: bool,
+}
+
+/// Write one table in the chosen format to opts.output, or stdout when None.
+pub fn write(table: &Table, opts: &OutputOptions) -> Result<()> {
+    dispatch(std::slice::from_ref(table), false, opts)
+}
+
+/// Several tables (e.g. a QA findings table and a completeness table): xlsx =
+/// one sheet per table (sheet named by title); table format = each table under
+/// its title; csv = the tables one after another separated by a blank line;
+/// json = an object {title: [rows...]}; parquet: error unless exactly one table.
+pub fn write_many(tables: &[Table], opts: &OutputOptions) -> Result<()> {
+    dispatch(tables, true, opts)
+}
+
+/// The one place that matches on the format. `many` asks for the layout of
+/// `write_many` (titles, a JSON object) even when there is a single table.
+fn dispatch(tables: &[Table], many: bool, opts: &OutputOptions) -> Result<()> {
+    tables.iter().try_for_each(check_shape)?;
+    let out = opts.output.as_deref();
+    match opts.format {
+        Format::Table => {
+            // Styling is for a terminal; a file gets plain text and no wrapping.
+            let terminal = out.is_none();
+            let style = opts.color && terminal;
+            write_to(out, |w| table::write(w, tables, many, style, terminal))
+        }
+        Format::Csv => write_to(out, |w| csv::write(w, tables)),
+        Format::Json if many => write_to(out, |w| json::write_object(w, tables)),
+        Format::Json => write_to(out, |w| json::write_array(w, &tables[0])),
+        Format::Xlsx => {
+            let Some(path) = out else {
+                bail!("xlsx output needs -o FILE");
+            };
+            let bytes = xlsx::workbook(tables)?;
+            write_to(Some(path), |w| Ok(w.write_all(&bytes)?))
+        }
+        Format::Parquet => {
+            let Some(path) = out else {
+                bail!("parquet output needs -o FILE");
+            };
+            let [table] = tables else {
+                bail!(
+                    "parquet output holds one table but this report has {}\nhint: use --format xlsx or json",
+                    tables.len()
+                );
+            };
+            write_to(Some(path), |w| parquet::write(w, table))
+        }
+        Format::Html => bail!("--format html is only for summary"),
+    }
+}
+
+/// A row with the wrong number of cells is a bug in a report; catch it here
+/// rather than write misaligned columns.
+fn check_shape(table: &Table) -> Result<()> {
+    let want = table.columns.len();
+    match table.rows.iter().position(|r| r.len() != want) {
+        Some(i) => bail!(
+            "table `{}`: row {} has {} cells, expected {want}",
+            table.title,
+            i + 1,
+            table.rows[i].len()
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Run `body` against `path` (atomically, mode 0600) or buffered stdout.
+/// Public so that renderers outside this module (summary's HTML) get the same
+/// guarantees.
+pub fn write_to(
+    path: Option<&Path>,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => write_file_atomic(path, body)
+            .with_context(|| format!("cannot write `{}`", path.display())),
+        None => write_guarded(io::stdout().lock(), body),
+    }
+}
+
+/// SPEC 9: a reader of the output must never see a half-written file, and no
+/// one but the owner may read it. The temporary file sits in the target's
+/// directory so the rename cannot cross filesystems; tempfile creates it with
+/// mode 0600 whatever the umask, and the rename keeps that mode even when it
+/// replaces a file that was readable by others.
+pub fn write_file_atomic(
+    path: &Path,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tracker-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        body(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)?;
+    Ok(())
+}
+
+/// Buffer `inner` and treat a closed reader (`tracker offtrack | head`) as
+/// success: once the pipe reports BrokenPipe, whatever error the format
+/// writer wraps it in is dropped.
+fn write_guarded<W: Write>(
+    inner: W,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let mut guard = PipeGuard {
+        inner,
+        broken: false,
+    };
+    let result = {
+        let mut w = BufWriter::new(&mut guard);
+        body(&mut w).and_then(|()| Ok(w.flush()?))
+    };
+    match result {
+        Err(_) if guard.broken => Ok(()),
+        r => r,
+    }
+}
+
+struct PipeGuard<W> {
+    inner: W,
+    broken: bool,
+}
+
+impl<W: Write> PipeGuard<W> {
+    fn note<T>(&mut self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r {
+            self.broken |= e.kind() == io::ErrorKind::BrokenPipe;
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeGuard<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.note(r)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.inner.flush();
+        self.note(r)
+    }
+}
+
+/// SPEC 9: a text value that starts with `=`, `+`, `-`, `@`, tab or CR is
+/// prefixed with a single quote `'`, unless the whole text is a plain number
+/// (e.g. "-1", "+3.5"), which is left as it is.
+pub fn neutralise(s: &str) -> Cow<'_, str> {
+    let risky = matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    if risky && !is_plain_number(s) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// An optional sign, digits and at most one decimal point: what a
+/// spreadsheet reads as a number, never as a formula.
+fn is_plain_number(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    !(int.is_empty() && frac.is_empty()) && digits(int) && digits(frac)
+}
+
+/// Floats in reports are percentages, shares and attendance, which carry one
+/// decimal place of meaning; CSV, JSON and xlsx all round them the same way.
+/// Negative zero becomes zero so `-0` never appears.
+fn round1(v: f64) -> f64 {
+    let r = (v * 10.0).round() / 10.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralise_prefixes_formulas_and_keeps_numbers() {
+        let cases = [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3+cmd", "'-2+3+cmd"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("\t1", "'\t1"),
+            ("-", "'-"),
+            ("+.", "'+."),
+            ("-1", "-1"),
+            ("+3.5", "+3.5"),
+            ("-0.25", "-0.25"),
+            ("2b", "2b"),
+            ("O'Neil", "O'Neil"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(neutralise(input), want, "input {input:?}");
+        }
+        assert!(matches!(neutralise("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn round1_rounds_and_drops_negative_zero() {
+        assert_eq!(round1(12.34), 12.3);
+        assert_eq!(round1(12.35), 12.4);
+        assert_eq!(round1(-0.04).to_string(), "0");
+    }
+
+    #[test]
+    fn broken_pipe_is_success_but_other_errors_are_not() {
+        struct Failing(io::ErrorKind);
+        impl Write for Failing {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(self.0.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Err(self.0.into())
+            }
+        }
+        let big = "x".repeat(100_000);
+        let body = |w: &mut dyn Write| Ok(w.write_all(big.as_bytes())?);
+        assert!(write_guarded(Failing(io::ErrorKind::BrokenPipe), body).is_ok());
+        assert!(write_guarded(Failing(io::ErrorKind::PermissionDenied), body).is_err());
+    }
+
+    fn opts(format: Format, output: Option<PathBuf>) -> OutputOptions {
+        OutputOptions {
+            format,
+            output,
+            color: false,
+        }
+    }
+
+    #[test]
+    fn formats_that_need_a_file_or_a_single_table_say_so() {
+        let t = Table::new("t", &[("a", ColType::Int)]);
+        let err = |o: &OutputOptions| write(&t, o).unwrap_err().to_string();
+        assert_eq!(err(&opts(Format::Xlsx, None)), "xlsx output needs -o FILE");
+        assert_eq!(
+            err(&opts(Format::Parquet, None)),
+            "parquet output needs -o FILE"
+        );
+        assert_eq!(
+            err(&opts(Format::Html, None)),
+            "--format html is only for summary"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let o = opts(Format::Parquet, Some(dir.path().join("x.parquet")));
+        let e = write_many(&[t.clone(), t.clone()], &o).unwrap_err();
+        assert!(e.to_string().contains("one table"), "{e}");
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_width_is_refused() {
+        let mut t = Table::new("t", &[("a", ColType::Int), ("b", ColType::Int)]);
+        t.rows.push(vec![Cell::Int(1)]);
+        let e = write(&t, &opts(Format::Csv, None)).unwrap_err();
+        assert_eq!(e.to_string(), "table `t`: row 1 has 1 cells, expected 2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_owner_only_and_replace_the_target() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut t = Table::new("t", &[("a", ColType::Int)]);
+        t.rows.push(vec![Cell::Int(7)]);
+        for format in [
+            Format::Csv,
+            Format::Json,
+            Format::Table,
+            Format::Xlsx,
+            Format::Parquet,
+        ] {
+            write(&t, &opts(format, Some(path.clone()))).unwrap();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{format:?}");
+        }
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        let r = write_file_atomic(&path, |w| {
+            w.write_all(b"half")?;
+            bail!("boom")
+        });
+        assert!(r.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

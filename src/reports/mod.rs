@@ -1,0 +1,110 @@
+//! One file per report: rows built from the store through the pure rules.
+
+pub mod followup;
+pub mod model;
+pub mod offtrack;
+pub mod pupil;
+pub mod qa;
+pub mod subjects;
+
+use crate::cli::{FilterArgs, ReportArgs};
+use crate::rules::window::Window;
+use crate::store::Store;
+use crate::store::read::Snapshot;
+
+/// What a report covers, resolved against the store (SPEC 3, 7.2, 10.14).
+pub struct Scope {
+    pub window: Window,
+    pub schools: Vec<String>,
+    pub stages: Vec<u8>,
+}
+
+/// The hint every "nothing to report" message ends with.
+pub const HOW_TO_INGEST: &str = "hint: ingest exports first, e.g. `tracker ingest --window 2025-26/1 pupils.csv bge.csv senior.csv`";
+
+/// Open the store for reading and pick the window and schools.
+pub fn open(
+    store: &Store,
+    args: &ReportArgs,
+    timeout: std::time::Duration,
+) -> anyhow::Result<(Snapshot, Scope)> {
+    if !store.exists() {
+        anyhow::bail!("no store at `{}`\n{HOW_TO_INGEST}", store.root.display());
+    }
+    let snap = Snapshot::open(store, timeout)?;
+    let school = args.school.as_deref();
+    let windows = snap.windows(school);
+    let window = match args.window {
+        Some(w) if windows.contains(&w) => w,
+        Some(w) => anyhow::bail!(
+            "the store `{}` holds no data for window `{w}`{}; it holds: {}\n{HOW_TO_INGEST}",
+            store.root.display(),
+            school
+                .map(|s| format!(" of school `{s}`"))
+                .unwrap_or_default(),
+            if windows.is_empty() {
+                "nothing".to_string()
+            } else {
+                windows
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ),
+        None => match windows.last() {
+            Some(w) => *w,
+            None => anyhow::bail!(
+                "the store `{}` holds no windows{}\n{HOW_TO_INGEST}",
+                store.root.display(),
+                school
+                    .map(|s| format!(" for school `{s}`"))
+                    .unwrap_or_default()
+            ),
+        },
+    };
+    let schools = snap
+        .schools(Some(window))
+        .into_iter()
+        .filter(|s| school.is_none_or(|c| c == s))
+        .collect();
+    Ok((
+        snap,
+        Scope {
+            window,
+            schools,
+            stages: args.stage.clone(),
+        },
+    ))
+}
+
+impl Scope {
+    pub fn wants_stage(&self, stage: Option<u8>) -> bool {
+        self.stages.is_empty() || stage.is_some_and(|s| self.stages.contains(&s))
+    }
+}
+
+/// Case-insensitive equality after trimming, for the `--teacher` family.
+pub fn matches(filter: &Option<String>, value: Option<&str>) -> bool {
+    match filter {
+        None => true,
+        Some(f) => value.is_some_and(|v| v.trim().to_lowercase() == f.trim().to_lowercase()),
+    }
+}
+
+impl FilterArgs {
+    pub fn is_empty(&self) -> bool {
+        self.teacher.is_none()
+            && self.class.is_none()
+            && self.faculty.is_none()
+            && self.subject.is_none()
+    }
+
+    /// Whether a subject row passes `--teacher`, `--class`, `--faculty`, `--subject`.
+    pub fn accepts(&self, row: &model::Row) -> bool {
+        matches(&self.teacher, row.teacher.as_deref())
+            && matches(&self.class, row.class.as_deref())
+            && matches(&self.faculty, Some(&row.faculty))
+            && matches(&self.subject, Some(&row.subject))
+    }
+}

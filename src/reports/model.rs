@@ -1,0 +1,576 @@
+//! One school's window, loaded from the store and judged by the rules.
+//!
+//! Every report starts here, so only this file knows how stored text becomes
+//! a traffic light: stage from the row or the pupil, band from the pupil,
+//! expected level from the pathway, effective target from the session so far.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::rules::Status;
+use crate::rules::faculties::FacultyMap;
+use crate::rules::pathway::Pathway;
+use crate::rules::scale::Scale;
+use crate::rules::senior::{self, CourseLevel, CourseLevels};
+use crate::rules::values::{self, parse_bool, parse_number, parse_rating, parse_stage};
+use crate::rules::window::Window;
+use crate::store::read::Snapshot;
+
+/// The rules built once from the config.
+pub struct Ctx<'c> {
+    pub config: &'c Config,
+    pub scale: Scale,
+    pub pathway: Pathway,
+    pub levels: CourseLevels,
+    pub faculties: FacultyMap,
+}
+
+impl<'c> Ctx<'c> {
+    pub fn new(config: &'c Config) -> Ctx<'c> {
+        let scale = Scale::from_config(&config.bge);
+        let pathway = Pathway::from_config(&config.pathway, &scale);
+        Ctx {
+            config,
+            levels: CourseLevels::from_config(&config.senior),
+            faculties: FacultyMap::from_config(&config.faculties),
+            scale,
+            pathway,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Bge,
+    Senior,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Bge => "bge",
+            Phase::Senior => "senior",
+        }
+    }
+}
+
+/// A pupil's context row (SPEC 2.1), parsed. Booleans are None when unknown
+/// (no pupils row) or invalid (10.3).
+#[derive(Debug, Clone, Default)]
+pub struct Pupil {
+    pub scn: String,
+    pub forename: Option<String>,
+    pub surname: Option<String>,
+    pub stage: Option<u8>,
+    pub reg_class: Option<String>,
+    pub house: Option<String>,
+    pub gender: Option<String>,
+    pub simd_quintile: Option<u8>,
+    pub fsm: Option<bool>,
+    pub asn: Option<bool>,
+    pub care_experienced: Option<bool>,
+    pub young_carer: Option<bool>,
+    pub eal: Option<bool>,
+    pub attendance: Option<f64>,
+    pub band: Option<usize>,
+    /// True when a pupils row exists for this window.
+    pub known: bool,
+    /// (column, value as entered) of cells that are not valid values.
+    pub invalid: Vec<(&'static str, String)>,
+    pub source: String,
+    pub line: u32,
+}
+
+/// A rating cell: valid (maybe empty), or the text as entered.
+pub type Rating = Result<Option<u8>, String>;
+
+/// One pupil-subject row with its traffic light.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub scn: String,
+    pub stage: Option<u8>,
+    pub subject: String,
+    pub faculty: String,
+    pub mapped: bool,
+    pub phase: Phase,
+    pub band: Option<usize>,
+    pub level_text: Option<String>,
+    pub level: Option<usize>,
+    pub expected: Option<usize>,
+    pub steps: Option<i64>,
+    pub course_level_text: Option<String>,
+    pub course_level: Option<CourseLevel>,
+    pub target_text: Option<String>,
+    /// The recorded target, when valid for the course level.
+    pub target: Option<u8>,
+    /// The best valid target this session so far (graded courses).
+    pub effective_target: Option<u8>,
+    /// The best valid target in earlier windows of the session.
+    pub earlier_target: Option<u8>,
+    pub working_text: Option<String>,
+    pub working: Option<u8>,
+    pub gap: Option<i64>,
+    pub status: Status,
+    pub ratings: [Rating; 3],
+    pub concern: bool,
+    pub class: Option<String>,
+    pub teacher: Option<String>,
+    pub comment: Option<String>,
+    pub forename: Option<String>,
+    pub surname: Option<String>,
+    pub source: String,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub role: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Intervention {
+    pub scn: String,
+    pub subject: Option<String>,
+}
+
+/// A school's window: its pupils, its judged rows, what the school decided.
+pub struct SchoolWindow {
+    pub school: String,
+    pub window: Window,
+    pub pupils: HashMap<String, Pupil>,
+    pub rows: Vec<Row>,
+    pub overrides: HashMap<String, Override>,
+    pub interventions: Vec<Intervention>,
+}
+
+impl SchoolWindow {
+    /// The pupil's context, or one made from the subject rows (10.11).
+    pub fn pupil(&self, scn: &str) -> Option<&Pupil> {
+        self.pupils.get(scn)
+    }
+}
+
+/// Text columns of a frame as borrowed cells; absent columns are all None.
+pub struct Cols<'a> {
+    frame: &'a DataFrame,
+    cache: HashMap<&'static str, Vec<Option<&'a str>>>,
+}
+
+impl<'a> Cols<'a> {
+    pub fn new(frame: &'a DataFrame, names: &[&'static str]) -> PolarsResult<Cols<'a>> {
+        let mut cache = HashMap::new();
+        for &n in names {
+            let v: Vec<Option<&str>> = match frame.column(n) {
+                Ok(c) => c.str()?.iter().collect(),
+                Err(_) => vec![None; frame.height()],
+            };
+            cache.insert(n, v);
+        }
+        Ok(Cols { frame, cache })
+    }
+    pub fn get(&self, name: &str, i: usize) -> Option<&'a str> {
+        self.cache.get(name).and_then(|v| v[i])
+    }
+    pub fn owned(&self, name: &str, i: usize) -> Option<String> {
+        self.get(name, i).map(str::to_string)
+    }
+    pub fn height(&self) -> usize {
+        self.frame.height()
+    }
+    pub fn lines(&self) -> Vec<u32> {
+        self.frame
+            .column("line")
+            .ok()
+            .and_then(|c| {
+                c.u32()
+                    .ok()
+                    .map(|ca| ca.iter().map(|v| v.unwrap_or(0)).collect())
+            })
+            .unwrap_or_else(|| vec![0; self.frame.height()])
+    }
+}
+
+/// The pupils table for a window: that window's, else the latest earlier one.
+fn pupils_frame(
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<Option<DataFrame>> {
+    let mut windows: Vec<Window> = snap
+        .manifest
+        .files
+        .iter()
+        .filter(|f| f.table == "pupils" && f.school == school)
+        .filter_map(|f| Window::parse_any(&f.window))
+        .filter(|w| *w <= window)
+        .collect();
+    windows.sort();
+    match windows.last() {
+        Some(w) => Ok(snap.read("pupils", school, *w, None)?),
+        None => Ok(None),
+    }
+}
+
+const PUPIL_COLS: &[&str] = &[
+    "scn",
+    "forename",
+    "surname",
+    "stage",
+    "reg_class",
+    "house",
+    "gender",
+    "simd_decile",
+    "simd_quintile",
+    "fsm",
+    "asn",
+    "care_experienced",
+    "young_carer",
+    "eal",
+    "attendance",
+    "cat_sas",
+    "pathway_band",
+    "source",
+];
+
+fn load_pupils(
+    ctx: &Ctx,
+    frame: &DataFrame,
+    current: bool,
+) -> anyhow::Result<HashMap<String, Pupil>> {
+    let c = Cols::new(frame, PUPIL_COLS)?;
+    let lines = c.lines();
+    let mut out = HashMap::with_capacity(c.height());
+    for (i, &line) in lines.iter().enumerate() {
+        let Some(scn) = c.get("scn", i) else { continue };
+        let mut invalid = Vec::new();
+        let mut flag = |col: &'static str| -> Option<bool> {
+            let raw = c.get(col, i).unwrap_or("");
+            match parse_bool(raw) {
+                Ok(b) => Some(b),
+                Err(()) => {
+                    invalid.push((col, raw.to_string()));
+                    None
+                }
+            }
+        };
+        let fsm = flag("fsm");
+        let asn = flag("asn");
+        let care_experienced = flag("care_experienced");
+        let young_carer = flag("young_carer");
+        let eal = flag("eal");
+        let stage_text = c.get("stage", i);
+        let stage = stage_text.and_then(parse_stage);
+        if let (Some(t), None) = (stage_text, stage) {
+            invalid.push(("stage", t.to_string()));
+        }
+        let attendance_text = c.get("attendance", i);
+        let attendance = attendance_text
+            .and_then(parse_number)
+            .filter(|a| (0.0..=100.0).contains(a));
+        if let (Some(t), None) = (attendance_text, attendance) {
+            invalid.push(("attendance", t.to_string()));
+        }
+        for (col, ok) in [
+            (
+                "simd_decile",
+                c.get("simd_decile", i)
+                    .map(|d| values::simd_quintile(None, Some(d)).is_some()),
+            ),
+            (
+                "simd_quintile",
+                c.get("simd_quintile", i)
+                    .map(|q| values::simd_quintile(Some(q), None).is_some()),
+            ),
+            (
+                "cat_sas",
+                c.get("cat_sas", i).map(|s| parse_number(s).is_some()),
+            ),
+        ] {
+            if ok == Some(false) {
+                invalid.push((col, c.get(col, i).unwrap_or_default().to_string()));
+            }
+        }
+        if let Some(b) = c.get("pathway_band", i)
+            && ctx.pathway.band_index(Some(b), None).is_none()
+        {
+            invalid.push(("pathway_band", b.to_string()));
+        }
+        let pupil = Pupil {
+            scn: scn.to_string(),
+            forename: c.owned("forename", i),
+            surname: c.owned("surname", i),
+            stage,
+            reg_class: c.owned("reg_class", i),
+            house: c.owned("house", i),
+            gender: c.owned("gender", i),
+            simd_quintile: values::simd_quintile(
+                c.get("simd_quintile", i),
+                c.get("simd_decile", i),
+            ),
+            fsm,
+            asn,
+            care_experienced,
+            young_carer,
+            eal,
+            attendance,
+            band: ctx
+                .pathway
+                .band_index(c.get("pathway_band", i), c.get("cat_sas", i)),
+            known: current,
+            invalid,
+            source: c.owned("source", i).unwrap_or_default(),
+            line,
+        };
+        out.insert(scn.to_string(), pupil);
+    }
+    Ok(out)
+}
+
+const ROW_COLS: &[&str] = &[
+    "scn",
+    "subject",
+    "level",
+    "course_level",
+    "working_grade",
+    "target_grade",
+    "stage",
+    "forename",
+    "surname",
+    "class",
+    "teacher",
+    "effort",
+    "behaviour",
+    "homework",
+    "comment",
+    "source",
+];
+
+fn subject_key(scn: &str, subject: &str) -> String {
+    format!("{scn}\u{1f}{}", subject.trim().to_lowercase())
+}
+
+/// Best valid target per (SCN, subject) over the session's windows before `window`.
+fn earlier_targets(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<HashMap<String, u8>> {
+    let mut best: HashMap<String, u8> = HashMap::new();
+    for w in snap.windows(Some(school)) {
+        if w.session != window.session || w >= window {
+            continue;
+        }
+        let Some(df) = snap.read(
+            "senior",
+            school,
+            w,
+            Some(&["scn", "subject", "course_level", "target_grade"]),
+        )?
+        else {
+            continue;
+        };
+        let c = Cols::new(&df, &["scn", "subject", "course_level", "target_grade"])?;
+        for i in 0..c.height() {
+            let (Some(scn), Some(subject)) = (c.get("scn", i), c.get("subject", i)) else {
+                continue;
+            };
+            let level = c.get("course_level", i).and_then(|l| ctx.levels.parse(l));
+            let target = valid_grade(level, c.get("target_grade", i));
+            if let Some(t) = target {
+                let e = best.entry(subject_key(scn, subject)).or_insert(t);
+                *e = (*e).min(t);
+            }
+        }
+    }
+    Ok(best)
+}
+
+fn valid_grade(level: Option<CourseLevel>, text: Option<&str>) -> Option<u8> {
+    let g = text.and_then(senior::parse_grade)?;
+    level.filter(|l| senior::grade_valid(*l, g)).map(|_| g)
+}
+
+fn rating(text: Option<&str>) -> Rating {
+    parse_rating(text.unwrap_or("")).map_err(|()| text.unwrap_or("").to_string())
+}
+
+/// Load and judge one school's window.
+pub fn load(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<SchoolWindow> {
+    let context = || format!("cannot read {school} {window} from the store");
+    let pupils = match pupils_frame(snap, school, window).with_context(context)? {
+        Some(df) => {
+            let current = snap
+                .manifest
+                .file("pupils", school, &window.to_string())
+                .is_some();
+            load_pupils(ctx, &df, current)?
+        }
+        None => HashMap::new(),
+    };
+    let mut sw = SchoolWindow {
+        school: school.to_string(),
+        window,
+        pupils,
+        rows: Vec::new(),
+        overrides: HashMap::new(),
+        interventions: Vec::new(),
+    };
+    let concern_from = ctx.config.ratings.concern_from;
+    for phase in [Phase::Bge, Phase::Senior] {
+        let Some(df) = snap
+            .read(phase.as_str(), school, window, None)
+            .with_context(context)?
+        else {
+            continue;
+        };
+        let earlier = match phase {
+            Phase::Senior => earlier_targets(ctx, snap, school, window)?,
+            Phase::Bge => HashMap::new(),
+        };
+        let c = Cols::new(&df, ROW_COLS)?;
+        let lines = c.lines();
+        sw.rows.reserve(c.height());
+        for (i, &line) in lines.iter().enumerate() {
+            let scn = c.get("scn", i).unwrap_or_default();
+            let subject = c.get("subject", i).unwrap_or_default();
+            let pupil = sw.pupils.get(scn);
+            let stage = c
+                .get("stage", i)
+                .and_then(parse_stage)
+                .or(pupil.and_then(|p| p.stage));
+            let (faculty, mapped) = ctx.faculties.faculty_of(subject);
+            let ratings = [
+                rating(c.get("effort", i)),
+                rating(c.get("behaviour", i)),
+                rating(c.get("homework", i)),
+            ];
+            let concern = ratings
+                .iter()
+                .any(|r| values::is_concern(r.clone().ok().flatten(), concern_from));
+            let mut row = Row {
+                scn: scn.to_string(),
+                stage,
+                subject: subject.to_string(),
+                faculty: faculty.to_string(),
+                mapped,
+                phase,
+                band: None,
+                level_text: None,
+                level: None,
+                expected: None,
+                steps: None,
+                course_level_text: None,
+                course_level: None,
+                target_text: None,
+                target: None,
+                effective_target: None,
+                earlier_target: None,
+                working_text: None,
+                working: None,
+                gap: None,
+                status: Status::Missing,
+                ratings,
+                concern,
+                class: c.owned("class", i),
+                teacher: c.owned("teacher", i),
+                comment: c.owned("comment", i),
+                forename: c.owned("forename", i),
+                surname: c.owned("surname", i),
+                source: c.owned("source", i).unwrap_or_default(),
+                line,
+            };
+            match phase {
+                Phase::Bge => {
+                    row.band = pupil.and_then(|p| p.band);
+                    row.level_text = c.owned("level", i);
+                    row.level = row
+                        .level_text
+                        .as_deref()
+                        .and_then(|l| ctx.scale.position(l));
+                    row.expected = match (row.band, stage) {
+                        (Some(b), Some(st)) => ctx.pathway.expected(b, st, window.period),
+                        _ => None,
+                    };
+                    (row.status, row.steps) = crate::rules::status::bge_status(
+                        row.level,
+                        row.band,
+                        row.expected,
+                        ctx.config.bge.amber_steps,
+                    );
+                }
+                Phase::Senior => {
+                    row.course_level_text = c.owned("course_level", i);
+                    row.course_level = row
+                        .course_level_text
+                        .as_deref()
+                        .and_then(|l| ctx.levels.parse(l));
+                    row.target_text = c.owned("target_grade", i);
+                    row.target = valid_grade(row.course_level, row.target_text.as_deref());
+                    row.working_text = c.owned("working_grade", i);
+                    row.working = valid_grade(row.course_level, row.working_text.as_deref());
+                    row.earlier_target = earlier.get(&subject_key(scn, subject)).copied();
+                    let graded = row.course_level.is_some_and(|l| l.is_graded());
+                    row.effective_target = if graded {
+                        senior::effective_target(row.target.into_iter().chain(row.earlier_target))
+                    } else {
+                        row.target
+                    };
+                    (row.status, row.gap) = senior::senior_status(
+                        row.course_level,
+                        row.working,
+                        row.effective_target,
+                        ctx.config.senior.amber_grades,
+                    );
+                }
+            }
+            sw.rows.push(row);
+        }
+    }
+    if let Some(df) = snap.read("overrides", school, window, None)? {
+        let c = Cols::new(&df, &["scn", "lead_role", "lead_name"])?;
+        for i in 0..c.height() {
+            if let (Some(scn), Some(role)) = (c.get("scn", i), c.get("lead_role", i)) {
+                sw.overrides.insert(
+                    scn.to_string(),
+                    Override {
+                        role: role.to_string(),
+                        name: c.owned("lead_name", i),
+                    },
+                );
+            }
+        }
+    }
+    sw.interventions = interventions(snap, school, window)?;
+    Ok(sw)
+}
+
+/// The interventions recorded for a window.
+pub fn interventions(
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<Vec<Intervention>> {
+    let mut out = Vec::new();
+    if let Some(df) = snap.read("interventions", school, window, None)? {
+        let c = Cols::new(&df, &["scn", "subject"])?;
+        for i in 0..c.height() {
+            if let Some(scn) = c.get("scn", i) {
+                out.push(Intervention {
+                    scn: scn.to_string(),
+                    subject: c.owned("subject", i),
+                });
+            }
+        }
+    }
+    Ok(out)
+}

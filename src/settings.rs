@@ -1,0 +1,112 @@
+//! Flags + environment + tracker.toml -> one resolved settings value.
+//!
+//! Commands receive only this; none of them reads the environment itself.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::cli::{ColorChoice, GlobalArgs, OutputArgs};
+use crate::config::Config;
+use crate::exit::UsageError;
+use crate::output::{Format, OutputOptions};
+use crate::store::Store;
+
+pub struct Settings {
+    pub store: Store,
+    pub config: Config,
+    /// Where the config came from, for messages.
+    pub config_source: String,
+    pub quiet: bool,
+    pub color: bool,
+    pub lock_timeout: Duration,
+    /// Progress bars only for a person watching a terminal.
+    pub progress: bool,
+}
+
+impl Settings {
+    /// SPEC 6/7.2: `--store`, else `$TRACKER_STORE`, else `./tracker-store`;
+    /// `--config`, else `$TRACKER_CONFIG`, else `<store>/tracker.toml`, else
+    /// the built-in defaults.
+    pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
+        let env = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let root = global
+            .store
+            .clone()
+            .or_else(|| env("TRACKER_STORE"))
+            .unwrap_or_else(|| PathBuf::from("tracker-store"));
+        let store = Store::at(&root);
+        let explicit = global.config.clone().or_else(|| env("TRACKER_CONFIG"));
+        let (config, config_source) = match explicit {
+            Some(path) => (
+                Config::load(&path).context("cannot use the config")?,
+                path.display().to_string(),
+            ),
+            None if store.config_path().is_file() => (
+                Config::load(&store.config_path()).context("cannot use the store's config")?,
+                store.config_path().display().to_string(),
+            ),
+            None => (Config::default(), "built-in defaults".to_string()),
+        };
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        };
+        if !(global.lock_timeout >= 0.0 && global.lock_timeout.is_finite()) {
+            return Err(UsageError(
+                "`--lock-timeout` must be a number of seconds, 0 or more".into(),
+            )
+            .into());
+        }
+        Ok(Settings {
+            store,
+            config,
+            config_source,
+            quiet: global.quiet,
+            color,
+            lock_timeout: Duration::from_secs_f64(global.lock_timeout),
+            progress: !global.quiet && std::io::stderr().is_terminal(),
+        })
+    }
+
+    /// The school an ingest writes to: `--school`, else `school.code`.
+    pub fn school(&self, flag: Option<&str>) -> String {
+        flag.map(str::to_string)
+            .unwrap_or_else(|| self.config.school.code.clone())
+    }
+
+    /// Output options, checking the formats that need a file.
+    pub fn output(&self, args: &OutputArgs) -> anyhow::Result<OutputOptions> {
+        if matches!(args.format, Format::Xlsx | Format::Parquet | Format::Html)
+            && args.output.is_none()
+        {
+            let name = format!("{:?}", args.format).to_lowercase();
+            return Err(UsageError(format!(
+                "`--format {name}` needs `-o FILE`\nhint: e.g. `-o report.{name}`"
+            ))
+            .into());
+        }
+        Ok(OutputOptions {
+            format: args.format,
+            output: args.output.clone(),
+            color: self.color && args.output.is_none(),
+        })
+    }
+
+    /// A message for the person at the terminal, unless `--quiet`.
+    pub fn say(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+}

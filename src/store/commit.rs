@@ -1,0 +1,208 @@
+//! The atomic commit: new files under fresh names, then the manifest swap.
+//!
+//! Order: clean leftovers of crashed writers; write raw copies and new
+//! partition files (temp, fsync, rename, fsync dir); replace the manifest the
+//! same way (the commit point); only then remove the files it no longer names.
+//! A kill at any moment leaves the old manifest naming only old, intact files,
+//! or the new one naming only new, intact files.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::manifest::{DataFile, IngestRecord, Manifest};
+use super::{Store, StoreError, StoreLock, failpoint, fsutil, partition_dir};
+use crate::ingest::read::hex;
+
+pub struct Transaction<'a> {
+    store: &'a Store,
+    old: Manifest,
+    new: Manifest,
+    dirs: BTreeSet<PathBuf>,
+    written: Vec<String>,
+}
+
+impl<'a> Transaction<'a> {
+    /// Begin under the writer lock: read the manifest, remove leftovers.
+    pub fn begin(store: &'a Store, _lock: &StoreLock) -> Result<Transaction<'a>, StoreError> {
+        store.create()?;
+        let old = store.read_manifest()?;
+        remove_unreferenced(store, &old)?;
+        let mut new = old.clone();
+        new.generation += 1;
+        Ok(Transaction {
+            store,
+            old,
+            new,
+            dirs: BTreeSet::new(),
+            written: Vec::new(),
+        })
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.new
+    }
+
+    /// Keep a byte-exact copy of an ingested file; returns its store path.
+    pub fn add_raw(&mut self, bytes: &[u8], sha256: &str) -> Result<String, StoreError> {
+        let rel = format!("raw/{sha256}.csv");
+        let referenced = self.new.ingests.iter().any(|r| r.raw == rel);
+        if !(referenced || self.written.contains(&rel)) {
+            let dir = self.store.root.join("raw");
+            fsutil::create_dir_private(&dir).map_err(|e| StoreError::io(&dir, e))?;
+            fsutil::write_atomic(&dir, &format!("{sha256}.csv"), bytes)
+                .map_err(|e| StoreError::io(&dir, e))?;
+            failpoint("raw-written");
+            self.dirs.insert(dir);
+            self.written.push(rel.clone());
+        }
+        Ok(rel)
+    }
+
+    /// Read the rows a partition holds now (before this transaction).
+    pub fn read_partition(
+        &self,
+        table: &str,
+        school: &str,
+        window: &str,
+    ) -> Result<Option<DataFrame>, StoreError> {
+        self.old
+            .file(table, school, window)
+            .map(|f| super::read::read_parquet(&self.store.root, &f.path, None))
+            .transpose()
+    }
+
+    /// Make `frame` the whole content of a partition (an empty frame removes it).
+    pub fn replace_partition(
+        &mut self,
+        table: &str,
+        school: &str,
+        window: &str,
+        frame: &mut DataFrame,
+    ) -> Result<(), StoreError> {
+        self.new
+            .files
+            .retain(|f| !(f.table == table && f.school == school && f.window == window));
+        if frame.height() == 0 {
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .finish(frame)
+            .map_err(|e| StoreError::Parquet {
+                path: format!("{table}/{school}/{window}"),
+                problem: e.to_string(),
+            })?;
+        let sha = hex(&Sha256::digest(&bytes));
+        let dir_rel = partition_dir(table, school, window);
+        let name = format!("part-{:06}-{}.parquet", self.new.generation, &sha[..12]);
+        let dir = self.store.root.join(&dir_rel);
+        fsutil::create_dir_private(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        fsutil::write_atomic(&dir, &name, &bytes).map_err(|e| StoreError::io(&dir, e))?;
+        failpoint("partition-written");
+        self.dirs.insert(dir);
+        let path = format!("{dir_rel}/{name}");
+        self.written.push(path.clone());
+        self.new.files.push(DataFile {
+            table: table.to_string(),
+            school: school.to_string(),
+            window: window.to_string(),
+            path,
+            rows: frame.height(),
+            sha256: sha,
+        });
+        Ok(())
+    }
+
+    pub fn record(&mut self, record: IngestRecord) {
+        self.new.ingests.push(record);
+    }
+
+    /// Make every directory entry durable, then swap the manifest in.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.new.files.sort_by(|a, b| {
+            (&a.table, &a.school, &a.window).cmp(&(&b.table, &b.school, &b.window))
+        });
+        for dir in &self.dirs {
+            fsutil::fsync_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+            // The partition's parent directories were perhaps created just now.
+            let mut d: &Path = dir;
+            while let Some(parent) = d.parent() {
+                if !parent.starts_with(&self.store.root) || parent == self.store.root {
+                    break;
+                }
+                fsutil::fsync_dir(parent).map_err(|e| StoreError::io(parent, e))?;
+                d = parent;
+            }
+        }
+        failpoint("before-manifest");
+        let json = serde_json::to_vec_pretty(&self.new).expect("manifest serialises");
+        let root = &self.store.root;
+        fsutil::write_atomic(root, super::manifest::FILE_NAME, &json)
+            .map_err(|e| StoreError::io(root, e))?;
+        fsutil::fsync_dir(root).map_err(|e| StoreError::io(root, e))?;
+        failpoint("after-manifest");
+        // Committed. What the new manifest no longer names is garbage now;
+        // a failure here is harmless, since the next writer removes it too.
+        let _ = remove_unreferenced(self.store, &self.new);
+        failpoint("after-cleanup");
+        Ok(())
+    }
+}
+
+/// Remove every file under the data and raw directories that `manifest`
+/// does not name (leftovers of a crashed or superseded writer), and empty
+/// partition directories.
+pub fn remove_unreferenced(store: &Store, manifest: &Manifest) -> Result<(), StoreError> {
+    let live: HashSet<&str> = manifest
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(manifest.ingests.iter().map(|r| r.raw.as_str()))
+        .collect();
+    for top in super::TABLES.iter().copied().chain(["raw"]) {
+        let dir = store.root.join(top);
+        if dir.is_dir() {
+            sweep(&store.root, &dir, &live)?;
+        }
+    }
+    for entry in read_dir(&store.root)? {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(".tmp-") {
+            fsutil::remove_if_exists(&entry.path())
+                .map_err(|e| StoreError::io(&entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>, StoreError> {
+    std::fs::read_dir(dir)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| StoreError::io(dir, e))
+}
+
+/// Returns whether `dir` is empty afterwards.
+fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreError> {
+    let mut empty = true;
+    for entry in read_dir(dir)? {
+        let path = entry.path();
+        if path.is_dir() {
+            if sweep(root, &path, live)? && path.parent() != Some(root) {
+                std::fs::remove_dir(&path).map_err(|e| StoreError::io(&path, e))?;
+            } else {
+                empty = false;
+            }
+            continue;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy();
+        if live.contains(rel.as_ref()) {
+            empty = false;
+        } else {
+            fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
+        }
+    }
+    Ok(empty)
+}

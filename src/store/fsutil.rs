@@ -1,0 +1,46 @@
+//! Private, durable file-system primitives: every directory 0700, every file
+//! 0600 from the moment it exists, and data made durable before it is named.
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+
+/// Create a directory (and its parents) readable by the owner only.
+pub fn create_dir_private(path: &Path) -> io::Result<()> {
+    DirBuilder::new().recursive(true).mode(0o700).create(path)
+}
+
+/// Create a new file readable by the owner only; fails if it exists.
+pub fn create_file_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Flush a directory's entries to disk, so a rename in it survives a crash.
+pub fn fsync_dir(path: &Path) -> io::Result<()> {
+    File::open(path)?.sync_all()
+}
+
+/// Write `bytes` to `dir/name` atomically: a 0600 temporary file in the same
+/// directory, fsynced, then renamed over the target. The caller fsyncs `dir`.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    crate::store::failpoint("before-rename");
+    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+    crate::store::failpoint("after-rename");
+    Ok(())
+}
+
+/// Remove a file, treating "already gone" as success.
+pub fn remove_if_exists(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,122 @@
+//! The manifest: the store's single commit point and its history.
+//!
+//! Readers find data only through it; a file it does not name does not exist
+//! as far as any report is concerned.
+
+use serde::{Deserialize, Serialize};
+
+/// One ingested source file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IngestRecord {
+    pub kind: String,
+    pub school: String,
+    pub window: String,
+    /// The file name as given (no directories: they can name people).
+    pub source: String,
+    pub sha256: String,
+    /// Store-relative path of the byte-exact copy.
+    pub raw: String,
+    pub bytes: u64,
+    pub rows_stored: usize,
+    pub rows_rejected: usize,
+    /// Stage groups the file held (`S1`.., `unknown`): what it replaced.
+    pub stages: Vec<String>,
+    pub ingested_at: String,
+}
+
+/// One live data file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataFile {
+    /// `pupils`, `bge`, `senior`, `overrides`, `interventions`, `rejects`, `conflicts`.
+    pub table: String,
+    pub school: String,
+    pub window: String,
+    /// Store-relative path.
+    pub path: String,
+    pub rows: usize,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Manifest {
+    pub format: u32,
+    /// Incremented by every commit.
+    pub generation: u64,
+    pub ingests: Vec<IngestRecord>,
+    pub files: Vec<DataFile>,
+}
+
+pub const FORMAT: u32 = 1;
+pub const FILE_NAME: &str = "manifest.json";
+
+impl Manifest {
+    pub fn empty() -> Manifest {
+        Manifest {
+            format: FORMAT,
+            ..Manifest::default()
+        }
+    }
+
+    /// The live file of a table partition, if any.
+    pub fn file(&self, table: &str, school: &str, window: &str) -> Option<&DataFile> {
+        self.files
+            .iter()
+            .find(|f| f.table == table && f.school == school && f.window == window)
+    }
+
+    /// SPEC 10.1/10.16: the file is already in effect when an ingest of the
+    /// same kind, school and window recorded its SHA-256 and no later ingest
+    /// of that partition replaced any stage group it held.
+    pub fn already_live(&self, kind: &str, school: &str, window: &str, sha256: &str) -> bool {
+        let same = |r: &&IngestRecord| r.kind == kind && r.school == school && r.window == window;
+        let Some(pos) = self
+            .ingests
+            .iter()
+            .rposition(|r| same(&r) && r.sha256 == sha256)
+        else {
+            return false;
+        };
+        let mine = &self.ingests[pos].stages;
+        let by_stage = crate::ingest::Kind::parse(kind).is_some_and(|k| k.replaces_by_stage());
+        self.ingests[pos + 1..].iter().filter(same).all(|later| {
+            by_stage && later.sha256 != sha256 && !later.stages.iter().any(|s| mine.contains(s))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(kind: &str, sha: &str, stages: &[&str]) -> IngestRecord {
+        IngestRecord {
+            kind: kind.into(),
+            school: "EHS".into(),
+            window: "2025-26/1".into(),
+            source: "f.csv".into(),
+            sha256: sha.into(),
+            raw: String::new(),
+            bytes: 0,
+            rows_stored: 0,
+            rows_rejected: 0,
+            stages: stages.iter().map(|s| s.to_string()).collect(),
+            ingested_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_file_stays_live_until_its_stages_are_replaced() {
+        let mut m = Manifest::empty();
+        m.ingests.push(rec("bge", "a", &["S1", "S2"]));
+        assert!(m.already_live("bge", "EHS", "2025-26/1", "a"));
+        assert!(!m.already_live("senior", "EHS", "2025-26/1", "a"));
+        m.ingests.push(rec("bge", "b", &["S3"]));
+        assert!(m.already_live("bge", "EHS", "2025-26/1", "a"));
+        m.ingests.push(rec("bge", "c", &["S2"]));
+        assert!(!m.already_live("bge", "EHS", "2025-26/1", "a"));
+        m.ingests.push(rec("overrides", "o", &[]));
+        m.ingests.push(rec("overrides", "p", &[]));
+        assert!(!m.already_live("overrides", "EHS", "2025-26/1", "o"));
+        assert!(m.already_live("overrides", "EHS", "2025-26/1", "p"));
+    }
+}

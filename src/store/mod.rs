@@ -1,0 +1,163 @@
+//! The store: Parquet partitions, the manifest, raw copies, the lock.
+//!
+//! Layout (SPEC 7.1):
+//! ```text
+//! <store>/manifest.json                       the commit point
+//! <store>/tracker.toml                        config written by `init`
+//! <store>/.lock                               writer/reader lock
+//! <store>/raw/<sha256>.csv                    byte-exact copies of every ingested file
+//! <store>/<table>/school=<C>/window=<W>/part-*.parquet
+//! ```
+//! Tables are the five kinds plus `rejects` and `conflicts`.
+
+pub mod commit;
+pub mod fsutil;
+pub mod lock;
+pub mod manifest;
+pub mod read;
+
+use std::path::{Path, PathBuf};
+
+pub use lock::{Mode, StoreLock};
+pub use manifest::Manifest;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store error at `{path}`")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the store `{path}` is locked by another tracker command; waited {waited:.0} s\nhint: wait for it to finish, or raise `--lock-timeout`"
+    )]
+    Locked { path: String, waited: f64 },
+    #[error("the manifest `{path}` is damaged: {problem}\nhint: run `tracker verify`")]
+    BadManifest { path: String, problem: String },
+    #[error("cannot read Parquet file `{path}`: {problem}\nhint: run `tracker verify`")]
+    Parquet { path: String, problem: String },
+}
+
+impl StoreError {
+    pub fn io(path: &Path, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// Tables that hold rows (the five kinds, then the ingest's own findings).
+pub const TABLES: [&str; 7] = [
+    "pupils",
+    "bge",
+    "senior",
+    "overrides",
+    "interventions",
+    "rejects",
+    "conflicts",
+];
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub root: PathBuf,
+}
+
+impl Store {
+    pub fn at(root: &Path) -> Store {
+        Store {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.root.join(manifest::FILE_NAME)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("tracker.toml")
+    }
+
+    pub fn exists(&self) -> bool {
+        self.root.is_dir()
+    }
+
+    /// Create the store directory (0700) and its raw-copy folder.
+    pub fn create(&self) -> Result<(), StoreError> {
+        fsutil::create_dir_private(&self.root.join("raw"))
+            .map_err(|e| StoreError::io(&self.root, e))
+    }
+
+    /// The current manifest; an empty one when nothing was ever committed.
+    pub fn read_manifest(&self) -> Result<Manifest, StoreError> {
+        let path = self.manifest_path();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::empty()),
+            Err(e) => return Err(StoreError::io(&path, e)),
+        };
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| StoreError::BadManifest {
+            path: path.display().to_string(),
+            problem: e.to_string(),
+        })?;
+        if m.format != manifest::FORMAT {
+            return Err(StoreError::BadManifest {
+                path: path.display().to_string(),
+                problem: format!("format {} is not {}", m.format, manifest::FORMAT),
+            });
+        }
+        Ok(m)
+    }
+
+    pub fn lock(&self, mode: Mode, timeout: std::time::Duration) -> Result<StoreLock, StoreError> {
+        StoreLock::acquire(&self.root, mode, timeout)
+    }
+}
+
+/// Store-relative directory of a partition, Hive style.
+pub fn partition_dir(table: &str, school: &str, window: &str) -> String {
+    let window = window.replace('/', "_");
+    format!("{table}/school={school}/window={window}")
+}
+
+/// A named point in the commit path where tests can kill the process
+/// (`TRACKER_FAILPOINT=name` or `name#N` for the Nth hit). Compiled in only
+/// with the `failpoints` feature; `TRACKER_FAILPOINT_LOG=FILE` lists the
+/// points reached, so a test can find them all.
+#[cfg(feature = "failpoints")]
+pub fn failpoint(name: &str) {
+    use std::io::Write;
+    use std::sync::Mutex;
+    static HITS: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
+    let n = {
+        let mut hits = HITS.lock().unwrap_or_else(|e| e.into_inner());
+        match hits.iter_mut().find(|(n, _)| n == name) {
+            Some((_, c)) => {
+                *c += 1;
+                *c
+            }
+            None => {
+                hits.push((name.to_string(), 1));
+                1
+            }
+        }
+    };
+    if let Ok(log) = std::env::var("TRACKER_FAILPOINT_LOG")
+        && let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+    {
+        let _ = writeln!(f, "{name}#{n}");
+    }
+    if let Ok(target) = std::env::var("TRACKER_FAILPOINT")
+        && (target == name || target == format!("{name}#{n}"))
+    {
+        std::process::abort();
+    }
+}
+
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn failpoint(_name: &str) {}

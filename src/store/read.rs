@@ -1,0 +1,83 @@
+//! Reading the store for reports: a consistent snapshot through the manifest.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use polars::prelude::*;
+
+use super::{Manifest, Mode, Store, StoreError, StoreLock};
+use crate::rules::window::Window;
+
+/// The manifest as it was when the snapshot was taken, held under a shared
+/// lock so no writer can change the files it names until it is dropped.
+pub struct Snapshot {
+    pub store: Store,
+    pub manifest: Manifest,
+    _lock: Option<StoreLock>,
+}
+
+impl Snapshot {
+    pub fn open(store: &Store, timeout: Duration) -> Result<Snapshot, StoreError> {
+        let lock = store.lock(Mode::Shared, timeout)?;
+        let manifest = store.read_manifest()?;
+        Ok(Snapshot {
+            store: store.clone(),
+            manifest,
+            _lock: Some(lock),
+        })
+    }
+
+    /// Every window with any data, over all schools or one.
+    pub fn windows(&self, school: Option<&str>) -> BTreeSet<Window> {
+        self.manifest
+            .files
+            .iter()
+            .filter(|f| school.is_none_or(|s| f.school == s))
+            .filter_map(|f| Window::parse_any(&f.window))
+            .collect()
+    }
+
+    /// Schools with data in a window (or any window).
+    pub fn schools(&self, window: Option<Window>) -> BTreeSet<String> {
+        self.manifest
+            .files
+            .iter()
+            .filter(|f| window.is_none_or(|w| Window::parse_any(&f.window) == Some(w)))
+            .map(|f| f.school.clone())
+            .collect()
+    }
+
+    /// One partition's rows (the chosen columns, or all), or None when empty.
+    pub fn read(
+        &self,
+        table: &str,
+        school: &str,
+        window: Window,
+        columns: Option<&[&str]>,
+    ) -> Result<Option<DataFrame>, StoreError> {
+        let w = window.to_string();
+        self.manifest
+            .file(table, school, &w)
+            .map(|f| read_parquet(&self.store.root, &f.path, columns))
+            .transpose()
+    }
+}
+
+/// Read one Parquet file of the store, optionally only some columns.
+pub fn read_parquet(
+    root: &Path,
+    rel: &str,
+    columns: Option<&[&str]>,
+) -> Result<DataFrame, StoreError> {
+    let path = root.join(rel);
+    let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
+    let mut reader = ParquetReader::new(file);
+    if let Some(cols) = columns {
+        reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
+    }
+    reader.finish().map_err(|e| StoreError::Parquet {
+        path: path.display().to_string(),
+        problem: e.to_string(),
+    })
+}

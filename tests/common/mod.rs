@@ -1,0 +1,145 @@
+//! Test harness: run the real `tracker` binary in a fresh temporary directory.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.path("store")
+    }
+
+    /// The binary with a clean environment, run in the temp dir, against `./store`.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("tracker").expect("binary");
+        c.current_dir(self.dir.path())
+            .env_remove("TRACKER_STORE")
+            .env_remove("TRACKER_CONFIG")
+            .env_remove("TRACKER_FAILPOINT")
+            .env("NO_COLOR", "1")
+            .arg("--store")
+            .arg(self.store());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run tracker")
+    }
+
+    /// Run and insist on an exit code; returns (stdout, stderr).
+    pub fn expect(&self, code: i32, args: &[&str]) -> (String, String) {
+        let out = self.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "tracker {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        (stdout, stderr)
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.expect(0, args).0
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// Copy a fixture folder into the temp dir; returns its path there.
+    pub fn fixture(&self, name: &str) -> PathBuf {
+        let to = self.path(name);
+        copy_dir(&Path::new(FIXTURES).join(name), &to);
+        to
+    }
+
+    /// The small hand-made school, ingested for 2025-26/1 (and its senior
+    /// file for 2025-26/2), with its config.
+    pub fn small_school(&self) -> PathBuf {
+        let f = self.fixture("small");
+        let cfg = f.join("tracker.toml");
+        let cfg = cfg.to_str().unwrap();
+        let file = |n: &str| f.join(n).to_string_lossy().into_owned();
+        self.ok(&[
+            "--config",
+            cfg,
+            "-q",
+            "ingest",
+            "--window",
+            "2025-26/1",
+            &file("pupils.csv"),
+            &file("bge.csv"),
+            &file("senior.csv"),
+            &file("overrides.csv"),
+            &file("interventions.csv"),
+        ]);
+        f
+    }
+
+    pub fn small_config(&self) -> String {
+        self.path("small/tracker.toml")
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Parse CSV text into rows of fields (compare rows, not bytes).
+pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// Assert CSV output equals an expected CSV file row by row.
+pub fn assert_csv_eq(actual: &str, expected_file: &Path) {
+    let expected = std::fs::read_to_string(expected_file).unwrap();
+    let (a, e) = (csv_rows(actual), csv_rows(&expected));
+    for (i, (ra, re)) in a.iter().zip(&e).enumerate() {
+        assert_eq!(ra, re, "row {i} differs from {}", expected_file.display());
+    }
+    assert_eq!(
+        a.len(),
+        e.len(),
+        "row count differs from {}\nactual:\n{actual}",
+        expected_file.display()
+    );
+}
