@@ -31,6 +31,12 @@ impl Settings {
     /// `--config`, else `$TRACKER_CONFIG`, else `<store>/tracker.toml`, else
     /// the built-in defaults.
     pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
+        Settings::resolve_with(global, true)
+    }
+
+    /// As [`Settings::resolve`]; with `load_config` false the built-in
+    /// defaults are used, so `init --force` can replace a broken config.
+    pub fn resolve_with(global: &GlobalArgs, load_config: bool) -> anyhow::Result<Settings> {
         let env = |k: &str| {
             std::env::var_os(k)
                 .filter(|v| !v.is_empty())
@@ -43,12 +49,12 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from("tracker-store"));
         let store = Store::at(&root);
         let explicit = global.config.clone().or_else(|| env("TRACKER_CONFIG"));
-        let (config, config_source) = match explicit {
+        let (config, config_source) = match explicit.filter(|_| load_config) {
             Some(path) => (
                 Config::load(&path).context("cannot use the config")?,
                 path.display().to_string(),
             ),
-            None if store.config_path().is_file() => (
+            None if load_config && store.config_path().is_file() => (
                 Config::load(&store.config_path()).context("cannot use the store's config")?,
                 store.config_path().display().to_string(),
             ),

@@ -78,24 +78,21 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
     bar.finish_and_clear();
     prepared.sort_by_key(|p| p.kind);
 
+    // A store that does not exist yet is created only when there is
+    // something to commit, so `--strict` and `--dry-run` leave no trace.
     let store = &s.store;
-    if !store.exists() {
-        if req.dry_run {
-            anyhow::bail!(
-                "no store at `{}`\nhint: run `tracker init` first",
-                store.root.display()
-            );
-        }
-        store.create().context("cannot create the store")?;
-        s.say(&format!("created store `{}`", store.root.display()));
+    let existed = store.exists();
+    let mut lock = None;
+    let mut manifest = crate::store::Manifest::empty();
+    if existed {
+        let mode = if req.dry_run {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        };
+        lock = Some(store.lock(mode, s.lock_timeout)?);
+        manifest = store.read_manifest()?;
     }
-    let mode = if req.dry_run {
-        Mode::Shared
-    } else {
-        Mode::Exclusive
-    };
-    let lock = store.lock(mode, s.lock_timeout)?;
-    let manifest = store.read_manifest()?;
 
     let mut outcome = Outcome::default();
     prepared.retain(|p| {
@@ -204,6 +201,12 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
         return Ok(outcome);
     }
 
+    if !existed {
+        store.create().context("cannot create the store")?;
+        s.say(&format!("created store `{}`", store.root.display()));
+        lock = Some(store.lock(Mode::Exclusive, s.lock_timeout)?);
+    }
+    let lock = lock.expect("a writer holds the lock by now");
     let mut tx = Transaction::begin(store, &lock)?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for p in &mut parsed {

@@ -18,7 +18,8 @@ use crate::reports::model::{self, Ctx, SchoolWindow};
 use crate::settings::Settings;
 
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
-    let settings = Settings::resolve(&cli.global)?;
+    let is_init = matches!(cli.command, Command::Init(_));
+    let settings = Settings::resolve_with(&cli.global, !is_init)?;
     let s = &settings;
     match &cli.command {
         Command::Init(a) => init::run(s, a),

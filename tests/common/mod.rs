@@ -25,7 +25,8 @@ impl Env {
         self.path("store")
     }
 
-    /// The binary with a clean environment, run in the temp dir, against `./store`.
+    /// The binary with a clean environment, run in the temp dir, against
+    /// `./store` (through `$TRACKER_STORE`, so `--store` still overrides it).
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::cargo_bin("tracker").expect("binary");
         c.current_dir(self.dir.path())
@@ -33,8 +34,7 @@ impl Env {
             .env_remove("TRACKER_CONFIG")
             .env_remove("TRACKER_FAILPOINT")
             .env("NO_COLOR", "1")
-            .arg("--store")
-            .arg(self.store());
+            .env("TRACKER_STORE", self.store());
         c
     }
 
