@@ -1,7 +1,8 @@
 //! Parquet for a data warehouse: the report's columns, typed by [`ColType`].
 //!
 //! Values are written as they are: no neutralisation (Parquet is not opened
-//! as a spreadsheet) and no rounding.
+//! as a spreadsheet) and no rounding. Text in an integer column (an invalid
+//! grade as entered) becomes null there.
 
 use std::io::Write;
 
@@ -41,6 +42,9 @@ fn frame(table: &Table) -> Result<DataFrame> {
                     .map(|c| match c {
                         Cell::Null => Ok(None),
                         Cell::Int(v) => Ok(Some(*v)),
+                        // An invalid grade shown as entered (SPEC 10.7) has no
+                        // number: the typed column holds null; CSV keeps the text.
+                        Cell::Text(_) => Ok(None),
                         other => Err(bad(other)),
                     })
                     .collect();
@@ -133,8 +137,18 @@ mod tests {
     #[test]
     fn a_cell_of_the_wrong_type_is_refused() {
         let mut t = Table::new("t", &[("n", ColType::Int)]);
-        t.rows.push(vec!["x".into()]);
+        t.rows.push(vec![Cell::Float(1.5)]);
         let e = frame(&t).unwrap_err().to_string();
         assert!(e.contains("column `n` is Int"), "{e}");
+    }
+
+    #[test]
+    fn text_in_an_integer_column_is_null() {
+        let mut t = Table::new("t", &[("working_grade", ColType::Int)]);
+        t.rows.push(vec!["A".into()]);
+        t.rows.push(vec![Cell::Int(3)]);
+        let df = frame(&t).unwrap();
+        let col = df.column("working_grade").unwrap().i64().unwrap();
+        assert_eq!((col.get(0), col.get(1)), (None, Some(3)));
     }
 }
