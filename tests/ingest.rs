@@ -403,3 +403,21 @@ fn no_name_or_comment_reaches_stderr() {
     );
     assert!(!err.contains("Xanthippe"));
 }
+
+#[test]
+fn rows_stored_before_their_pupils_were_known_are_replaced_by_stage_later() {
+    let env = Env::new();
+    let b = env.write("b.csv", "SCN,Subject,Level\n100000001,English,2a\n");
+    ingest(&env, "2025-26/1", &[&b]);
+    let p = env.write("p.csv", PUPILS);
+    ingest(&env, "2025-26/1", &[&p]);
+    let fixed = env.write("fixed.csv", "SCN,Subject,Level\n100000001,English,2b\n");
+    ingest(&env, "2025-26/1", &[&fixed]);
+    let rows = subjects(&env);
+    assert_eq!(
+        rows.len(),
+        2,
+        "the corrected row replaced the unknown-stage one: {rows:?}"
+    );
+    assert_eq!(rows[1][8], "2b");
+}

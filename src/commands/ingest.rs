@@ -219,9 +219,15 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
             }
         }
         let by_stage = p.kind.replaces_by_stage();
-        let keep_old = |kind: Option<&str>, stage: Option<&str>| {
-            kind.is_some_and(|k| k != p.kind.as_str())
-                || (by_stage && stage.is_some_and(|g| !replaced.contains(g)))
+        // An old row stored as `unknown` (no stage and no pupil then) belongs
+        // to its pupil's stage once the pupils export knows it, so a corrected
+        // export replaces it instead of standing beside it.
+        let keep_old = |kind: Option<&str>, stage: Option<&str>, scn: Option<&str>| {
+            let stage = match stage {
+                Some("unknown") => group(None, scn),
+                other => other.unwrap_or("unknown").to_string(),
+            };
+            kind.is_some_and(|k| k != p.kind.as_str()) || (by_stage && !replaced.contains(&stage))
         };
         let table = p.kind.as_str();
         merge_into(
@@ -230,7 +236,7 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
             &req.school,
             &window,
             &mut p.frame,
-            |_, st| keep_old(None, st),
+            |_, st, scn| keep_old(None, st, scn),
         )?;
         let mut rf = reject_frame;
         merge_into(&mut tx, "rejects", &req.school, &window, &mut rf, keep_old)?;
@@ -441,7 +447,7 @@ fn merge_into(
     school: &str,
     window: &str,
     new: &mut DataFrame,
-    keep_old: impl Fn(Option<&str>, Option<&str>) -> bool,
+    keep_old: impl Fn(Option<&str>, Option<&str>, Option<&str>) -> bool,
 ) -> anyhow::Result<()> {
     let old = tx.read_partition(table, school, window)?;
     let mut merged = match old {
@@ -452,10 +458,12 @@ fn merge_into(
                 .map(|c| c.str().cloned())
                 .transpose()?;
             let groups = old.column("stage_group")?.str()?;
+            let scns = old.column("scn")?.str()?;
             let mask: BooleanChunked = groups
                 .iter()
+                .zip(scns.iter())
                 .enumerate()
-                .map(|(i, g)| keep_old(kinds.as_ref().and_then(|k| k.get(i)), g))
+                .map(|(i, (g, scn))| keep_old(kinds.as_ref().and_then(|k| k.get(i)), g, scn))
                 .collect();
             let mut kept = old.filter(&mask)?;
             if new.height() > 0 {
