@@ -6,6 +6,7 @@ pub mod ingest;
 pub mod init;
 pub mod offtrack;
 pub mod pupil;
+pub mod qa;
 pub mod subjects;
 pub mod windows;
 
@@ -29,6 +30,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Offtrack(a) => offtrack::run(s, a),
         Command::Followup(a) => followup::run(s, a),
         Command::Pupil(a) => pupil::run(s, a),
+        Command::Qa(a) => qa::run(s, a),
         _ => anyhow::bail!("not built yet"),
     }
 }

@@ -1,0 +1,52 @@
+//! `tracker qa`: findings and completeness; `--fail-on` for nightly jobs.
+
+use crate::cli::{FailOn, QaArgs};
+use crate::config::Severity;
+use crate::exit::Exit;
+use crate::output;
+use crate::reports::model::{self, Ctx};
+use crate::reports::qa::{self, QaFilter};
+use crate::settings::Settings;
+
+pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
+    let opts = s.output(&args.report.out)?;
+    let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
+    let ctx = Ctx::new(&s.config);
+    let filter = QaFilter {
+        teacher: args.teacher.clone(),
+        faculty: args.faculty.clone(),
+    };
+    let stages = |st| scope.wants_stage(st);
+    let mut loaded = Vec::with_capacity(scope.schools.len());
+    let mut findings = Vec::new();
+    for school in &scope.schools {
+        let sw = model::load(&ctx, &snap, school, scope.window)?;
+        let history = qa::history(&ctx, &snap, &sw)?;
+        findings.extend(qa::findings(&ctx, &sw, &history, &stages, &filter));
+        loaded.push(sw);
+    }
+    drop(snap);
+    qa::sort(&mut findings);
+    let completeness = qa::completeness_table(&qa::completeness(&loaded, &stages, &filter));
+    if args.completeness {
+        output::write(&completeness, &opts)?;
+    } else {
+        output::write_many(&[qa::findings_table(&findings), completeness], &opts)?;
+    }
+    let Some(fail_on) = args.fail_on else {
+        return Ok(Exit::Success);
+    };
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    };
+    let failing = findings.iter().filter(|f| f.severity >= threshold).count();
+    if failing == 0 {
+        return Ok(Exit::Success);
+    }
+    s.say(&format!(
+        "qa: {failing} findings at severity `{}` or above",
+        threshold.as_str()
+    ));
+    Ok(Exit::Failure)
+}
