@@ -1,5 +1,6 @@
 //! One file per subcommand, each `run(&Settings, args) -> Result<Exit>`.
 
+pub mod comments;
 pub mod demo;
 pub mod followup;
 pub mod ingest;
@@ -31,6 +32,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Followup(a) => followup::run(s, a),
         Command::Pupil(a) => pupil::run(s, a),
         Command::Qa(a) => qa::run(s, a),
+        Command::Comments(a) => comments::run(s, a),
         _ => anyhow::bail!("not built yet"),
     }
 }
