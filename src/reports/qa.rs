@@ -65,7 +65,10 @@ pub struct Finding {
     pub detail: String,
 }
 
-/// `--teacher` and `--faculty`, each matched ignoring case and surrounding spaces.
+/// `--teacher` and `--faculty`, each matched ignoring case and surrounding
+/// spaces. They select rows; a finding about a pupil (a context value, no
+/// band, no pupils row) passes when one of the pupil's rows does. Findings
+/// that belong to no row pass as [`QaFilter::accepts_unowned`] says.
 #[derive(Debug, Clone, Default)]
 pub struct QaFilter {
     pub teacher: Option<String>,
@@ -449,12 +452,13 @@ fn pupil_findings(
     for scn in scns {
         let Some(pupil) = sw.pupil(scn) else {
             let n = subject_rows.get(scn).map_or(0, |e| e.0);
+            let rows = if n == 1 { "row" } else { "rows" };
             c.push(
                 "unknown_pupil",
                 Some(scn),
                 None,
                 None,
-                format!("no pupils row for this SCN; it has {n} subject rows"),
+                format!("no pupils row for this SCN ({n} subject {rows})"),
             );
             continue;
         };
