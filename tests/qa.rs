@@ -212,7 +212,7 @@ fn no_pathway_band_once_per_pupil() {
             "200000003",
             "",
             "",
-            "no valid Pathway Band and no CAT Mean SAS",
+            "no valid Pathway Band and no valid CAT Mean SAS",
         ]],
     );
 }

@@ -472,7 +472,7 @@ fn pupil_findings(
                 Some(scn),
                 None,
                 None,
-                "no valid Pathway Band and no CAT Mean SAS".into(),
+                "no valid Pathway Band and no valid CAT Mean SAS".into(),
             );
         }
     }
