@@ -17,17 +17,19 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
         faculty: args.faculty.clone(),
     };
     let stages = |st| scope.wants_stage(st);
-    let mut loaded = Vec::with_capacity(scope.schools.len());
     let mut findings = Vec::new();
+    let mut completeness = Vec::new();
+    // One school at a time, so a local authority's store need not fit in memory.
     for school in &scope.schools {
         let sw = model::load(&ctx, &snap, school, scope.window)?;
         let history = qa::history(&ctx, &snap, &sw)?;
         findings.extend(qa::findings(&ctx, &sw, &history, &stages, &filter));
-        loaded.push(sw);
+        completeness.extend(qa::completeness(&sw, &stages, &filter));
     }
     drop(snap);
     qa::sort(&mut findings);
-    let completeness = qa::completeness_table(&qa::completeness(&loaded, &stages, &filter));
+    qa::sort_completeness(&mut completeness);
+    let completeness = qa::completeness_table(&completeness);
     if args.completeness {
         output::write(&completeness, &opts)?;
     } else {

@@ -321,7 +321,8 @@ const ROW_COLS: &[&str] = &[
     "source",
 ];
 
-fn subject_key(scn: &str, subject: &str) -> String {
+/// The key of a pupil-subject: SCN and subject ignoring case and surrounding spaces.
+pub fn subject_key(scn: &str, subject: &str) -> String {
     format!("{scn}\u{1f}{}", subject.trim().to_lowercase())
 }
 

@@ -20,7 +20,7 @@ use crate::rules::window::Window;
 use crate::store::read::Snapshot;
 
 use super::matches;
-use super::model::{self, Cols, Ctx, Intervention, Phase, Row, SchoolWindow};
+use super::model::{self, Cols, Ctx, Intervention, Phase, Row, SchoolWindow, subject_key};
 use super::offtrack::pupil_lines;
 
 /// Every QA finding kind, in the order of SPEC 8 (plus rejected rows, 10.15).
@@ -120,10 +120,6 @@ pub struct History {
     pub earlier_levels: Option<(Window, HashMap<String, usize>)>,
     pub rejects: Vec<SetAside>,
     pub conflicts: Vec<SetAside>,
-}
-
-fn subject_key(scn: &str, subject: &str) -> String {
-    format!("{scn}\u{1f}{}", subject.trim().to_lowercase())
 }
 
 /// Read what QA needs for one school's window besides the window itself.
@@ -653,38 +649,39 @@ pub fn entered(r: &Row) -> bool {
     }
 }
 
-/// Completeness per faculty and teacher, sorted by school, faculty, teacher
-/// (rows with no teacher last).
+/// Completeness per faculty and teacher of one school's window, unsorted.
 pub fn completeness(
-    loaded: &[SchoolWindow],
+    sw: &SchoolWindow,
     stages: &dyn Fn(Option<u8>) -> bool,
     filter: &QaFilter,
 ) -> Vec<Completeness> {
-    // (school, faculty, teacher) -> its counts.
-    let mut groups: HashMap<(&str, &str, Option<&str>), Completeness> = HashMap::new();
-    for sw in loaded {
-        for r in sw
-            .rows
-            .iter()
-            .filter(|r| stages(r.stage) && filter.accepts(r))
-        {
-            let teacher = r.teacher.as_deref().map(str::trim);
-            let g = groups
-                .entry((sw.school.as_str(), r.faculty.as_str(), teacher))
-                .or_insert_with(|| Completeness {
-                    school: sw.school.clone(),
-                    window: sw.window,
-                    faculty: r.faculty.clone(),
-                    teacher: teacher.map(str::to_string),
-                    expected: 0,
-                    entered: 0,
-                });
-            g.expected += 1;
-            g.entered += usize::from(entered(r));
-        }
+    // (faculty, teacher) -> its counts.
+    let mut groups: HashMap<(&str, Option<&str>), Completeness> = HashMap::new();
+    for r in sw
+        .rows
+        .iter()
+        .filter(|r| stages(r.stage) && filter.accepts(r))
+    {
+        let teacher = r.teacher.as_deref().map(str::trim);
+        let g = groups
+            .entry((r.faculty.as_str(), teacher))
+            .or_insert_with(|| Completeness {
+                school: sw.school.clone(),
+                window: sw.window,
+                faculty: r.faculty.clone(),
+                teacher: teacher.map(str::to_string),
+                expected: 0,
+                entered: 0,
+            });
+        g.expected += 1;
+        g.entered += usize::from(entered(r));
     }
-    let mut out: Vec<Completeness> = groups.into_values().collect();
-    out.sort_by_cached_key(|c| {
+    groups.into_values().collect()
+}
+
+/// School, faculty, teacher (rows with no teacher last).
+pub fn sort_completeness(rows: &mut [Completeness]) {
+    rows.sort_by_cached_key(|c| {
         (
             c.school.clone(),
             text_key(&c.faculty),
@@ -692,7 +689,6 @@ pub fn completeness(
             text_key(c.teacher.as_deref().unwrap_or_default()),
         )
     });
-    out
 }
 
 pub const COMPLETENESS_COLUMNS: &[(&str, ColType)] = &[
