@@ -165,6 +165,14 @@ fn invalid_value_covers_pupil_context_and_course_levels() {
                 "Mr Watt",
                 "Course Level `N6`: not a course level; expected AH, H, N5, N4, N3, N2 or SCQF3-SCQF7",
             ],
+            [
+                "warning",
+                "invalid_value",
+                "200000006",
+                "",
+                "",
+                "EAL (3 characters, not shown): not a yes/no value; expected Y, Yes, True, 1, X or N, No, False, 0",
+            ],
         ],
     );
 }
@@ -526,7 +534,7 @@ fn fail_on_sets_the_exit_code_after_writing_the_output() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         csv_tables(&stdout)[0].len(),
-        24,
+        25,
         "the findings were written"
     );
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -579,8 +587,9 @@ fn teacher_and_faculty_filters() {
     assert_eq!(
         kinds(&["--teacher", " ms kerr "]),
         [
+            pair("invalid_value", "200000006"),
             pair("no_intervention", "200000005"),
-            pair("no_intervention", "200000006")
+            pair("no_intervention", "200000006"),
         ]
     );
     // A faculty leader sees the faculty's rows, the pupils taught in it (a
@@ -588,6 +597,7 @@ fn teacher_and_faculty_filters() {
     assert_eq!(
         kinds(&["--faculty", "Expressive Arts"]),
         [
+            pair("invalid_value", "200000006"),
             pair("no_pathway_band", "200000003"),
             pair("missing_staff", ""),
             pair("no_intervention", "200000005"),
@@ -671,7 +681,7 @@ fn json_holds_both_tables_and_xlsx_one_sheet_each() {
     let json = env.ok(&["--config", &cfg, "qa", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let findings = v["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 23);
+    assert_eq!(findings.len(), 24);
     assert_eq!(findings[0]["kind"], "invalid_level");
     assert_eq!(findings[6]["teacher"], serde_json::Value::Null);
     assert_eq!(v["completeness"][4]["percent_complete"], 66.7);
@@ -687,7 +697,7 @@ fn json_holds_both_tables_and_xlsx_one_sheet_each() {
     env.ok(&["--config", &cfg, "qa", "--format", "xlsx", "-o", "qa.xlsx"]);
     let mut book: Xlsx<_> = open_workbook(env.path("qa.xlsx")).unwrap();
     assert_eq!(book.sheet_names(), ["findings", "completeness"]);
-    assert_eq!(book.worksheet_range("findings").unwrap().height(), 24);
+    assert_eq!(book.worksheet_range("findings").unwrap().height(), 25);
     assert_eq!(book.worksheet_range("completeness").unwrap().height(), 10);
     // Parquet holds one table: with --completeness it can be written.
     env.expect(
@@ -719,7 +729,7 @@ fn ingest_counts_the_invalid_cells_qa_reports() {
     let env = Env::new();
     let (_, stderr) = qa_school(&env);
     for line in [
-        "pupils.csv: pupils, 6 rows stored, 0 rejected, warnings: 1 invalid_value",
+        "pupils.csv: pupils, 6 rows stored, 0 rejected, warnings: 2 invalid_value",
         "bge.csv: bge, 13 rows stored, 1 rejected, warnings: 1 duplicate_conflict, 1 invalid_level, 1 invalid_rating",
         "senior.csv: senior, 8 rows stored, 0 rejected, warnings: 2 invalid_grade, 1 invalid_value",
     ] {
@@ -738,7 +748,7 @@ fn ingest_counts_the_invalid_cells_qa_reports() {
     .iter()
     .map(|k| findings_of(k).len())
     .sum();
-    assert_eq!(invalid, 1 + 1 + 1 + 2 + 1);
+    assert_eq!(invalid, 1 + 1 + 1 + 2 + 2);
 }
 
 #[test]

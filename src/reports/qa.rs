@@ -213,24 +213,29 @@ fn set_aside(
         .collect())
 }
 
-/// A value as entered, quoted and cut short: a cell in the wrong column can
-/// hold anything, and a detail must not carry a name or a comment whole.
-pub fn shown(value: &str) -> String {
-    const MAX: usize = 20;
-    if value.chars().count() <= MAX {
-        format!("`{value}`")
+/// A value as entered, quoted, when it is short enough to be a code and is
+/// not one of the pupil's `names`: a cell in the wrong column can hold
+/// anything, and a detail must never carry a name or a comment.
+pub fn shown(value: &str, names: &[Option<&str>]) -> String {
+    const MAX: usize = 12;
+    let n = value.chars().count();
+    let is_name = names
+        .iter()
+        .flatten()
+        .any(|name| crate::rules::same_text(name, value));
+    if n > MAX || is_name {
+        format!("({n} characters, not shown)")
     } else {
-        let cut: String = value.chars().take(MAX).collect();
-        format!("`{cut}…`")
+        format!("`{value}`")
     }
 }
 
 /// The detail of an invalid cell: `Working Grade `8`: do not use 8 for AH/H/N5`.
-pub fn invalid_detail(i: &Invalid) -> String {
+pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
     format!(
         "{} {}: {}",
         column_label(i.column),
-        shown(&i.value),
+        shown(&i.value, names),
         i.reason
     )
 }
@@ -309,8 +314,15 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
         None => c.sw.window.to_string(),
     };
     for r in rows {
+        let pupil = c.sw.pupil(&r.scn);
+        let names = [
+            r.forename.as_deref(),
+            r.surname.as_deref(),
+            pupil.and_then(|p| p.forename.as_deref()),
+            pupil.and_then(|p| p.surname.as_deref()),
+        ];
         for i in &r.invalid {
-            c.row(i.kind.as_str(), r, invalid_detail(i));
+            c.row(i.kind.as_str(), r, invalid_detail(i, &names));
         }
         match r.phase {
             Phase::Bge => {
@@ -458,8 +470,15 @@ fn pupil_findings(
             );
             continue;
         };
+        let names = [pupil.forename.as_deref(), pupil.surname.as_deref()];
         for i in &pupil.invalid {
-            c.push("invalid_value", Some(scn), None, None, invalid_detail(i));
+            c.push(
+                "invalid_value",
+                Some(scn),
+                None,
+                None,
+                invalid_detail(i, &names),
+            );
         }
         let has_bge = subject_rows.get(scn).is_some_and(|e| e.1);
         if has_bge && pupil.band.is_none() {
@@ -726,16 +745,21 @@ mod tests {
     use crate::rules::validity::InvalidKind;
 
     #[test]
-    fn shown_values_are_quoted_and_cut_short() {
+    fn shown_values_are_codes_never_names_or_long_text() {
+        let names = [Some("Ann"), None, Some("Mac Leod")];
         let cases: &[(&str, &str)] = &[
             ("9z", "`9z`"),
-            ("", "``"),
-            ("abcdefghijklmnopqrst", "`abcdefghijklmnopqrst`"),
-            ("abcdefghijklmnopqrstu", "`abcdefghijklmnopqrst…`"),
-            ("éééééééééééééééééééééé", "`éééééééééééééééééééé…`"),
+            ("Maybe", "`Maybe`"),
+            ("abcdefghijkl", "`abcdefghijkl`"),
+            ("abcdefghijklm", "(13 characters, not shown)"),
+            ("éééééééééééé", "`éééééééééééé`"),
+            ("Needs to revise vocabulary", "(26 characters, not shown)"),
+            ("ann", "(3 characters, not shown)"),
+            (" MAC LEOD", "(9 characters, not shown)"),
+            ("Anna", "`Anna`"),
         ];
         for (raw, want) in cases {
-            assert_eq!(shown(raw), *want, "{raw:?}");
+            assert_eq!(shown(raw, &names), *want, "{raw:?}");
         }
     }
 
@@ -748,7 +772,7 @@ mod tests {
             reason: "do not use 8 for AH/H/N5".into(),
         };
         assert_eq!(
-            invalid_detail(&i),
+            invalid_detail(&i, &[]),
             "Working Grade `8`: do not use 8 for AH/H/N5"
         );
     }
@@ -817,6 +841,52 @@ mod tests {
                 ("level_regressed", Some("1"), Some("English")),
             ]
         );
+    }
+
+    #[test]
+    fn interventions_cover_their_subject_or_everything() {
+        let i = |scn: &str, subject: Option<&str>| Intervention {
+            scn: scn.into(),
+            subject: subject.map(String::from),
+        };
+        let now = [i("1", Some(" french ")), i("2", None)];
+        let before = [i("3", Some("Maths")), i("4", Some(""))];
+        let helped = Helped::new(&now, &before);
+        let cases: &[(&str, &str, bool)] = &[
+            ("1", "French", true),
+            ("1", "Maths", false),
+            ("2", "Anything", true),
+            ("3", "maths", true),
+            ("3", "French", false),
+            ("4", "Music", true),
+            ("5", "French", false),
+        ];
+        for (scn, subject, want) in cases {
+            assert_eq!(helped.covers(scn, subject), *want, "{scn} {subject}");
+        }
+    }
+
+    #[test]
+    fn findings_with_no_row_pass_only_the_filters_they_can_answer() {
+        let f = |teacher: Option<&str>, faculty: Option<&str>| QaFilter {
+            teacher: teacher.map(String::from),
+            faculty: faculty.map(String::from),
+        };
+        let cases: &[(QaFilter, Option<&str>, bool)] = &[
+            (f(None, None), None, true),
+            (f(None, None), Some("Sciences"), true),
+            (f(Some("Dr Ng"), None), Some("Sciences"), false),
+            (f(None, Some("sciences ")), Some("Sciences"), true),
+            (f(None, Some("Sciences")), Some("English"), false),
+            (f(None, Some("Sciences")), None, false),
+        ];
+        for (filter, faculty, want) in cases {
+            assert_eq!(
+                filter.accepts_unowned(*faculty),
+                *want,
+                "{filter:?} {faculty:?}"
+            );
+        }
     }
 
     #[test]
