@@ -29,26 +29,25 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
     drop(snap);
     qa::sort(&mut findings);
     qa::sort_completeness(&mut completeness);
+    let threshold = args.fail_on.map(|f| match f {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    });
+    let failing = threshold.map_or(0, |t| findings.iter().filter(|f| f.severity >= t).count());
     let completeness = qa::completeness_table(&completeness);
     if args.completeness {
         output::write(&completeness, &opts)?;
     } else {
-        output::write_many(&[qa::findings_table(&findings), completeness], &opts)?;
+        output::write_many(&[qa::findings_table(findings), completeness], &opts)?;
     }
-    let Some(fail_on) = args.fail_on else {
-        return Ok(Exit::Success);
-    };
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-    };
-    let failing = findings.iter().filter(|f| f.severity >= threshold).count();
-    if failing == 0 {
-        return Ok(Exit::Success);
+    match threshold {
+        Some(t) if failing > 0 => {
+            s.say(&format!(
+                "qa: {failing} findings at severity `{}` or above",
+                t.as_str()
+            ));
+            Ok(Exit::Failure)
+        }
+        _ => Ok(Exit::Success),
     }
-    s.say(&format!(
-        "qa: {failing} findings at severity `{}` or above",
-        threshold.as_str()
-    ));
-    Ok(Exit::Failure)
 }

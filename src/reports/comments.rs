@@ -21,57 +21,65 @@ pub const COLUMNS: &[(&str, ColType)] = &[
     ("comment", ColType::Text),
 ];
 
+/// What `comments` keeps, besides the stage set.
+pub struct Selection<'a> {
+    pub filter: &'a FilterArgs,
+    /// Only pupils whose ASN is recorded true.
+    pub asn_only: bool,
+    pub max_chars: usize,
+}
+
+/// Teacher (rows with none last), subject, SCN, school.
+type SortKey = (bool, (String, String), (String, String), String, String);
+
+/// One comment's row, with the key it sorts by.
+pub struct Line {
+    key: SortKey,
+    cells: Vec<Cell>,
+}
+
 /// The non-empty comment of a row.
 fn comment(r: &Row) -> Option<&str> {
     r.comment.as_deref().filter(|c| !c.trim().is_empty())
 }
 
-/// One row per non-empty comment that passes the stage set and filters;
-/// `asn_only` keeps pupils whose ASN is recorded true. Sorted by teacher
-/// (rows with none last), subject, SCN.
-pub fn report(
-    loaded: &[SchoolWindow],
-    stages: &dyn Fn(Option<u8>) -> bool,
-    filter: &FilterArgs,
-    asn_only: bool,
-    max_chars: usize,
-) -> Table {
-    let mut rows: Vec<(&SchoolWindow, &Row, &str)> = loaded
+/// The comment rows of one school's window that pass the stage set and selection.
+pub fn lines(sw: &SchoolWindow, stages: &dyn Fn(Option<u8>) -> bool, sel: &Selection) -> Vec<Line> {
+    sw.rows
         .iter()
-        .flat_map(|sw| sw.rows.iter().map(move |r| (sw, r)))
-        .filter(|(_, r)| stages(r.stage) && filter.accepts(r))
-        .filter(|(sw, r)| !asn_only || sw.pupil(&r.scn).and_then(|p| p.asn) == Some(true))
-        .filter_map(|(sw, r)| Some((sw, r, comment(r)?)))
-        .collect();
-    rows.sort_by_cached_key(|(sw, r, _)| {
-        (
-            r.teacher.is_none(),
-            text_key(r.teacher.as_deref().unwrap_or_default()),
-            text_key(&r.subject),
-            r.scn.clone(),
-            sw.school.clone(),
-        )
-    });
-    let mut table = Table::new("comments", COLUMNS);
-    table.rows = rows
-        .into_iter()
-        .map(|(sw, r, c)| {
-            vec![
-                Cell::from(sw.school.as_str()),
-                Cell::from(sw.window.to_string()),
-                Cell::from(r.scn.as_str()),
-                Cell::from(r.stage.map(stage_label)),
-                Cell::from(r.subject.as_str()),
-                Cell::from(r.teacher.as_deref()),
-                Cell::from(c.chars().count()),
-                Cell::from(if comment_too_long(c, max_chars) {
-                    "Y"
-                } else {
-                    "N"
-                }),
-                Cell::from(c),
-            ]
+        .filter(|r| stages(r.stage) && sel.filter.accepts(r))
+        .filter(|r| !sel.asn_only || sw.pupil(&r.scn).and_then(|p| p.asn) == Some(true))
+        .filter_map(|r| {
+            let c = comment(r)?;
+            let over = comment_too_long(c, sel.max_chars);
+            Some(Line {
+                key: (
+                    r.teacher.is_none(),
+                    text_key(r.teacher.as_deref().unwrap_or_default()),
+                    text_key(&r.subject),
+                    r.scn.clone(),
+                    sw.school.clone(),
+                ),
+                cells: vec![
+                    Cell::from(sw.school.as_str()),
+                    Cell::from(sw.window.to_string()),
+                    Cell::from(r.scn.as_str()),
+                    Cell::from(r.stage.map(stage_label)),
+                    Cell::from(r.subject.as_str()),
+                    Cell::from(r.teacher.as_deref()),
+                    Cell::from(c.chars().count()),
+                    Cell::from(if over { "Y" } else { "N" }),
+                    Cell::from(c),
+                ],
+            })
         })
-        .collect();
+        .collect()
+}
+
+/// The report: lines sorted by teacher, subject, SCN.
+pub fn table(mut lines: Vec<Line>) -> Table {
+    lines.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut table = Table::new("comments", COLUMNS);
+    table.rows = lines.into_iter().map(|l| l.cells).collect();
     table
 }

@@ -618,20 +618,21 @@ pub const COLUMNS: &[(&str, ColType)] = &[
     ("detail", ColType::Text),
 ];
 
-pub fn findings_table(findings: &[Finding]) -> Table {
+/// The findings table; it takes the findings so that a large one is not copied.
+pub fn findings_table(findings: Vec<Finding>) -> Table {
     let mut t = Table::new("findings", COLUMNS);
     t.rows = findings
-        .iter()
+        .into_iter()
         .map(|f| {
             vec![
-                Cell::from(f.school.as_str()),
+                Cell::from(f.school),
                 Cell::from(f.window.to_string()),
                 Cell::from(f.severity.as_str()),
                 Cell::from(f.kind),
-                Cell::from(f.scn.clone()),
-                Cell::from(f.subject.clone()),
-                Cell::from(f.teacher.clone()),
-                Cell::from(f.detail.as_str()),
+                Cell::from(f.scn),
+                Cell::from(f.subject),
+                Cell::from(f.teacher),
+                Cell::from(f.detail),
             ]
         })
         .collect();
