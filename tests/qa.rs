@@ -699,9 +699,9 @@ fn json_holds_both_tables_and_xlsx_one_sheet_each() {
     assert_eq!(book.sheet_names(), ["findings", "completeness"]);
     assert_eq!(book.worksheet_range("findings").unwrap().height(), 25);
     assert_eq!(book.worksheet_range("completeness").unwrap().height(), 10);
-    // Parquet holds one table: with --completeness it can be written.
-    env.expect(
-        1,
+    // Parquet holds one table: either one, chosen by flag.
+    let (_, err) = env.expect(
+        2,
         &[
             "--config",
             &cfg,
@@ -712,16 +712,26 @@ fn json_holds_both_tables_and_xlsx_one_sheet_each() {
             "qa.parquet",
         ],
     );
-    env.ok(&[
-        "--config",
-        &cfg,
-        "qa",
-        "--completeness",
-        "--format",
-        "parquet",
-        "-o",
-        "c.parquet",
-    ]);
+    assert!(err.contains("`--findings` or `--completeness`"), "{err}");
+    for (flag, name) in [("--findings", "f.parquet"), ("--completeness", "c.parquet")] {
+        env.ok(&[
+            "--config", &cfg, "qa", flag, "--format", "parquet", "-o", name,
+        ]);
+        let bytes = std::fs::read(env.path(name)).unwrap();
+        assert!(
+            bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+            "{name}"
+        );
+    }
+    env.expect(2, &["--config", &cfg, "qa", "--findings", "--completeness"]);
+}
+
+#[test]
+fn findings_flag_prints_only_the_findings() {
+    let env = Env::new();
+    let (cfg, _) = qa_school(&env);
+    let out = env.ok(&["--config", &cfg, "qa", "--findings", "--format", "csv"]);
+    assert_eq!(csv_rows(&out), csv_tables(&default_output().0)[0]);
 }
 
 #[test]

@@ -2,14 +2,20 @@
 
 use crate::cli::{FailOn, QaArgs};
 use crate::config::Severity;
-use crate::exit::Exit;
-use crate::output;
+use crate::exit::{Exit, UsageError};
+use crate::output::{self, Format};
 use crate::reports::model::{self, Ctx};
 use crate::reports::qa::{self, QaFilter};
 use crate::settings::Settings;
 
 pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
     let opts = s.output(&args.report.out)?;
+    if opts.format == Format::Parquet && !args.findings && !args.completeness {
+        return Err(UsageError(
+            "`--format parquet` holds one table and `qa` has two\nhint: add `--findings` or `--completeness`".into(),
+        )
+        .into());
+    }
     let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
     let ctx = Ctx::new(&s.config);
     let filter = QaFilter {
@@ -37,6 +43,8 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
     let completeness = qa::completeness_table(&completeness);
     if args.completeness {
         output::write(&completeness, &opts)?;
+    } else if args.findings {
+        output::write(&qa::findings_table(findings), &opts)?;
     } else {
         output::write_many(&[qa::findings_table(findings), completeness], &opts)?;
     }
