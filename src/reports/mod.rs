@@ -1,5 +1,6 @@
 //! One file per report: rows built from the store through the pure rules.
 
+pub mod comments;
 pub mod followup;
 pub mod model;
 pub mod offtrack;
