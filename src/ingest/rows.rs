@@ -185,7 +185,12 @@ impl<'c> KindBatch<'c> {
             {
                 Some((
                     "stage_not_bge",
-                    format!("stage `{}` is not S1-S3", stage_text.unwrap_or_default()),
+                    // Echo the stage only when it is one: a shifted row could
+                    // put a name in this column, and names never reach stderr.
+                    match stage {
+                        Some(n) => format!("stage `S{n}` is not S1-S3"),
+                        None => "the stage is not S1-S3".to_string(),
+                    },
                 ))
             } else if let Some((c, reason, name)) =
                 required_text.filter(|(c, ..)| values[*c].is_none())
