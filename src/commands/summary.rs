@@ -1,0 +1,100 @@
+//! `tracker summary`: the whole-school tracking summary (SPEC 8), as a long
+//! table, readable terminal tables, or one self-contained HTML page.
+
+use crate::cli::SummaryArgs;
+use crate::exit::Exit;
+use crate::output::{self, Format};
+use crate::reports::model::{self, Ctx};
+use crate::reports::summary::projection::History;
+use crate::reports::summary::table::{self, Hidden};
+use crate::reports::summary::{self, Input, html};
+use crate::rules::window::Window;
+use crate::settings::Settings;
+use crate::store::read::Snapshot;
+
+pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
+    let opts = s.output(&args.report.out)?;
+    let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
+    let ctx = Ctx::new(&s.config);
+    let load = |school: &String, w: Window| model::load(&ctx, &snap, school, w);
+    let current = scope
+        .schools
+        .iter()
+        .map(|school| load(school, scope.window))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut previous = Vec::new();
+    let mut earlier = Vec::new();
+    for school in &scope.schools {
+        if let Some(w) = previous_window(&snap, school, scope.window) {
+            previous.push(load(school, w)?);
+        }
+        for w in history_windows(&snap, school, scope.window) {
+            earlier.push(load(school, w)?);
+        }
+    }
+    let min_group = s.config.suppression.min_group;
+    let history = History::learn(&ctx, &earlier, min_group);
+    let input = Input {
+        window: scope.window,
+        current: &current,
+        previous: &previous,
+        history: &history,
+        stages: &|st| scope.wants_stage(st),
+        min_group: (!args.no_suppress).then_some(min_group),
+    };
+    let summary = summary::build(&ctx, &input);
+    match opts.format {
+        Format::Html => {
+            let page = html::page(&summary, &|code| school_name(s, code));
+            output::write_to(
+                opts.output.as_deref(),
+                |w| Ok(w.write_all(page.as_bytes())?),
+            )?;
+        }
+        Format::Table => output::write_many(&table::readable(&summary), &opts)?,
+        Format::Parquet => output::write(&table::long(&summary, Hidden::Null), &opts)?,
+        _ => output::write(&table::long(&summary, Hidden::Letter), &opts)?,
+    }
+    Ok(Exit::Success)
+}
+
+/// The school's latest window before `window`.
+fn previous_window(snap: &Snapshot, school: &str, window: Window) -> Option<Window> {
+    snap.windows(Some(school))
+        .range(..window)
+        .next_back()
+        .copied()
+}
+
+/// For each earlier session, its latest window holding Senior Phase
+/// tracking: where the BGE estimate learns what earlier pupils reached.
+fn history_windows(snap: &Snapshot, school: &str, window: Window) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::new();
+    for w in snap.windows(Some(school)) {
+        if w.session >= window.session
+            || snap
+                .manifest
+                .file("senior", school, &w.to_string())
+                .is_none()
+        {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if last.session == w.session => *last = w,
+            _ => out.push(w),
+        }
+    }
+    out
+}
+
+/// The school's name for the page: the config's name for its own code.
+fn school_name(s: &Settings, code: &str) -> String {
+    let school = &s.config.school;
+    if code == school.code && !school.name.is_empty() {
+        format!("{} ({code})", school.name)
+    } else if code == summary::ALL_SCHOOLS {
+        "All schools".to_string()
+    } else {
+        code.to_string()
+    }
+}
