@@ -1,6 +1,8 @@
 //! `tracker summary`: the whole-school tracking summary (SPEC 8), as a long
 //! table, readable terminal tables, or one self-contained HTML page.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::cli::SummaryArgs;
 use crate::exit::Exit;
 use crate::output::{self, Format};
@@ -66,25 +68,26 @@ fn previous_window(snap: &Snapshot, school: &str, window: Window) -> Option<Wind
         .copied()
 }
 
-/// For each earlier session, its latest window holding Senior Phase
-/// tracking: where the BGE estimate learns what earlier pupils reached.
-fn history_windows(snap: &Snapshot, school: &str, window: Window) -> Vec<Window> {
-    let mut out: Vec<Window> = Vec::new();
+/// For each earlier session: its latest window, whose pupils give the bands
+/// pupils had in the BGE, and its latest window holding Senior Phase
+/// tracking, which says what those pupils reached (the BGE estimate).
+fn history_windows(snap: &Snapshot, school: &str, window: Window) -> BTreeSet<Window> {
+    let mut latest: BTreeMap<u16, Window> = BTreeMap::new();
+    let mut senior: BTreeMap<u16, Window> = BTreeMap::new();
     for w in snap.windows(Some(school)) {
-        if w.session >= window.session
-            || snap
-                .manifest
-                .file("senior", school, &w.to_string())
-                .is_none()
-        {
+        if w.session >= window.session {
             continue;
         }
-        match out.last_mut() {
-            Some(last) if last.session == w.session => *last = w,
-            _ => out.push(w),
+        latest.insert(w.session, w);
+        if snap
+            .manifest
+            .file("senior", school, &w.to_string())
+            .is_some()
+        {
+            senior.insert(w.session, w);
         }
     }
-    out
+    latest.into_values().chain(senior.into_values()).collect()
 }
 
 /// The school's name for the page: the config's name for its own code.

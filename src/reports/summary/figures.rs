@@ -29,14 +29,11 @@ impl Arena {
         }
     }
 
-    fn unit(&mut self, published: bool) -> usize {
-        self.units.push(Unit::new(published));
+    /// Add a unit; units are pushed in output order, so that between two
+    /// equally small candidates secondary suppression takes the first.
+    fn push(&mut self, unit: Unit) -> usize {
+        self.units.push(unit);
         self.units.len() - 1
-    }
-
-    fn add(&mut self, unit: usize, id: u32) {
-        let sample = self.sample;
-        self.units[unit].add(id, sample);
     }
 
     pub fn line(&mut self, parts: Vec<usize>, total: usize) {
@@ -95,10 +92,11 @@ type StatusKey = (u8, Option<(String, String)>);
 /// Per stage and faculty, the share of pupil-subjects in each status.
 fn status(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
     struct Acc {
-        unit: usize,
+        unit: Unit,
         entries: usize,
         counts: [usize; 6],
     }
+    let min = arena.sample;
     let mut accs: BTreeMap<StatusKey, Acc> = BTreeMap::new();
     for &(id, l) in cohort {
         let s = stage_key(l);
@@ -108,7 +106,7 @@ fn status(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
             let at = Status::ALL.iter().position(|x| *x == r.status).unwrap_or(0);
             for key in [(s, f.clone()), (s, None), (ALL, f), (ALL, None)] {
                 let acc = accs.entry(key).or_insert_with(|| Acc {
-                    unit: arena.unit(true),
+                    unit: Unit::new(true),
                     entries: 0,
                     counts: [0; 6],
                 });
@@ -119,54 +117,58 @@ fn status(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
         }
         for f in faculties {
             for st in [s, ALL] {
-                let unit = accs[&(st, Some(text_key(f)))].unit;
-                arena.add(unit, id);
+                if let Some(acc) = accs.get_mut(&(st, Some(text_key(f)))) {
+                    acc.unit.add(id, min);
+                }
             }
         }
-        if !l.rows.is_empty() {
-            for st in [s, ALL] {
-                let unit = accs[&(st, None)].unit;
-                arena.add(unit, id);
+        for st in [s, ALL] {
+            if let Some(acc) = accs.get_mut(&(st, None)) {
+                acc.unit.add(id, min);
             }
         }
     }
+    let accs: BTreeMap<StatusKey, (usize, usize, [usize; 6])> = accs
+        .into_iter()
+        .map(|(k, a)| (k, (arena.push(a.unit), a.entries, a.counts)))
+        .collect();
     // Lines: the faculties of each stage, the stages of each faculty, and
     // both margins of the grand total.
     let mut lines: BTreeMap<StatusKey, Vec<usize>> = BTreeMap::new();
     let mut stage_totals = Vec::new();
     let mut faculty_totals = Vec::new();
-    for ((s, f), acc) in &accs {
+    for ((s, f), &(unit, _, _)) in &accs {
         match (*s, f) {
             (ALL, None) => {}
-            (ALL, Some(_)) => faculty_totals.push(acc.unit),
-            (_, None) => stage_totals.push(acc.unit),
+            (ALL, Some(_)) => faculty_totals.push(unit),
+            (_, None) => stage_totals.push(unit),
             (_, Some(_)) => {
-                lines.entry((*s, None)).or_default().push(acc.unit);
-                lines.entry((ALL, f.clone())).or_default().push(acc.unit);
+                lines.entry((*s, None)).or_default().push(unit);
+                lines.entry((ALL, f.clone())).or_default().push(unit);
             }
         }
     }
     for (total, parts) in lines {
-        arena.line(parts, accs[&total].unit);
+        arena.line(parts, accs[&total].0);
     }
-    if let Some(grand) = accs.get(&(ALL, None)) {
-        arena.line(stage_totals, grand.unit);
-        arena.line(faculty_totals, grand.unit);
+    if let Some(&(grand, _, _)) = accs.get(&(ALL, None)) {
+        arena.line(stage_totals, grand);
+        arena.line(faculty_totals, grand);
     }
     accs.into_iter()
-        .map(|((stage, faculty), acc)| {
+        .map(|((stage, faculty), (unit, entries, counts))| {
             let key = Key {
                 section: Section::Status,
                 stage,
                 faculty: faculty.map(|(_, f)| f),
                 group: "all".to_string(),
             };
-            let mut c = cell(key, acc.unit, arena);
-            c.entries = Some(acc.entries);
+            let mut c = cell(key, unit, arena);
+            c.entries = Some(entries);
             c.measures = Status::ALL
                 .iter()
-                .zip(acc.counts)
-                .map(|(st, n)| measure(st.as_str(), Some(n), percent(n, acc.entries)))
+                .zip(counts)
+                .map(|(st, n)| measure(st.as_str(), Some(n), percent(n, entries)))
                 .collect();
             c
         })
@@ -237,54 +239,57 @@ const GROUPS: &[(&str, &str)] = &[
 /// Per equity group: pupils, the share with no faculty off track and the
 /// share off track in one or more, each with its gap to the rest of the cohort.
 fn equity(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
-    struct Acc {
-        unit: usize,
-        on: usize,
-    }
-    let mut accs: HashMap<String, Acc> = HashMap::new();
-    for (g, _) in GROUPS {
-        let unit = arena.unit(published(g));
-        accs.insert(g.to_string(), Acc { unit, on: 0 });
-    }
+    let min = arena.sample;
+    let mut accs: HashMap<String, (Unit, usize)> = GROUPS
+        .iter()
+        .map(|(g, _)| (g.to_string(), (Unit::new(published(g)), 0)))
+        .collect();
     for &(id, l) in cohort {
         for (group, shown) in memberships(l) {
-            let acc = accs.entry(group).or_insert_with(|| Acc {
-                unit: arena.unit(shown),
-                on: 0,
-            });
-            acc.on += usize::from(l.faculties_off_track() == 0);
-            let unit = acc.unit;
-            arena.add(unit, id);
+            let acc = accs.entry(group).or_insert_with(|| (Unit::new(shown), 0));
+            acc.0.add(id, min);
+            acc.1 += usize::from(l.faculties_off_track() == 0);
         }
     }
-    let mut genders: Vec<&String> = accs.keys().filter(|g| g.starts_with("gender")).collect();
-    genders.sort_by_key(|g| (*g == "gender_unknown", text_key(g)));
-    let total = accs["all"].unit;
+    let mut genders: Vec<String> = accs
+        .keys()
+        .filter(|g| g.starts_with("gender"))
+        .cloned()
+        .collect();
+    genders.sort_by_key(|g| (g == "gender_unknown", text_key(g)));
+    // Units in output order: the fixed groups, then the genders.
+    let mut order: Vec<String> = GROUPS.iter().map(|(g, _)| g.to_string()).collect();
+    order.extend(genders.iter().cloned());
+    let accs: HashMap<String, (usize, usize)> = order
+        .iter()
+        .filter_map(|g| {
+            let (unit, on) = accs.remove(g)?;
+            Some((g.clone(), (arena.push(unit), on)))
+        })
+        .collect();
+    let total = accs["all"].0;
     let mut lines: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (g, line) in GROUPS.iter().skip(1) {
-        lines.entry(line).or_default().push(accs[*g].unit);
+        lines.entry(line).or_default().push(accs[*g].0);
     }
     for (_, parts) in lines {
         arena.line(parts, total);
     }
-    arena.line(genders.iter().map(|g| accs[*g].unit).collect(), total);
+    arena.line(genders.iter().map(|g| accs[g].0).collect(), total);
 
     let all_n = arena.units[total].pupils;
-    let all_on = accs["all"].on;
-    let order = GROUPS
-        .iter()
-        .map(|(g, _)| *g)
-        .filter(|g| published(g))
-        .chain(genders.iter().map(|g| g.as_str()).filter(|g| published(g)));
+    let all_on = accs["all"].1;
     order
+        .iter()
+        .filter(|g| published(g))
         .map(|g| {
-            let acc = &accs[g];
-            let n = arena.units[acc.unit].pupils;
-            let (on, off) = (acc.on, n - acc.on);
-            let (rest_n, rest_on) = (all_n - n, all_on - acc.on);
+            let (unit, on) = accs[g];
+            let n = arena.units[unit].pupils;
+            let off = n - on;
+            let (rest_n, rest_on) = (all_n - n, all_on - on);
             let rest_off = rest_n - rest_on;
             let gap = |mine: usize, rest: usize| {
-                if g == "all" {
+                if *g == "all" {
                     return None;
                 }
                 Some(percent(mine, n)? - percent(rest, rest_n)?)
@@ -295,7 +300,7 @@ fn equity(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
                 faculty: None,
                 group: g.to_string(),
             };
-            let mut c = cell(key, acc.unit, arena);
+            let mut c = cell(key, unit, arena);
             let mut m_on = measure("on_track", Some(on), percent(on, n));
             m_on.gap = gap(on, rest_on);
             let mut m_off = measure("off_track_1plus", Some(off), percent(off, n));
@@ -322,10 +327,11 @@ fn projection(ctx: &Ctx, arena: &mut Arena, cohort: &[Member], history: &History
         if members.is_empty() {
             continue;
         }
-        let unit = arena.unit(true);
+        let mut unit = Unit::new(true);
         for (id, _) in &members {
-            arena.add(unit, *id);
+            unit.add(*id, arena.sample);
         }
+        let unit = arena.push(unit);
         let key = Key {
             section: Section::Projection,
             stage,
@@ -390,16 +396,19 @@ fn estimate(
 /// `ratings.warn_subjects`.
 fn early_warning(ctx: &Ctx, arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
     let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
-    let mut accs: BTreeMap<u8, (usize, usize)> = BTreeMap::new();
+    let mut accs: BTreeMap<u8, (Unit, usize)> = BTreeMap::new();
     for &(id, l) in cohort {
         let flagged = l.faculties_off_track() == 0 && l.concerns >= warn;
         for s in [stage_key(l), ALL] {
-            let acc = accs.entry(s).or_insert_with(|| (arena.unit(true), 0));
+            let acc = accs.entry(s).or_insert_with(|| (Unit::new(true), 0));
+            acc.0.add(id, arena.sample);
             acc.1 += usize::from(flagged);
-            let unit = acc.0;
-            arena.add(unit, id);
         }
     }
+    let accs: BTreeMap<u8, (usize, usize)> = accs
+        .into_iter()
+        .map(|(s, (unit, k))| (s, (arena.push(unit), k)))
+        .collect();
     if let Some(&(total, _)) = accs.get(&ALL) {
         let parts = accs
             .iter()

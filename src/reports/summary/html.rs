@@ -357,9 +357,14 @@ fn equity(h: &mut String, b: &Block) {
                 );
             }
             (false, None) => {
+                let why = if c.pupils == 0 {
+                    "no pupils"
+                } else {
+                    "no comparison"
+                };
                 let _ = writeln!(
                     h,
-                    "<text class=\"c\" x=\"{:.1}\" y=\"{text_y}\">no comparison</text>",
+                    "<text class=\"c\" x=\"{:.1}\" y=\"{text_y}\">{why}</text>",
                     mid + 6.0
                 );
             }

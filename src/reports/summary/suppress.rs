@@ -14,7 +14,9 @@
 //!    pupils are a single published unit (its figures could be worked out
 //!    exactly), or together hold 1 to `min - 1` distinct pupils. In an
 //!    exposed line the smallest shown part with pupils is hidden too; this
-//!    repeats over all lines until no line is exposed.
+//!    repeats over all lines until no line is exposed. A line whose total
+//!    is hidden is exposed when all its parts are shown, since their sum
+//!    gives the total away.
 //!
 //! So a suppressed FSM group takes "not FSM" with it when every pupil's FSM is
 //! known, and a lone small faculty in a stage takes the next smallest faculty.
@@ -72,7 +74,7 @@ pub fn suppress(units: &mut [Unit], lines: &[Line], min: usize) {
     loop {
         let mut changed = false;
         for line in lines {
-            if units[line.total].hidden() || !exposed(units, line, min) {
+            if !exposed(units, line, min) {
                 continue;
             }
             let next = line
@@ -100,6 +102,10 @@ fn exposed(units: &[Unit], line: &Line, min: usize) -> bool {
         .map(|&i| &units[i])
         .filter(|u| u.hidden() && u.pupils > 0)
         .collect();
+    if units[line.total].hidden() {
+        // A hidden total is the sum of its parts when they are all shown.
+        return hidden.is_empty() && units[line.total].pupils > 0;
+    }
     match hidden[..] {
         [] => false,
         [only] if only.published => true,
@@ -246,6 +252,31 @@ mod tests {
             parts: vec![1, 2, 3],
             total: 0,
         }];
+        suppress(&mut units, &lines, 5);
+        assert_eq!(hidden(&units), [false, true, true, true]);
+    }
+
+    #[test]
+    fn a_hidden_total_is_not_left_as_the_sum_of_shown_parts() {
+        // French is taken only in S4 (6 pupils). Its whole-school total is
+        // hidden with the small Art total (3) on the faculty margin, and
+        // then equals the S4 French cell, so that goes too.
+        let mut units = vec![
+            unit(0..9, true), // 0 all faculties
+            unit(0..6, true), // 1 all stages, French
+            unit(6..9, true), // 2 all stages, Art
+            unit(0..6, true), // 3 S4 French
+        ];
+        let lines = [
+            Line {
+                parts: vec![1, 2],
+                total: 0,
+            },
+            Line {
+                parts: vec![3],
+                total: 1,
+            },
+        ];
         suppress(&mut units, &lines, 5);
         assert_eq!(hidden(&units), [false, true, true, true]);
     }
