@@ -521,6 +521,14 @@ fn table_json_and_parquet_show_the_same_summary() {
 }
 
 #[test]
+fn summary_on_an_empty_store_says_how_to_ingest() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    let (_, err) = env.expect(1, &["summary"]);
+    assert!(err.contains("tracker ingest"), "{err}");
+}
+
+#[test]
 fn html_page_is_self_contained_escaped_and_private() {
     let env = Env::new();
     let cfg = school(&env);

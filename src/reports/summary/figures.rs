@@ -281,7 +281,7 @@ fn equity(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
     let all_on = accs["all"].1;
     order
         .iter()
-        .filter(|g| published(g))
+        .filter(|g| arena.units[accs[*g].0].published)
         .map(|g| {
             let (unit, on) = accs[g];
             let n = arena.units[unit].pupils;

@@ -131,10 +131,6 @@ pub struct Block {
 }
 
 impl Block {
-    pub fn cell(&self, key: &Key) -> Option<&Cell> {
-        self.cells.iter().find(|c| c.key == *key)
-    }
-
     pub fn section(&self, section: Section) -> impl Iterator<Item = &Cell> {
         self.cells.iter().filter(move |c| c.key.section == section)
     }
