@@ -18,33 +18,43 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     let opts = s.output(&args.report.out)?;
     let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
     let ctx = Ctx::new(&s.config);
-    let load = |school: &String, w: Window| model::load(&ctx, &snap, school, w);
-    let current = scope
-        .schools
-        .iter()
-        .map(|school| load(school, scope.window))
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut previous = Vec::new();
     let mut earlier = Vec::new();
     for school in &scope.schools {
         if let Some(w) = previous_window(&snap, school, scope.window) {
-            previous.push(load(school, w)?);
+            previous.push((school.clone(), w));
         }
-        for w in history_windows(&snap, school, scope.window) {
-            earlier.push(load(school, w)?);
-        }
+        earlier.extend(history_windows(&snap, school, scope.window).map(|w| (school.clone(), w)));
     }
+    // History learns in window order, so a pupil's band from S1-S3 is known
+    // by the time their S4 and S5 outcomes are read.
+    earlier.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    let loads = scope.schools.len() + previous.len() + earlier.len();
+    let bar = super::progress_bar(s, loads as u64, "summary");
+    let load = |school: &str, w: Window| {
+        bar.inc(1);
+        model::load(&ctx, &snap, school, w)
+    };
     let min_group = s.config.suppression.min_group;
-    let history = History::learn(&ctx, &earlier, min_group);
+    let mut history = History::new(min_group);
+    for (school, w) in &earlier {
+        history.learn(&ctx, &load(school, *w)?);
+    }
     let input = Input {
         window: scope.window,
-        current: &current,
-        previous: &previous,
+        current: scope
+            .schools
+            .iter()
+            .map(|school| (school.clone(), scope.window))
+            .collect(),
+        previous,
+        load: &load,
         history: &history,
         stages: &|st| scope.wants_stage(st),
         min_group: (!args.no_suppress).then_some(min_group),
     };
-    let summary = summary::build(&ctx, &input);
+    let summary = summary::build(&ctx, &input)?;
+    bar.finish_and_clear();
     match opts.format {
         Format::Html => {
             let page = html::page(&summary, &|code| school_name(s, code));
@@ -71,7 +81,11 @@ fn previous_window(snap: &Snapshot, school: &str, window: Window) -> Option<Wind
 /// For each earlier session: its latest window, whose pupils give the bands
 /// pupils had in the BGE, and its latest window holding Senior Phase
 /// tracking, which says what those pupils reached (the BGE estimate).
-fn history_windows(snap: &Snapshot, school: &str, window: Window) -> BTreeSet<Window> {
+fn history_windows(
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> impl Iterator<Item = Window> + use<> {
     let mut latest: BTreeMap<u16, Window> = BTreeMap::new();
     let mut senior: BTreeMap<u16, Window> = BTreeMap::new();
     for w in snap.windows(Some(school)) {
@@ -87,7 +101,8 @@ fn history_windows(snap: &Snapshot, school: &str, window: Window) -> BTreeSet<Wi
             senior.insert(w.session, w);
         }
     }
-    latest.into_values().chain(senior.into_values()).collect()
+    let both: BTreeSet<Window> = latest.into_values().chain(senior.into_values()).collect();
+    both.into_iter()
 }
 
 /// The school's name for the page: the config's name for its own code.

@@ -1,8 +1,15 @@
-//! The arithmetic of one summary block: a cohort of pupil lines in, cells of
-//! counts and shares out, with the suppression units and lines they form.
+//! The arithmetic of one summary block: a cohort of pupil lines is counted
+//! into a [`Tally`], tallies of schools add up to the tally of `ALL`, and a
+//! tally turns into cells of counts and shares with the suppression units
+//! and lines they form.
+//!
+//! A tally holds counts and at most `min_group` pupil ids per unit, never a
+//! pupil line, so a summary over many schools holds one school's window in
+//! memory at a time.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
+use crate::reports::model::Ctx;
 use crate::reports::offtrack::PupilLine;
 use crate::rules::Status;
 use crate::rules::followup::text_key;
@@ -10,25 +17,15 @@ use crate::rules::followup::text_key;
 use super::projection::{Basis, Goal, History};
 use super::suppress::{Line, Unit};
 use super::{ALL, Cell, Key, Measure, Section, UNKNOWN};
-use crate::reports::model::Ctx;
 
 /// Every unit and line of one window's summary, over all its blocks.
+#[derive(Default)]
 pub struct Arena {
     pub units: Vec<Unit>,
     pub lines: Vec<Line>,
-    /// Pupil ids kept per unit: `suppression.min_group` (at least 1).
-    pub sample: usize,
 }
 
 impl Arena {
-    pub fn new(sample: usize) -> Arena {
-        Arena {
-            units: Vec::new(),
-            lines: Vec::new(),
-            sample: sample.max(1),
-        }
-    }
-
     /// Add a unit; units are pushed in output order, so that between two
     /// equally small candidates secondary suppression takes the first.
     fn push(&mut self, unit: Unit) -> usize {
@@ -77,35 +74,102 @@ fn cell(key: Key, unit: usize, arena: &Arena) -> Cell {
     }
 }
 
-/// All cells of one block (one school, or `ALL`), in output order.
-pub fn block(ctx: &Ctx, arena: &mut Arena, cohort: &[Member], history: &History) -> Vec<Cell> {
-    let mut cells = status(arena, cohort);
-    cells.extend(equity(arena, cohort));
-    cells.extend(projection(ctx, arena, cohort, history));
-    cells.extend(early_warning(ctx, arena, cohort));
-    cells
+/// Add `other`'s pupils to `unit`; the two never share a pupil.
+fn merge_unit(unit: &mut Unit, other: &Unit, min: usize) {
+    unit.pupils += other.pupils;
+    let room = min.saturating_sub(unit.sample.len());
+    unit.sample.extend(other.sample.iter().take(room));
 }
 
 /// A stage and a faculty's sort key (None = all faculties), in output order.
 type StatusKey = (u8, Option<(String, String)>);
 
-/// Per stage and faculty, the share of pupil-subjects in each status.
-fn status(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
-    struct Acc {
-        unit: Unit,
-        entries: usize,
-        counts: [usize; 6],
+#[derive(Clone)]
+struct StatusAcc {
+    unit: Unit,
+    entries: usize,
+    counts: [usize; 6],
+}
+
+#[derive(Clone)]
+struct GroupAcc {
+    unit: Unit,
+    /// Pupils with no faculty off track.
+    on: usize,
+}
+
+#[derive(Clone, Default)]
+struct Estimate {
+    sum: f64,
+    known: usize,
+    basis: Option<Basis>,
+}
+
+impl Estimate {
+    fn add(&mut self, share: f64, basis: Basis) {
+        self.sum += share;
+        self.known += 1;
+        self.basis = Some(self.basis.map_or(basis, |b| b.join(basis)));
     }
-    let min = arena.sample;
-    let mut accs: BTreeMap<StatusKey, Acc> = BTreeMap::new();
-    for &(id, l) in cohort {
+
+    fn merge(&mut self, other: &Estimate) {
+        self.sum += other.sum;
+        self.known += other.known;
+        self.basis = match (self.basis, other.basis) {
+            (Some(a), Some(b)) => Some(a.join(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+#[derive(Clone)]
+struct ProjectionAcc {
+    unit: Unit,
+    /// Senior Phase: pupils on course for 5@5 and for 5@6.
+    reached: [usize; 2],
+    /// BGE: the summed chances for 5@5 and 5@6.
+    estimate: [Estimate; 2],
+}
+
+/// The counts of one cohort, which add up across schools.
+#[derive(Clone, Default)]
+pub struct Tally {
+    status: BTreeMap<StatusKey, StatusAcc>,
+    groups: BTreeMap<String, GroupAcc>,
+    projection: BTreeMap<u8, ProjectionAcc>,
+    early_warning: BTreeMap<u8, (Unit, usize)>,
+}
+
+impl Tally {
+    /// Count a cohort; `min` pupil ids are kept per unit.
+    pub fn of(ctx: &Ctx, cohort: &[Member], history: &History, min: usize) -> Tally {
+        let mut t = Tally::default();
+        let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
+        for &(id, l) in cohort {
+            t.count_status(id, l, min);
+            t.count_groups(id, l, min);
+            t.count_projection(ctx, history, id, l, min);
+            let flagged = l.faculties_off_track() == 0 && l.concerns >= warn;
+            for s in [stage_key(l), ALL] {
+                let acc = t
+                    .early_warning
+                    .entry(s)
+                    .or_insert_with(|| (Unit::new(true), 0));
+                acc.0.add(id, min);
+                acc.1 += usize::from(flagged);
+            }
+        }
+        t
+    }
+
+    fn count_status(&mut self, id: u32, l: &PupilLine, min: usize) {
         let s = stage_key(l);
         let mut faculties: HashSet<&str> = HashSet::new();
         for r in &l.rows {
             let f = Some(text_key(&r.faculty));
             let at = Status::ALL.iter().position(|x| *x == r.status).unwrap_or(0);
             for key in [(s, f.clone()), (s, None), (ALL, f), (ALL, None)] {
-                let acc = accs.entry(key).or_insert_with(|| Acc {
+                let acc = self.status.entry(key).or_insert_with(|| StatusAcc {
                     unit: Unit::new(true),
                     entries: 0,
                     counts: [0; 6],
@@ -115,19 +179,139 @@ fn status(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
             }
             faculties.insert(r.faculty.as_str());
         }
-        for f in faculties {
-            for st in [s, ALL] {
-                if let Some(acc) = accs.get_mut(&(st, Some(text_key(f)))) {
-                    acc.unit.add(id, min);
-                }
-            }
-        }
-        for st in [s, ALL] {
-            if let Some(acc) = accs.get_mut(&(st, None)) {
+        let keys = faculties
+            .into_iter()
+            .flat_map(|f| [(s, Some(text_key(f))), (ALL, Some(text_key(f)))])
+            .chain([(s, None), (ALL, None)]);
+        for key in keys {
+            if let Some(acc) = self.status.get_mut(&key) {
                 acc.unit.add(id, min);
             }
         }
     }
+
+    fn count_groups(&mut self, id: u32, l: &PupilLine, min: usize) {
+        for group in memberships(l) {
+            let acc = self.groups.entry(group).or_insert_with_key(|g| GroupAcc {
+                unit: Unit::new(published(g)),
+                on: 0,
+            });
+            acc.unit.add(id, min);
+            acc.on += usize::from(l.faculties_off_track() == 0);
+        }
+    }
+
+    /// Senior stages count pupils on course; BGE stages sum each banded
+    /// pupil's chance from [`History::share`].
+    fn count_projection(
+        &mut self,
+        ctx: &Ctx,
+        history: &History,
+        id: u32,
+        l: &PupilLine,
+        min: usize,
+    ) {
+        let Some(stage) = l.stage else { return };
+        let band = l.pupil.and_then(|p| p.band);
+        if !matches!(
+            (stage, band, l.projected),
+            (1..=3, Some(_), _) | (4..=6, _, Some(_))
+        ) {
+            return;
+        }
+        let acc = self
+            .projection
+            .entry(stage)
+            .or_insert_with(|| ProjectionAcc {
+                unit: Unit::new(true),
+                reached: [0; 2],
+                estimate: Default::default(),
+            });
+        acc.unit.add(id, min);
+        if let Some((at5, at6)) = l.projected.filter(|_| stage >= 4) {
+            acc.reached[0] += usize::from(at5 >= 5);
+            acc.reached[1] += usize::from(at6 >= 5);
+        } else if let Some(band) = band {
+            for (e, goal) in acc
+                .estimate
+                .iter_mut()
+                .zip([Goal::FiveAtFive, Goal::FiveAtSix])
+            {
+                if let Some((share, basis)) = history.share(ctx, &l.sw.school, band, goal) {
+                    e.add(share, basis);
+                }
+            }
+        }
+    }
+
+    /// Add another school's tally (whose pupils are all different).
+    pub fn merge(&mut self, other: &Tally, min: usize) {
+        for (k, o) in &other.status {
+            match self.status.get_mut(k) {
+                Some(a) => {
+                    merge_unit(&mut a.unit, &o.unit, min);
+                    a.entries += o.entries;
+                    a.counts.iter_mut().zip(o.counts).for_each(|(a, b)| *a += b);
+                }
+                None => {
+                    self.status.insert(k.clone(), o.clone());
+                }
+            }
+        }
+        for (k, o) in &other.groups {
+            match self.groups.get_mut(k) {
+                Some(a) => {
+                    merge_unit(&mut a.unit, &o.unit, min);
+                    a.on += o.on;
+                }
+                None => {
+                    self.groups.insert(k.clone(), o.clone());
+                }
+            }
+        }
+        for (k, o) in &other.projection {
+            match self.projection.get_mut(k) {
+                Some(a) => {
+                    merge_unit(&mut a.unit, &o.unit, min);
+                    a.reached
+                        .iter_mut()
+                        .zip(o.reached)
+                        .for_each(|(a, b)| *a += b);
+                    a.estimate
+                        .iter_mut()
+                        .zip(&o.estimate)
+                        .for_each(|(a, b)| a.merge(b));
+                }
+                None => {
+                    self.projection.insert(*k, o.clone());
+                }
+            }
+        }
+        for (k, o) in &other.early_warning {
+            match self.early_warning.get_mut(k) {
+                Some(a) => {
+                    merge_unit(&mut a.0, &o.0, min);
+                    a.1 += o.1;
+                }
+                None => {
+                    self.early_warning.insert(*k, o.clone());
+                }
+            }
+        }
+    }
+
+    /// The block's cells in output order; their units and lines go to `arena`.
+    pub fn cells(self, arena: &mut Arena) -> Vec<Cell> {
+        let mut cells = status(arena, self.status);
+        cells.extend(equity(arena, self.groups));
+        cells.extend(projection(arena, self.projection));
+        cells.extend(early_warning(arena, self.early_warning));
+        cells
+    }
+}
+
+/// Per stage and faculty, the share of pupil-subjects in each status.
+fn status(arena: &mut Arena, accs: BTreeMap<StatusKey, StatusAcc>) -> Vec<Cell> {
     let accs: BTreeMap<StatusKey, (usize, usize, [usize; 6])> = accs
         .into_iter()
         .map(|(k, a)| (k, (arena.push(a.unit), a.entries, a.counts)))
@@ -175,121 +359,121 @@ fn status(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
         .collect()
 }
 
-/// The groups a pupil belongs to: (group id, published). Every pupil is in
-/// exactly one group of each partition line of [`equity`].
-fn memberships(l: &PupilLine) -> Vec<(String, bool)> {
+/// The groups a pupil belongs to: exactly one of each partition line of
+/// [`equity`], and `all`.
+fn memberships(l: &PupilLine) -> Vec<String> {
     let p = l.pupil;
-    let mut out = vec![("all".to_string(), true)];
-    out.push(match p.and_then(|p| p.simd_quintile) {
-        Some(1) => ("simd_q1".into(), true),
-        Some(5) => ("simd_q5".into(), true),
-        _ => ("simd_other".into(), false),
-    });
-    let pair = |v: Option<bool>, yes: &str, no: &str, unknown: &str| match v {
-        Some(true) => (yes.to_string(), true),
-        Some(false) => (no.to_string(), true),
-        None => (unknown.to_string(), false),
+    let pick = |v: Option<bool>, yes: &str, no: &str, unknown: &str| match v {
+        Some(true) => yes.to_string(),
+        Some(false) => no.to_string(),
+        None => unknown.to_string(),
     };
-    out.push(pair(p.and_then(|p| p.fsm), "fsm", "not_fsm", "fsm_unknown"));
-    out.push(pair(p.and_then(|p| p.asn), "asn", "not_asn", "asn_unknown"));
-    let single = |v: Option<bool>, yes: &str, rest: &str| match v {
-        Some(true) => (yes.to_string(), true),
-        _ => (rest.to_string(), false),
-    };
-    out.push(single(
-        p.and_then(|p| p.care_experienced),
-        "care_experienced",
-        "care_experienced_rest",
-    ));
-    out.push(single(
-        p.and_then(|p| p.young_carer),
-        "young_carer",
-        "young_carer_rest",
-    ));
-    out.push(match p.and_then(|p| p.gender.as_deref()).map(str::trim) {
-        Some(g) if !g.is_empty() => (format!("gender:{g}"), true),
-        _ => ("gender_unknown".into(), false),
-    });
-    out
+    vec![
+        "all".to_string(),
+        match p.and_then(|p| p.simd_quintile) {
+            Some(1) => "simd_q1".into(),
+            Some(5) => "simd_q5".into(),
+            _ => "simd_other".into(),
+        },
+        pick(p.and_then(|p| p.fsm), "fsm", "not_fsm", "fsm_unknown"),
+        pick(p.and_then(|p| p.asn), "asn", "not_asn", "asn_unknown"),
+        pick(
+            p.and_then(|p| p.care_experienced),
+            "care_experienced",
+            "care_experienced_rest",
+            "care_experienced_rest",
+        ),
+        pick(
+            p.and_then(|p| p.young_carer),
+            "young_carer",
+            "young_carer_rest",
+            "young_carer_rest",
+        ),
+        match p.and_then(|p| p.gender.as_deref()).map(str::trim) {
+            Some(g) if !g.is_empty() => format!("gender:{g}"),
+            _ => GENDER_UNKNOWN.into(),
+        },
+    ]
 }
 
-/// Remainders complete a partition line but are never shown.
-fn published(group: &str) -> bool {
-    !(group.ends_with("_other") || group.ends_with("_unknown") || group.ends_with("_rest"))
-}
+const GENDER_UNKNOWN: &str = "gender_unknown";
 
-/// The fixed groups of SPEC 8 in order, each with the line it belongs to.
-const GROUPS: &[(&str, &str)] = &[
-    ("all", ""),
-    ("simd_q1", "simd"),
-    ("simd_q5", "simd"),
-    ("simd_other", "simd"),
-    ("fsm", "fsm"),
-    ("not_fsm", "fsm"),
-    ("fsm_unknown", "fsm"),
-    ("asn", "asn"),
-    ("not_asn", "asn"),
-    ("asn_unknown", "asn"),
-    ("care_experienced", "care"),
-    ("care_experienced_rest", "care"),
-    ("young_carer", "carer"),
-    ("young_carer_rest", "carer"),
+/// The fixed groups of SPEC 8 in order, each with the line it belongs to and
+/// whether it is shown: the remainders complete a line but are never shown.
+const GROUPS: &[(&str, &str, bool)] = &[
+    ("all", "", true),
+    ("simd_q1", "simd", true),
+    ("simd_q5", "simd", true),
+    ("simd_other", "simd", false),
+    ("fsm", "fsm", true),
+    ("not_fsm", "fsm", true),
+    ("fsm_unknown", "fsm", false),
+    ("asn", "asn", true),
+    ("not_asn", "asn", true),
+    ("asn_unknown", "asn", false),
+    ("care_experienced", "care", true),
+    ("care_experienced_rest", "care", false),
+    ("young_carer", "carer", true),
+    ("young_carer_rest", "carer", false),
 ];
+
+fn published(group: &str) -> bool {
+    match GROUPS.iter().find(|(g, _, _)| *g == group) {
+        Some(&(_, _, shown)) => shown,
+        None => group != GENDER_UNKNOWN,
+    }
+}
 
 /// Per equity group: pupils, the share with no faculty off track and the
 /// share off track in one or more, each with its gap to the rest of the cohort.
-fn equity(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
-    let min = arena.sample;
-    let mut accs: HashMap<String, (Unit, usize)> = GROUPS
-        .iter()
-        .map(|(g, _)| (g.to_string(), (Unit::new(published(g)), 0)))
-        .collect();
-    for &(id, l) in cohort {
-        for (group, shown) in memberships(l) {
-            let acc = accs.entry(group).or_insert_with(|| (Unit::new(shown), 0));
-            acc.0.add(id, min);
-            acc.1 += usize::from(l.faculties_off_track() == 0);
-        }
+fn equity(arena: &mut Arena, mut accs: BTreeMap<String, GroupAcc>) -> Vec<Cell> {
+    for (g, _, shown) in GROUPS {
+        accs.entry(g.to_string()).or_insert_with(|| GroupAcc {
+            unit: Unit::new(*shown),
+            on: 0,
+        });
     }
     let mut genders: Vec<String> = accs
         .keys()
         .filter(|g| g.starts_with("gender"))
         .cloned()
         .collect();
-    genders.sort_by_key(|g| (g == "gender_unknown", text_key(g)));
+    genders.sort_by_key(|g| (g == GENDER_UNKNOWN, text_key(g)));
     // Units in output order: the fixed groups, then the genders.
-    let mut order: Vec<String> = GROUPS.iter().map(|(g, _)| g.to_string()).collect();
-    order.extend(genders.iter().cloned());
-    let accs: HashMap<String, (usize, usize)> = order
+    let order: Vec<String> = GROUPS
         .iter()
-        .filter_map(|g| {
-            let (unit, on) = accs.remove(g)?;
-            Some((g.clone(), (arena.push(unit), on)))
-        })
+        .map(|(g, _, _)| g.to_string())
+        .chain(genders.iter().cloned())
         .collect();
-    let total = accs["all"].0;
+    let mut units: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for g in &order {
+        if let Some(acc) = accs.remove(g) {
+            units.insert(g.as_str(), (arena.push(acc.unit), acc.on));
+        }
+    }
+    let total = units["all"].0;
     let mut lines: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (g, line) in GROUPS.iter().skip(1) {
-        lines.entry(line).or_default().push(accs[*g].0);
+    for (g, line, _) in GROUPS.iter().skip(1) {
+        lines.entry(line).or_default().push(units[g].0);
     }
     for (_, parts) in lines {
         arena.line(parts, total);
     }
-    arena.line(genders.iter().map(|g| accs[g].0).collect(), total);
+    arena.line(genders.iter().map(|g| units[g.as_str()].0).collect(), total);
 
     let all_n = arena.units[total].pupils;
-    let all_on = accs["all"].1;
+    let all_on = units["all"].1;
     order
         .iter()
-        .filter(|g| arena.units[accs[*g].0].published)
+        .filter(|g| arena.units[units[g.as_str()].0].published)
         .map(|g| {
-            let (unit, on) = accs[g];
+            let (unit, on) = units[g.as_str()];
             let n = arena.units[unit].pupils;
             let off = n - on;
             let (rest_n, rest_on) = (all_n - n, all_on - on);
             let rest_off = rest_n - rest_on;
             let gap = |mine: usize, rest: usize| {
-                if *g == "all" {
+                if g == "all" {
                     return None;
                 }
                 Some(percent(mine, n)? - percent(rest, rest_n)?)
@@ -298,7 +482,7 @@ fn equity(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
                 section: Section::Equity,
                 stage: ALL,
                 faculty: None,
-                group: g.to_string(),
+                group: g.clone(),
             };
             let mut c = cell(key, unit, arena);
             let mut m_on = measure("on_track", Some(on), percent(on, n));
@@ -312,99 +496,51 @@ fn equity(arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
 }
 
 /// Senior stages: the share on course for 5@5 and 5@6 from working grades.
-/// BGE stages: the estimate of [`History::share`], over pupils with a band.
-fn projection(ctx: &Ctx, arena: &mut Arena, cohort: &[Member], history: &History) -> Vec<Cell> {
-    let mut cells = Vec::new();
-    for stage in 1..=6u8 {
-        let members: Vec<&Member> = cohort
-            .iter()
-            .filter(|(_, l)| l.stage == Some(stage))
-            .filter(|(_, l)| match stage {
-                1..=3 => l.pupil.and_then(|p| p.band).is_some(),
-                _ => l.projected.is_some(),
-            })
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
-        let mut unit = Unit::new(true);
-        for (id, _) in &members {
-            unit.add(*id, arena.sample);
-        }
-        let unit = arena.push(unit);
-        let key = Key {
-            section: Section::Projection,
-            stage,
-            faculty: None,
-            group: "all".to_string(),
-        };
-        let mut c = cell(key, unit, arena);
-        let n = members.len();
-        c.measures = if stage >= 4 {
-            let reached = |f: fn((usize, usize)) -> usize| {
-                members
-                    .iter()
-                    .filter(|(_, l)| l.projected.is_some_and(|p| f(p) >= 5))
-                    .count()
+/// BGE stages: the mean chance over the stage's pupils whose band has one.
+fn projection(arena: &mut Arena, accs: BTreeMap<u8, ProjectionAcc>) -> Vec<Cell> {
+    accs.into_iter()
+        .map(|(stage, acc)| {
+            let unit = arena.push(acc.unit);
+            let key = Key {
+                section: Section::Projection,
+                stage,
+                faculty: None,
+                group: "all".to_string(),
             };
-            [("5at5", reached(|p| p.0)), ("5at6", reached(|p| p.1))]
-                .into_iter()
-                .map(|(name, k)| Measure {
-                    basis: Some(Basis::Tracking),
-                    ..measure(name, Some(k), percent(k, n))
-                })
-                .collect()
-        } else {
-            [("5at5", Goal::FiveAtFive), ("5at6", Goal::FiveAtSix)]
-                .into_iter()
-                .map(|(name, goal)| estimate(ctx, history, &members, name, goal))
-                .collect()
-        };
-        cells.push(c);
-    }
-    cells
-}
-
-/// The mean chance over the pupils whose band has a share.
-fn estimate(
-    ctx: &Ctx,
-    history: &History,
-    members: &[&Member],
-    name: &'static str,
-    goal: Goal,
-) -> Measure {
-    let mut sum = 0.0;
-    let mut known = 0usize;
-    let mut basis: Option<Basis> = None;
-    for (_, l) in members {
-        let Some(band) = l.pupil.and_then(|p| p.band) else {
-            continue;
-        };
-        if let Some((share, b)) = history.share(ctx, &l.sw.school, band, goal) {
-            sum += share;
-            known += 1;
-            basis = Some(basis.map_or(b, |x| x.join(b)));
-        }
-    }
-    Measure {
-        basis,
-        ..measure(name, None, (known > 0).then(|| sum * 100.0 / known as f64))
-    }
+            let mut c = cell(key, unit, arena);
+            let n = c.pupils;
+            let names = ["5at5", "5at6"];
+            c.measures = if stage >= 4 {
+                names
+                    .into_iter()
+                    .zip(acc.reached)
+                    .map(|(name, k)| Measure {
+                        basis: Some(Basis::Tracking),
+                        ..measure(name, Some(k), percent(k, n))
+                    })
+                    .collect()
+            } else {
+                names
+                    .into_iter()
+                    .zip(acc.estimate)
+                    .map(|(name, e)| Measure {
+                        basis: e.basis,
+                        ..measure(
+                            name,
+                            None,
+                            (e.known > 0).then(|| e.sum * 100.0 / e.known as f64),
+                        )
+                    })
+                    .collect()
+            };
+            c
+        })
+        .collect()
 }
 
 /// Per stage: pupils with no faculty off track whose concerns reach
 /// `ratings.warn_subjects`.
-fn early_warning(ctx: &Ctx, arena: &mut Arena, cohort: &[Member]) -> Vec<Cell> {
-    let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
-    let mut accs: BTreeMap<u8, (Unit, usize)> = BTreeMap::new();
-    for &(id, l) in cohort {
-        let flagged = l.faculties_off_track() == 0 && l.concerns >= warn;
-        for s in [stage_key(l), ALL] {
-            let acc = accs.entry(s).or_insert_with(|| (Unit::new(true), 0));
-            acc.0.add(id, arena.sample);
-            acc.1 += usize::from(flagged);
-        }
-    }
+fn early_warning(arena: &mut Arena, accs: BTreeMap<u8, (Unit, usize)>) -> Vec<Cell> {
     let accs: BTreeMap<u8, (usize, usize)> = accs
         .into_iter()
         .map(|(s, (unit, k))| (s, (arena.push(unit), k)))

@@ -20,7 +20,7 @@ use crate::rules::window::Window;
 
 use super::model::{Ctx, SchoolWindow};
 use super::offtrack::{PupilLine, pupil_lines};
-use figures::{Arena, Member};
+use figures::{Arena, Member, Tally};
 use projection::{Basis, History};
 
 /// The stage key of pupils with no known stage.
@@ -144,13 +144,19 @@ pub struct Summary {
     pub blocks: Vec<Block>,
 }
 
+/// A school and one of its windows.
+pub type SchoolAt = (String, Window);
+
 /// What `build` needs besides the rules.
 pub struct Input<'a> {
     pub window: Window,
-    /// The report window, one per school.
-    pub current: &'a [SchoolWindow],
+    /// The report window of each school.
+    pub current: Vec<SchoolAt>,
     /// Each school's previous window, where the store has one.
-    pub previous: &'a [SchoolWindow],
+    pub previous: Vec<SchoolAt>,
+    /// Loads and judges one school's window; called once for each above,
+    /// one at a time.
+    pub load: &'a dyn Fn(&str, Window) -> anyhow::Result<SchoolWindow>,
     pub history: &'a History,
     /// The `--stage` filter.
     pub stages: &'a dyn Fn(Option<u8>) -> bool,
@@ -158,9 +164,9 @@ pub struct Input<'a> {
     pub min_group: Option<usize>,
 }
 
-pub fn build(ctx: &Ctx, input: &Input) -> Summary {
-    let mut now = blocks(ctx, input, input.current);
-    let then = blocks(ctx, input, input.previous);
+pub fn build(ctx: &Ctx, input: &Input) -> anyhow::Result<Summary> {
+    let mut now = blocks(ctx, input, &input.current)?;
+    let then = blocks(ctx, input, &input.previous)?;
     let schools = input.current.len();
     for block in &mut now {
         let earlier = then.iter().find(|b| b.school == block.school);
@@ -170,30 +176,27 @@ pub fn build(ctx: &Ctx, input: &Input) -> Summary {
             join(block, earlier);
         }
     }
-    Summary {
+    Ok(Summary {
         window: input.window,
         min_group: input.min_group,
         blocks: now,
-    }
+    })
 }
 
 /// One block per school and, for several schools, `ALL`, suppressed together
-/// so that `ALL` minus the other schools gives nothing away either.
-fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolWindow]) -> Vec<Block> {
-    let mut arena = Arena::new(input.min_group.unwrap_or(1));
-    let lines: Vec<Vec<PupilLine>> = windows
-        .iter()
-        .map(|sw| {
-            pupil_lines(ctx, sw)
-                .into_iter()
-                .filter(|l| (input.stages)(l.stage))
-                .collect()
-        })
-        .collect();
+/// so that `ALL` minus the other schools gives nothing away either. Each
+/// school's window is loaded, counted and dropped before the next.
+fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolAt]) -> anyhow::Result<Vec<Block>> {
+    let min = input.min_group.unwrap_or(1).max(1);
     let mut next = 0u32;
-    let mut everyone: Vec<Member> = Vec::new();
-    let mut out = Vec::new();
-    for (sw, lines) in windows.iter().zip(&lines) {
+    let mut tallies = Vec::with_capacity(windows.len());
+    let mut everyone = Tally::default();
+    for (school, window) in windows {
+        let sw = (input.load)(school, *window)?;
+        let lines: Vec<PupilLine> = pupil_lines(ctx, &sw)
+            .into_iter()
+            .filter(|l| (input.stages)(l.stage))
+            .collect();
         let members: Vec<Member> = lines
             .iter()
             .map(|l| {
@@ -201,16 +204,24 @@ fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolWindow]) -> Vec<Block> {
                 (next, l)
             })
             .collect();
-        out.push(Block {
-            school: sw.school.clone(),
-            windows: BTreeSet::from([sw.window]),
-            previous_windows: BTreeSet::new(),
-            cells: figures::block(ctx, &mut arena, &members, input.history),
-        });
-        everyone.extend(members);
+        let tally = Tally::of(ctx, &members, input.history, min);
+        if windows.len() > 1 {
+            everyone.merge(&tally, min);
+        }
+        tallies.push((school.clone(), *window, tally));
     }
+    let mut arena = Arena::default();
+    let mut out: Vec<Block> = tallies
+        .into_iter()
+        .map(|(school, window, tally)| Block {
+            school,
+            windows: BTreeSet::from([window]),
+            previous_windows: BTreeSet::new(),
+            cells: tally.cells(&mut arena),
+        })
+        .collect();
     if windows.len() > 1 {
-        let cells = figures::block(ctx, &mut arena, &everyone, input.history);
+        let cells = everyone.cells(&mut arena);
         let by_key: Vec<HashMap<&Key, usize>> = out
             .iter()
             .map(|b| b.cells.iter().map(|c| (&c.key, c.unit)).collect())
@@ -224,7 +235,7 @@ fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolWindow]) -> Vec<Block> {
         }
         out.push(Block {
             school: ALL_SCHOOLS.to_string(),
-            windows: windows.iter().map(|sw| sw.window).collect(),
+            windows: windows.iter().map(|(_, w)| *w).collect(),
             previous_windows: BTreeSet::new(),
             cells,
         });
@@ -235,7 +246,7 @@ fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolWindow]) -> Vec<Block> {
             c.suppressed = arena.units[c.unit].suppressed;
         }
     }
-    out
+    Ok(out)
 }
 
 /// Give each measure of `now` its figure in `then`.

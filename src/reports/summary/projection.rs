@@ -60,48 +60,49 @@ struct Outcomes {
 #[derive(Debug, Default)]
 pub struct History {
     schools: HashMap<String, Outcomes>,
+    /// The band each pupil last had in S1-S3, by SCN.
+    bge_band: HashMap<String, usize>,
     min_pupils: usize,
 }
 
 impl History {
-    /// Learn from earlier sessions' windows (any order): each S4 pupil's
-    /// 5@5 and each S5 pupil's 5@6 from their tracking, by the band they had
-    /// in the BGE. Pupils are matched across sessions by SCN; a pupil never
-    /// seen in S1-S3 counts under the band of their own pupils row.
-    pub fn learn(ctx: &Ctx, earlier: &[SchoolWindow], min_pupils: usize) -> History {
-        let mut order: Vec<&SchoolWindow> = earlier.iter().collect();
-        order.sort_by(|a, b| (a.window, &a.school).cmp(&(b.window, &b.school)));
-        let mut bge_band: HashMap<&str, usize> = HashMap::new();
-        let mut schools: HashMap<String, Outcomes> = HashMap::new();
-        for sw in order {
-            for p in sw.pupils.values() {
-                if let (Some(1..=3), Some(band)) = (p.stage, p.band) {
-                    bge_band.insert(p.scn.as_str(), band);
-                }
-            }
-            let outcomes = schools.entry(sw.school.clone()).or_default();
-            for line in pupil_lines(ctx, sw) {
-                let Some((at5, at6)) = line.projected else {
-                    continue;
-                };
-                let band = bge_band
-                    .get(line.scn)
-                    .copied()
-                    .or_else(|| line.pupil.and_then(|p| p.band));
-                let Some(band) = band else { continue };
-                let (tally, reached) = match line.stage {
-                    Some(4) => (&mut outcomes.at5, at5 >= 5),
-                    Some(5) => (&mut outcomes.at6, at6 >= 5),
-                    _ => continue,
-                };
-                let t = tally.entry(band).or_default();
-                t.0 += usize::from(reached);
-                t.1 += 1;
+    pub fn new(min_pupils: usize) -> History {
+        History {
+            min_pupils: min_pupils.max(1),
+            ..History::default()
+        }
+    }
+
+    /// Learn from one earlier session's window; call in window order. Each
+    /// S4 pupil's 5@5 and each S5 pupil's 5@6 from their tracking count
+    /// under the band they had in the BGE, matched by SCN across sessions;
+    /// a pupil never seen in S1-S3 counts under the band of their own
+    /// pupils row.
+    pub fn learn(&mut self, ctx: &Ctx, sw: &SchoolWindow) {
+        for p in sw.pupils.values() {
+            if let (Some(1..=3), Some(band)) = (p.stage, p.band) {
+                self.bge_band.insert(p.scn.clone(), band);
             }
         }
-        History {
-            schools,
-            min_pupils: min_pupils.max(1),
+        let outcomes = self.schools.entry(sw.school.clone()).or_default();
+        for line in pupil_lines(ctx, sw) {
+            let Some((at5, at6)) = line.projected else {
+                continue;
+            };
+            let band = self
+                .bge_band
+                .get(line.scn)
+                .copied()
+                .or_else(|| line.pupil.and_then(|p| p.band));
+            let Some(band) = band else { continue };
+            let (tally, reached) = match line.stage {
+                Some(4) => (&mut outcomes.at5, at5 >= 5),
+                Some(5) => (&mut outcomes.at6, at6 >= 5),
+                _ => continue,
+            };
+            let t = tally.entry(band).or_default();
+            t.0 += usize::from(reached);
+            t.1 += 1;
         }
     }
 
@@ -146,7 +147,7 @@ mod tests {
     fn without_history_the_config_share_is_used() {
         let config = Config::default();
         let ctx = Ctx::new(&config);
-        let h = History::learn(&ctx, &[], 5);
+        let h = History::new(5);
         assert_eq!(
             h.share(&ctx, "X", 0, Goal::FiveAtFive),
             Some((0.85, Basis::Config))
@@ -166,7 +167,7 @@ mod tests {
         o.at5.insert(1, (1, 4));
         let h = History {
             schools: HashMap::from([("X".to_string(), o)]),
-            min_pupils: 5,
+            ..History::new(5)
         };
         assert_eq!(
             h.share(&ctx, "X", 0, Goal::FiveAtFive),
