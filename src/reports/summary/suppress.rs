@@ -13,8 +13,9 @@
 //!    the shown parts. The line is *exposed* when those hidden parts with any
 //!    pupils are a single published unit (its figures could be worked out
 //!    exactly), or together hold 1 to `min - 1` distinct pupils. In an
-//!    exposed line the smallest shown part with pupils is hidden too; this
-//!    repeats over all lines until no line is exposed. A line whose total
+//!    exposed line the smallest shown part with pupils is hidden too (the
+//!    total, when no part with pupils is left shown); this repeats over all
+//!    lines until no line is exposed. A line whose total
 //!    is hidden is exposed when all its parts are shown, since their sum
 //!    gives the total away.
 //!
@@ -83,8 +84,11 @@ pub fn suppress(units: &mut [Unit], lines: &[Line], min: usize) {
                 .copied()
                 .filter(|&i| !units[i].hidden() && units[i].pupils > 0)
                 .min_by_key(|&i| (units[i].pupils, i));
-            if let Some(i) = next {
-                units[i].suppressed = true;
+            // With no shown part left (the others are empty), the shown
+            // total itself equals the hidden part, so it goes.
+            let hide = next.unwrap_or(line.total);
+            if !units[hide].suppressed {
+                units[hide].suppressed = true;
                 changed = true;
             }
         }
@@ -131,6 +135,84 @@ fn distinct_below(units: &[&Unit], min: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A grid of cells (each its own pupils) with row, column and grand
+    /// totals, as the status table is: units and lines.
+    fn grid(sizes: &[Vec<u32>]) -> (Vec<Unit>, Vec<Line>) {
+        let (rows, cols) = (sizes.len(), sizes[0].len());
+        let mut ids = vec![vec![Vec::new(); cols]; rows];
+        let mut next = 0;
+        for (r, row) in sizes.iter().enumerate() {
+            for (c, &n) in row.iter().enumerate() {
+                ids[r][c] = (next..next + n).collect::<Vec<u32>>();
+                next += n;
+            }
+        }
+        let unit = |members: Vec<u32>| {
+            let mut u = Unit::new(true);
+            members.into_iter().for_each(|id| u.add(id, 5));
+            u
+        };
+        let mut units = Vec::new();
+        let cell = |r: usize, c: usize| r * cols + c;
+        for row in &ids {
+            for members in row {
+                units.push(unit(members.clone()));
+            }
+        }
+        let row_total = units.len();
+        for row in &ids {
+            units.push(unit(row.concat()));
+        }
+        let col_total = units.len();
+        for c in 0..cols {
+            units.push(unit(ids.iter().flat_map(|row| row[c].clone()).collect()));
+        }
+        let grand = units.len();
+        units.push(unit(ids.concat().concat()));
+        let mut lines = Vec::new();
+        for r in 0..rows {
+            lines.push(Line {
+                parts: (0..cols).map(|c| cell(r, c)).collect(),
+                total: row_total + r,
+            });
+        }
+        for c in 0..cols {
+            lines.push(Line {
+                parts: (0..rows).map(|r| cell(r, c)).collect(),
+                total: col_total + c,
+            });
+        }
+        lines.push(Line {
+            parts: (row_total..col_total).collect(),
+            total: grand,
+        });
+        lines.push(Line {
+            parts: (col_total..grand).collect(),
+            total: grand,
+        });
+        (units, lines)
+    }
+
+    proptest! {
+        #[test]
+        fn no_line_is_left_exposed(
+            sizes in (1usize..5, 1usize..6).prop_flat_map(|(r, c)| {
+                proptest::collection::vec(proptest::collection::vec(0u32..12, c), r)
+            })
+        ) {
+            let (mut units, lines) = grid(&sizes);
+            suppress(&mut units, &lines, 5);
+            for u in &units {
+                prop_assert!(!(u.pupils == 0 && u.suppressed), "an empty cell hidden");
+                prop_assert!(!(u.pupils > 0 && u.pupils < 5 && !u.suppressed), "a small cell shown");
+            }
+            for line in &lines {
+                prop_assert!(!exposed(&units, line, 5), "exposed line {line:?}");
+            }
+        }
+    }
 
     /// A unit holding the pupils `ids`.
     fn unit(ids: std::ops::Range<u32>, published: bool) -> Unit {
@@ -279,6 +361,20 @@ mod tests {
         ];
         suppress(&mut units, &lines, 5);
         assert_eq!(hidden(&units), [false, true, true, true]);
+    }
+
+    #[test]
+    fn a_total_goes_when_no_part_is_left_to_hide() {
+        // S2 has 5 pupils, all in Music: Music is hidden to protect the
+        // small Music cell of S1, so S2 as a whole must go too.
+        let (mut units, lines) = grid(&[vec![3, 2], vec![5, 0]]);
+        suppress(&mut units, &lines, 5);
+        // cells a b c d, rows R1 R2, columns C1 C2 (C2 has 2 pupils, so
+        // C1 goes with it), grand total
+        assert_eq!(
+            hidden(&units),
+            [true, true, true, false, true, true, true, true, false]
+        );
     }
 
     #[test]
