@@ -9,6 +9,7 @@ pub mod offtrack;
 pub mod pupil;
 pub mod qa;
 pub mod subjects;
+pub mod summary;
 pub mod windows;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -34,6 +35,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Pupil(a) => pupil::run(s, a),
         Command::Qa(a) => qa::run(s, a),
         Command::Comments(a) => comments::run(s, a),
+        Command::Summary(a) => summary::run(s, a),
         _ => anyhow::bail!("not built yet"),
     }
 }
