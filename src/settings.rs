@@ -91,8 +91,20 @@ impl Settings {
             .unwrap_or_else(|| self.config.school.code.clone())
     }
 
-    /// Output options, checking the formats that need a file.
+    /// Output options, checking the formats that need a file. Only
+    /// `summary` renders HTML: it calls [`Settings::summary_output`].
     pub fn output(&self, args: &OutputArgs) -> anyhow::Result<OutputOptions> {
+        if args.format == Format::Html {
+            return Err(UsageError(
+                "`--format html` is only for `tracker summary`\nhint: use table, csv, json, xlsx or parquet".into(),
+            )
+            .into());
+        }
+        self.summary_output(args)
+    }
+
+    /// As [`Settings::output`], with `--format html` allowed.
+    pub fn summary_output(&self, args: &OutputArgs) -> anyhow::Result<OutputOptions> {
         if matches!(args.format, Format::Xlsx | Format::Parquet | Format::Html)
             && args.output.is_none()
         {

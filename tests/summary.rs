@@ -570,14 +570,14 @@ fn html_page_is_self_contained_escaped_and_private() {
     }
     // html needs a file.
     env.expect(2, &["--config", &cfg, "summary", "--format", "html"]);
-    // ...and is only for summary.
+    // ...and is only for summary: other reports refuse it as bad usage.
     let (_, err) = env.expect(
-        1,
+        2,
         &[
             "--config", &cfg, "offtrack", "--format", "html", "-o", "x.html",
         ],
     );
-    assert!(err.contains("only for summary"), "{err}");
+    assert!(err.contains("only for `tracker summary`"), "{err}");
 }
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -15,7 +15,7 @@ use crate::settings::Settings;
 use crate::store::read::Snapshot;
 
 pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
-    let opts = s.output(&args.report.out)?;
+    let opts = s.summary_output(&args.report.out)?;
     let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
     let ctx = Ctx::new(&s.config);
     let mut previous = Vec::new();
