@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!("\n  caused by: {cause}"));
             }
-            eprintln!("{message}");
+            tracker::settings::stderr_line(&message);
             let code = if err.downcast_ref::<UsageError>().is_some() {
                 Exit::Usage
             } else {

@@ -150,7 +150,7 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
     // Stage groups (SPEC 10.1): the row's stage, else the pupil's, else unknown.
     let mut pupil_stage: HashMap<String, u8> = HashMap::new();
     if let Some(f) = manifest.file("pupils", &req.school, &window) {
-        let df = crate::store::read::read_parquet(&store.root, &f.path, Some(&["scn", "stage"]))?;
+        let df = crate::store::read::read_data_file(&store.root, f, Some(&["scn", "stage"]))?;
         for (scn, stage) in df
             .column("scn")?
             .str()?

@@ -7,6 +7,7 @@ pub mod init;
 pub mod offtrack;
 pub mod pupil;
 pub mod subjects;
+pub mod verify;
 pub mod windows;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -29,6 +30,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Offtrack(a) => offtrack::run(s, a),
         Command::Followup(a) => followup::run(s, a),
         Command::Pupil(a) => pupil::run(s, a),
+        Command::Verify(a) => verify::run(s, a),
         _ => anyhow::bail!("not built yet"),
     }
 }

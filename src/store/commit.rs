@@ -28,6 +28,14 @@ impl<'a> Transaction<'a> {
     /// Begin under the writer lock: read the manifest, remove leftovers.
     pub fn begin(store: &'a Store, _lock: &StoreLock) -> Result<Transaction<'a>, StoreError> {
         store.create()?;
+        // `create` writes an empty manifest unless data files exist, so a
+        // missing one here was lost: sweeping "unreferenced" files now would
+        // delete every raw copy the school ever exported.
+        if !store.manifest_path().exists() {
+            return Err(StoreError::ManifestMissing {
+                path: store.root.display().to_string(),
+            });
+        }
         let old = store.read_manifest()?;
         remove_unreferenced(store, &old)?;
         let mut new = old.clone();
@@ -70,7 +78,7 @@ impl<'a> Transaction<'a> {
     ) -> Result<Option<DataFrame>, StoreError> {
         self.old
             .file(table, school, window)
-            .map(|f| super::read::read_parquet(&self.store.root, &f.path, None))
+            .map(|f| super::read::read_data_file(&self.store.root, f, None))
             .transpose()
     }
 

@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod lock;
 pub mod manifest;
 pub mod read;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,10 @@ pub enum StoreError {
     BadManifest { path: String, problem: String },
     #[error("cannot read Parquet file `{path}`: {problem}\nhint: run `tracker verify`")]
     Parquet { path: String, problem: String },
+    #[error(
+        "the store `{path}` holds data files but no manifest.json; nothing was changed\nhint: run `tracker verify`, and restore manifest.json from a backup"
+    )]
+    ManifestMissing { path: String },
 }
 
 impl StoreError {
@@ -83,10 +88,44 @@ impl Store {
         self.root.is_dir()
     }
 
-    /// Create the store directory (0700) and its raw-copy folder.
+    /// Create the store directory (0700), its raw-copy folder and an empty
+    /// manifest. Every store has a manifest from then on, so one that is
+    /// missing beside data files is damage, never "nothing committed yet".
     pub fn create(&self) -> Result<(), StoreError> {
         fsutil::create_dir_private(&self.root.join("raw"))
+            .map_err(|e| StoreError::io(&self.root, e))?;
+        if self.manifest_path().exists() || self.has_data_files()? {
+            return Ok(());
+        }
+        let json = serde_json::to_vec_pretty(&Manifest::empty()).expect("manifest serialises");
+        fsutil::write_atomic(&self.root, manifest::FILE_NAME, &json)
+            .and_then(|()| fsutil::fsync_dir(&self.root))
             .map_err(|e| StoreError::io(&self.root, e))
+    }
+
+    /// Whether any file sits under the table or raw directories.
+    pub fn has_data_files(&self) -> Result<bool, StoreError> {
+        fn any_file(dir: &Path) -> Result<bool, StoreError> {
+            let entries = match std::fs::read_dir(dir) {
+                Ok(it) => it,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(StoreError::io(dir, e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| StoreError::io(dir, e))?;
+                let ty = entry.file_type().map_err(|e| StoreError::io(dir, e))?;
+                if !ty.is_dir() || any_file(&entry.path())? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        for top in TABLES.iter().copied().chain(["raw"]) {
+            if any_file(&self.root.join(top))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The current manifest; an empty one when nothing was ever committed.
