@@ -7,6 +7,12 @@ use tracker::cli::Cli;
 use tracker::exit::{Exit, UsageError};
 
 fn main() -> ExitCode {
+    // A file-size limit (`ulimit -f`) must end in a clear error like a full
+    // disk, not a kill by SIGXFSZ: ignored, the write fails with EFBIG.
+    // SAFETY: setting a signal to SIG_IGN before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
     match tracker::commands::run(&cli) {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -42,6 +42,15 @@ pub enum StoreError {
         "the store `{path}` holds data files but no manifest.json; nothing was changed\nhint: run `tracker verify`, and restore manifest.json from a backup"
     )]
     ManifestMissing { path: String },
+    #[error(
+        "the store `{path}` could not be synced after its manifest was replaced ({first}), nor put back\nhint: run `tracker windows` to see whether the ingest is in the store, and `tracker verify`"
+    )]
+    Uncertain {
+        path: String,
+        first: Box<StoreError>,
+        #[source]
+        source: Box<StoreError>,
+    },
 }
 
 impl StoreError {
@@ -160,10 +169,10 @@ pub fn partition_dir(table: &str, school: &str, window: &str) -> String {
     format!("{table}/school={school}/window={window}")
 }
 
-/// A named point in the commit path where tests can kill the process
-/// (`TRACKER_FAILPOINT=name` or `name#N` for the Nth hit). Compiled in only
-/// with the `failpoints` feature; `TRACKER_FAILPOINT_LOG=FILE` lists the
-/// points reached, so a test can find them all.
+/// A named point in the commit path where tests can kill the process with
+/// SIGKILL (`TRACKER_FAILPOINT=name` or `name#N` for the Nth hit). Compiled
+/// in only with the `failpoints` feature; `TRACKER_FAILPOINT_LOG=FILE` lists
+/// the points reached, so a test can find them all.
 #[cfg(feature = "failpoints")]
 pub fn failpoint(name: &str) {
     use std::io::Write;
@@ -193,7 +202,12 @@ pub fn failpoint(name: &str) {
     if let Ok(target) = std::env::var("TRACKER_FAILPOINT")
         && (target == name || target == format!("{name}#{n}"))
     {
-        std::process::abort();
+        // SIGKILL, not abort(): no handler, no core dump, exactly what an
+        // out-of-memory killer or `kill -9` from a scheduler does.
+        // SAFETY: kill(2) on our own pid has no memory-safety conditions.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
     }
 }
 
