@@ -12,120 +12,11 @@
 //! Needs `--features failpoints`; without it the failpoint tests skip.
 
 mod safety;
-use safety::{Visible, copy_tree, leftovers, tracker, verify, visible};
+use safety::{Scenario, WINDOW, copy_tree, ingest, run_ok, scenario, settle, verify, visible};
 
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-const WINDOW: &str = "2025-26/1";
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/small");
-
-struct Scenario {
-    _dir: tempfile::TempDir,
-    dir: PathBuf,
-    before: PathBuf,
-    before_visible: Visible,
-    after_visible: Visible,
-    x: Vec<PathBuf>,
-    y: PathBuf,
-}
-
-/// The ingest under test: replaces pupils, bge and interventions of a
-/// window, with a rejected row and a duplicate conflict, so it writes five
-/// partitions and three raw copies.
-fn x_files(dir: &Path) -> Vec<PathBuf> {
-    let read = |n: &str| std::fs::read_to_string(Path::new(FIXTURES).join(n)).unwrap();
-    let pupils = read("pupils.csv").replace("Arran,F,1,Y", "Skye,F,1,Y")
-        + "100000009,Ian,Innes,S2,2B,Bute,M,4,N,N,N,N,N,90.0,101,\n";
-    let bge = read("bge.csv").replace(",2b,", ",3a,")
-        + "12345,English,2b,1A/En,Ms Reid,1,1,1,\n"
-        + "100000009,English,2a,2B/En,Ms Reid,1,1,1,\n"
-        + "100000009,English,2c,2B/En,Ms Reid,1,1,1,\n";
-    let interventions = read("interventions.csv") + "100000009,Reading group,English,,,\n";
-    let mut files = Vec::new();
-    for (name, text) in [
-        ("pupils2.csv", pupils),
-        ("bge2.csv", bge),
-        ("interventions2.csv", interventions),
-    ] {
-        let p = dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        files.push(p);
-    }
-    files
-}
-
-fn ingest(store: &Path, window: &str, files: &[PathBuf]) -> Command {
-    let mut c = tracker(store);
-    c.args(["-q", "ingest", "--window", window]).args(files);
-    c
-}
-
-fn run_ok(mut c: Command, what: &str) {
-    let out = c.output().unwrap();
-    assert!(out.status.success(), "{what}: {out:?}");
-}
-
-/// `before` is how the store starts: "replace" (the fixture school
-/// ingested), "first" (only `init`), or "leftovers" (the fixture school
-/// plus what a writer killed before its commit left behind).
-fn scenario(kind: &str) -> Scenario {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().to_path_buf();
-    let x = x_files(&dir);
-    let y = Path::new(FIXTURES).join("w2/senior.csv");
-    let before = dir.join("before");
-    if kind == "first" {
-        run_ok(
-            {
-                let mut c = tracker(&before);
-                c.args(["-q", "init"]);
-                c
-            },
-            "init",
-        );
-    } else {
-        let files: Vec<PathBuf> = ["pupils", "bge", "senior", "overrides", "interventions"]
-            .iter()
-            .map(|k| Path::new(FIXTURES).join(format!("{k}.csv")))
-            .collect();
-        run_ok(ingest(&before, WINDOW, &files), "fixture ingest");
-    }
-    let clean_before = dir.join("clean-before");
-    copy_tree(&before, &clean_before);
-    if kind == "leftovers" {
-        let out = ingest(&before, WINDOW, &x)
-            .env("TRACKER_FAILPOINT", "before-manifest")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.signal(), Some(9), "{out:?}");
-        std::fs::write(before.join(".tmp-leftover"), b"{").unwrap();
-        std::fs::write(
-            before.join("bge/school=SCHOOL/window=2025-26_1/.tmp-leftover"),
-            b"PAR",
-        )
-        .unwrap();
-        assert!(leftovers(&before).len() >= 8, "{:?}", leftovers(&before));
-    }
-    let before_visible = visible(&before, &[WINDOW]);
-    assert_eq!(before_visible, visible(&clean_before, &[WINDOW]));
-    let after = dir.join("after");
-    copy_tree(&clean_before, &after);
-    run_ok(ingest(&after, WINDOW, &x), "clean ingest");
-    let after_visible = visible(&after, &[WINDOW]);
-    assert_ne!(before_visible, after_visible);
-    Scenario {
-        _dir: tmp,
-        dir,
-        before,
-        before_visible,
-        after_visible,
-        x,
-        y,
-    }
-}
 
 /// Every failpoint hit of a clean run of the ingest, in order.
 fn points(sc: &Scenario) -> Vec<String> {
@@ -169,21 +60,7 @@ fn check_after_kill(sc: &Scenario, work: &Path, label: &str) -> Outcome {
         rows.iter().all(|r| r[1] == "leftover"),
         "{label}: verify: {rows:?}"
     );
-    // Running the ingest again gives exactly the after state.
-    let out = ingest(work, WINDOW, &sc.x).output().unwrap();
-    assert!(out.status.success(), "{label}: re-ingest: {out:?}");
-    assert_eq!(
-        visible(work, &[WINDOW]),
-        sc.after_visible,
-        "{label}: re-ingest"
-    );
-    // The next committing ingest cleans up whatever the kill left.
-    let out = ingest(work, "2025-26/2", std::slice::from_ref(&sc.y))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{label}: next ingest: {out:?}");
-    assert_eq!(leftovers(work), Vec::<String>::new(), "{label}: leftovers");
-    assert_eq!(verify(work), (Some(0), vec![]), "{label}: verify after");
+    settle(sc, work, label);
     outcome
 }
 

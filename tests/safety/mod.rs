@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -199,4 +200,134 @@ pub fn fixture_store(dir: &Path) -> PathBuf {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     store
+}
+
+pub const WINDOW: &str = "2025-26/1";
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/small");
+
+/// A store before an ingest `x`, what readers see before and after a clean
+/// run of it, and `y`, a later ingest of another window.
+pub struct Scenario {
+    _dir: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub before: PathBuf,
+    pub before_visible: Visible,
+    pub after_visible: Visible,
+    pub x: Vec<PathBuf>,
+    pub y: PathBuf,
+}
+
+/// The ingest under test: replaces pupils, bge and interventions of a
+/// window, with a rejected row and a duplicate conflict, so it writes five
+/// partitions and three raw copies.
+pub fn x_files(dir: &Path) -> Vec<PathBuf> {
+    let read = |n: &str| std::fs::read_to_string(Path::new(FIXTURES).join(n)).unwrap();
+    let pupils = read("pupils.csv").replace("Arran,F,1,Y", "Skye,F,1,Y")
+        + "100000009,Ian,Innes,S2,2B,Bute,M,4,N,N,N,N,N,90.0,101,\n";
+    let bge = read("bge.csv").replace(",2b,", ",3a,")
+        + "12345,English,2b,1A/En,Ms Reid,1,1,1,\n"
+        + "100000009,English,2a,2B/En,Ms Reid,1,1,1,\n"
+        + "100000009,English,2c,2B/En,Ms Reid,1,1,1,\n";
+    let interventions = read("interventions.csv") + "100000009,Reading group,English,,,\n";
+    let mut files = Vec::new();
+    for (name, text) in [
+        ("pupils2.csv", pupils),
+        ("bge2.csv", bge),
+        ("interventions2.csv", interventions),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        files.push(p);
+    }
+    files
+}
+
+pub fn ingest(store: &Path, window: &str, files: &[PathBuf]) -> Command {
+    let mut c = tracker(store);
+    c.args(["-q", "ingest", "--window", window]).args(files);
+    c
+}
+
+pub fn run_ok(mut c: Command, what: &str) {
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{what}: {out:?}");
+}
+
+/// `before` is how the store starts: "replace" (the fixture school
+/// ingested), "first" (only `init`), or "leftovers" (the fixture school
+/// plus what a writer killed before its commit left behind).
+pub fn scenario(kind: &str) -> Scenario {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let x = x_files(&dir);
+    let y = Path::new(FIXTURES).join("w2/senior.csv");
+    let before = dir.join("before");
+    if kind == "first" {
+        run_ok(
+            {
+                let mut c = tracker(&before);
+                c.args(["-q", "init"]);
+                c
+            },
+            "init",
+        );
+    } else {
+        let files: Vec<PathBuf> = ["pupils", "bge", "senior", "overrides", "interventions"]
+            .iter()
+            .map(|k| Path::new(FIXTURES).join(format!("{k}.csv")))
+            .collect();
+        run_ok(ingest(&before, WINDOW, &files), "fixture ingest");
+    }
+    let clean_before = dir.join("clean-before");
+    copy_tree(&before, &clean_before);
+    if kind == "leftovers" {
+        let out = ingest(&before, WINDOW, &x)
+            .env("TRACKER_FAILPOINT", "before-manifest")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.signal(), Some(9), "{out:?}");
+        std::fs::write(before.join(".tmp-leftover"), b"{").unwrap();
+        std::fs::write(
+            before.join("bge/school=SCHOOL/window=2025-26_1/.tmp-leftover"),
+            b"PAR",
+        )
+        .unwrap();
+        assert!(leftovers(&before).len() >= 8, "{:?}", leftovers(&before));
+    }
+    let before_visible = visible(&before, &[WINDOW]);
+    assert_eq!(before_visible, visible(&clean_before, &[WINDOW]));
+    let after = dir.join("after");
+    copy_tree(&clean_before, &after);
+    run_ok(ingest(&after, WINDOW, &x), "clean ingest");
+    let after_visible = visible(&after, &[WINDOW]);
+    assert_ne!(before_visible, after_visible);
+    Scenario {
+        _dir: tmp,
+        dir,
+        before,
+        before_visible,
+        after_visible,
+        x,
+        y,
+    }
+}
+
+/// After an interrupted or failed ingest: running it again gives exactly the
+/// after state, and the next committing ingest leaves no leftovers.
+pub fn settle(sc: &Scenario, work: &Path, label: &str) {
+    // Running the ingest again gives exactly the after state.
+    let out = ingest(work, WINDOW, &sc.x).output().unwrap();
+    assert!(out.status.success(), "{label}: re-ingest: {out:?}");
+    assert_eq!(
+        visible(work, &[WINDOW]),
+        sc.after_visible,
+        "{label}: re-ingest"
+    );
+    // The next committing ingest cleans up whatever the kill left.
+    let out = ingest(work, "2025-26/2", std::slice::from_ref(&sc.y))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{label}: next ingest: {out:?}");
+    assert_eq!(leftovers(work), Vec::<String>::new(), "{label}: leftovers");
+    assert_eq!(verify(work), (Some(0), vec![]), "{label}: verify after");
 }
