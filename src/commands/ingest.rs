@@ -332,10 +332,9 @@ fn report_file_lines(s: &Settings, p: &Parsed) {
         }
         s.say(&line);
         if !unknown.is_empty() {
-            let cols: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
             s.say(&format!(
                 "{name}: ignored unknown columns: {}",
-                cols.join(", ")
+                crate::ingest::backticked(unknown)
             ));
         }
         let mine: Vec<&Reject> = p.rejects.iter().filter(|r| &r.source == name).collect();

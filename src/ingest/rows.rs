@@ -118,6 +118,8 @@ impl KindBatch {
         let mut record = csv::StringRecord::new();
         let mut lines = LineCounter::new(file.raw.text.as_bytes());
         let mut header_seen = false;
+        // The line of the last row, when it had fewer fields than the header.
+        let mut last_short: Option<u32> = None;
         loop {
             match reader.read_record(&mut record) {
                 Ok(true) => {}
@@ -160,6 +162,7 @@ impl KindBatch {
                     stage,
                 });
             };
+            last_short = (record.len() < width).then_some(line);
             let extra = record.iter().skip(width).any(|f| !f.trim().is_empty());
             let verdict = if record.len() < width || extra {
                 Some((
@@ -176,9 +179,14 @@ impl KindBatch {
                 && stage_text.is_some()
                 && !matches!(stage, Some(1..=3))
             {
+                // Echo the stage only when it is one: a shifted column can
+                // put a name here, and names never go into messages.
                 Some((
                     "stage_not_bge",
-                    format!("stage `{}` is not S1-S3", stage_text.unwrap_or_default()),
+                    match stage {
+                        Some(st) => format!("stage `S{st}` is not S1-S3"),
+                        None => "the stage is not one of S1-S3".to_string(),
+                    },
                 ))
             } else if let Some((c, reason, name)) =
                 required_text.filter(|(c, ..)| values[*c].is_none())
@@ -248,6 +256,18 @@ impl KindBatch {
             self.scn.push(scn.into());
             self.stage.push(stage);
             self.keep.push(true);
+        }
+        // A short last row with no line break after it is where the file was
+        // cut off: the rows after it are missing, so the file is not trusted.
+        if let Some(line) = last_short
+            && !file.raw.text.ends_with(['\n', '\r'])
+        {
+            return Err(IngestError::Truncated {
+                file: file.raw.name.clone(),
+                problem: format!(
+                    "its last row (line {line}) has fewer fields than the header and no line break"
+                ),
+            });
         }
         let stats = self.stats.last_mut().expect("pushed above");
         if stats.rows_read == 0 {
