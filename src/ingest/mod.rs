@@ -107,7 +107,16 @@ pub fn prepare(
     forced: Option<Kind>,
     extra_aliases: &BTreeMap<String, Vec<String>>,
 ) -> Result<PreparedFile, IngestError> {
-    let raw = read::read_export(path)?;
+    prepare_raw(read::read_export(path)?, forced, extra_aliases)
+}
+
+/// [`prepare`] for an export already read (or made in memory, as the fuzz
+/// target does).
+pub fn prepare_raw(
+    raw: read::RawExport,
+    forced: Option<Kind>,
+    extra_aliases: &BTreeMap<String, Vec<String>>,
+) -> Result<PreparedFile, IngestError> {
     let mut reader = csv_reader(&raw);
     let mut record = csv::StringRecord::new();
     loop {

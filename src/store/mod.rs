@@ -31,7 +31,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error(
-        "the store `{path}` is locked by another tracker command; waited {waited:.0} s\nhint: wait for it to finish, or raise `--lock-timeout`"
+        "the store `{path}` is locked by another tracker command; waited {waited:.1} s\nhint: wait for it to finish, or raise `--lock-timeout`"
     )]
     Locked { path: String, waited: f64 },
     #[error("the manifest `{path}` is damaged: {problem}\nhint: run `tracker verify`")]
@@ -172,7 +172,9 @@ pub fn partition_dir(table: &str, school: &str, window: &str) -> String {
 /// A named point in the commit path where tests can kill the process with
 /// SIGKILL (`TRACKER_FAILPOINT=name` or `name#N` for the Nth hit). Compiled
 /// in only with the `failpoints` feature; `TRACKER_FAILPOINT_LOG=FILE` lists
-/// the points reached, so a test can find them all.
+/// the points reached, so a test can find them all. With
+/// `TRACKER_FAILPOINT_SLEEP_MS=N` the process pauses there for N ms instead,
+/// holding whatever it holds (the writer lock), for the concurrency tests.
 #[cfg(feature = "failpoints")]
 pub fn failpoint(name: &str) {
     use std::io::Write;
@@ -202,6 +204,13 @@ pub fn failpoint(name: &str) {
     if let Ok(target) = std::env::var("TRACKER_FAILPOINT")
         && (target == name || target == format!("{name}#{n}"))
     {
+        if let Some(ms) = std::env::var("TRACKER_FAILPOINT_SLEEP_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            return;
+        }
         // SIGKILL, not abort(): no handler, no core dump, exactly what an
         // out-of-memory killer or `kill -9` from a scheduler does.
         // SAFETY: kill(2) on our own pid has no memory-safety conditions.

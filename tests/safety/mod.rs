@@ -117,6 +117,7 @@ pub fn tracker(store: &Path) -> Command {
         .env_remove("TRACKER_CONFIG")
         .env_remove("TRACKER_FAILPOINT")
         .env_remove("TRACKER_FAILPOINT_LOG")
+        .env_remove("TRACKER_FAILPOINT_SLEEP_MS")
         .env("NO_COLOR", "1")
         .arg("--store")
         .arg(store);
