@@ -222,6 +222,7 @@ pub fn write_file_atomic(
         w.flush()?;
     }
     tmp.as_file().sync_all()?;
+    crate::store::failpoint("output-written");
     tmp.persist(path)?;
     Ok(())
 }
