@@ -517,3 +517,66 @@ fn formula_payloads_are_neutralised_and_numbers_are_not() {
         assert_eq!(neutralised(input), want, "{input:?}");
     }
 }
+
+// ---------------------------------------------------------------------
+// The reader under random bytes, in process: the CI-sized companion of
+// the cargo-fuzz target in fuzz/. Any input may be refused; none may panic.
+
+fn reader_input() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        Just(b"SCN".to_vec()),
+        Just(b"Subject".to_vec()),
+        Just(b"Level".to_vec()),
+        Just(b"Stage".to_vec()),
+        Just(b"Forename".to_vec()),
+        Just(b"Working Grade".to_vec()),
+        Just(b"Target".to_vec()),
+        Just(b"Course Level".to_vec()),
+        Just(b"Lead Role".to_vec()),
+        Just(b"Intervention".to_vec()),
+        Just(b"Progress Code".to_vec()),
+        Just(b"100000001".to_vec()),
+        Just(b"S2".to_vec()),
+        Just(b"2b".to_vec()),
+        Just(b"N5".to_vec()),
+        Just(b",".to_vec()),
+        Just(b";".to_vec()),
+        Just(b"\t".to_vec()),
+        Just(b"\"".to_vec()),
+        Just(b"\r".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just("é".as_bytes().to_vec()),
+        Just(b"\xe9".to_vec()),
+        Just(b"\xef\xbb\xbf".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..4),
+    ];
+    proptest::collection::vec(token, 0..120).prop_map(|t| t.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_reader_refuses_or_reads_random_bytes_without_panicking(
+        bytes in reader_input(),
+        forced in proptest::option::of(0usize..5),
+    ) {
+        use tracker::ingest::{Kind, prepare_raw, read, rows::KindBatch};
+        let forced = forced.map(|i| Kind::ALL[i]);
+        if let Ok(raw) = read::from_bytes("fuzz.csv".into(), bytes)
+            && let Ok(prepared) = prepare_raw(raw, forced, &Default::default())
+        {
+            let mut batch = KindBatch::new(prepared.kind);
+            if batch.add_file(&prepared).is_ok() {
+                let (finished, stats, _, _) = batch.finish();
+                let stored: usize = stats.iter().map(|s| s.rows_stored).sum();
+                prop_assert_eq!(finished.frame.height(), stored);
+            }
+        }
+    }
+}
