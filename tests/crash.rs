@@ -45,6 +45,11 @@ enum Outcome {
 fn check_after_kill(sc: &Scenario, work: &Path, label: &str) -> Outcome {
     let seen = visible(work, &[WINDOW]);
     let outcome = if seen == sc.before_visible {
+        let bytes = std::fs::read(work.join("manifest.json")).unwrap();
+        assert!(
+            bytes == sc.before_manifest,
+            "{label}: manifest bytes changed"
+        );
         Outcome::Before
     } else if seen == sc.after_visible {
         Outcome::After

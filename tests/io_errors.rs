@@ -131,6 +131,11 @@ fn sweep(set: &str, errno: &str, message: &str) -> (usize, usize) {
                     seen == sc.before_visible,
                     "{label}: failed but changed the store\n{stderr}\n{seen:#?}"
                 );
+                let bytes = std::fs::read(work.join("manifest.json")).unwrap();
+                assert!(
+                    bytes == sc.before_manifest,
+                    "{label}: manifest bytes changed"
+                );
             }
             Some(0) => {
                 harmless += 1;

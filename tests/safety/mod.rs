@@ -213,6 +213,8 @@ pub struct Scenario {
     pub dir: PathBuf,
     pub before: PathBuf,
     pub before_visible: Visible,
+    /// The manifest's bytes before: a store left "as before" has exactly these.
+    pub before_manifest: Vec<u8>,
     pub after_visible: Visible,
     pub x: Vec<PathBuf>,
     pub y: PathBuf,
@@ -302,11 +304,13 @@ pub fn scenario(kind: &str) -> Scenario {
     run_ok(ingest(&after, WINDOW, &x), "clean ingest");
     let after_visible = visible(&after, &[WINDOW]);
     assert_ne!(before_visible, after_visible);
+    let before_manifest = std::fs::read(before.join("manifest.json")).unwrap();
     Scenario {
         _dir: tmp,
         dir,
         before,
         before_visible,
+        before_manifest,
         after_visible,
         x,
         y,
