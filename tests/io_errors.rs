@@ -278,3 +278,88 @@ fn a_file_size_limit_fails_cleanly_until_the_files_fit() {
         "subjects without a limit",
     );
 }
+
+/// A real full disk: a tmpfs just too small, mounted in a private mount
+/// namespace (`unshare -m`) so it vanishes with the shell that made it.
+/// Needs root or user namespaces; skips with a message where it cannot.
+#[test]
+fn a_full_tmpfs_fails_cleanly_until_the_ingest_fits() {
+    let probe = Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg("d=$(mktemp -d) && mount -t tmpfs -o size=64k t \"$d\" && umount \"$d\"; r=$?; rmdir \"$d\"; exit $r")
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot mount a tmpfs in a private mount namespace here");
+        return;
+    }
+    let sc = scenario("replace");
+    let mnt = sc.dir.join("mnt");
+    let out = sc.dir.join("out");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let script = r#"
+        set -u
+        mount -t tmpfs -o "size=${SIZE}k" tracker-full "$MNT" || exit 90
+        cp -a "$BEFORE" "$MNT/store" 2>/dev/null || exit 91
+        "$BIN" --store "$MNT/store" ingest --window 2025-26/1 "$@" >/dev/null 2>"$OUT/stderr"
+        echo $? >"$OUT/code"
+        "$BIN" --store "$MNT/store" subjects --format csv --window 2025-26/1 >"$OUT/subjects" 2>&1
+        cp "$MNT/store/manifest.json" "$OUT/manifest.json"
+        "$BIN" --store "$MNT/store" verify --format csv >"$OUT/verify" 2>/dev/null
+        echo $? >"$OUT/verify_code"
+    "#;
+    let before_subjects = {
+        let o = tracker(&sc.before)
+            .args(["subjects", "--format", "csv", "--window", WINDOW])
+            .output()
+            .unwrap();
+        o.stdout
+    };
+    let (mut failed, mut too_small) = (0, 0);
+    let mut size_kib = 64;
+    loop {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        let status = Command::new("unshare")
+            .args(["-m", "sh", "-c", script, "sh"])
+            .args(&sc.x)
+            .env("SIZE", size_kib.to_string())
+            .env("MNT", &mnt)
+            .env("OUT", &out)
+            .env("BEFORE", &sc.before)
+            .env("BIN", bin())
+            .env_remove("TRACKER_FAILPOINT")
+            .env("NO_COLOR", "1")
+            .status()
+            .unwrap();
+        let label = format!("tmpfs of {size_kib} KiB");
+        match status.code() {
+            Some(91) => too_small += 1,
+            Some(0) => {
+                let read = |n: &str| std::fs::read(out.join(n)).unwrap();
+                let code = String::from_utf8(read("code")).unwrap();
+                let stderr = String::from_utf8(read("stderr")).unwrap();
+                assert!(!stderr.contains("panicked"), "{label}: {stderr}");
+                assert_eq!(read("verify_code"), b"0\n", "{label}: verify found damage");
+                if code.trim() == "0" {
+                    assert_ne!(read("subjects"), before_subjects, "{label}");
+                    break;
+                }
+                failed += 1;
+                assert_eq!(code.trim(), "1", "{label}: {stderr}");
+                assert!(
+                    stderr.contains("No space left on device"),
+                    "{label}: {stderr}"
+                );
+                assert!(read("manifest.json") == sc.before_manifest, "{label}");
+                assert!(read("subjects") == before_subjects, "{label}");
+            }
+            other => panic!("{label}: the namespace script failed: {other:?}"),
+        }
+        size_kib += 4;
+        assert!(size_kib < 4096, "never fitted");
+    }
+    eprintln!(
+        "tmpfs: {failed} sizes too small for the ingest failed cleanly ({too_small} could not even hold the store); it fitted at {size_kib} KiB"
+    );
+    assert!(failed >= 1, "no size made the ingest fail");
+}
