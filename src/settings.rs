@@ -124,7 +124,20 @@ impl Settings {
     /// A message for the person at the terminal, unless `--quiet`.
     pub fn say(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{message}");
+            stderr_line(message);
         }
     }
+
+    /// A message that `--quiet` does not silence: a check that failed.
+    pub fn warn(&self, message: &str) {
+        stderr_line(message);
+    }
+}
+
+/// One line on stderr. Unlike `eprintln!`, a full disk or a closed stderr
+/// is not a panic: the message is lost, the exit code still tells.
+pub fn stderr_line(message: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{message}");
 }

@@ -148,7 +148,7 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
     // Stage groups (SPEC 10.1): the row's stage, else the pupil's, else unknown.
     let mut pupil_stage: HashMap<String, u8> = HashMap::new();
     if let Some(f) = manifest.file("pupils", &req.school, &window) {
-        let df = crate::store::read::read_parquet(&store.root, &f.path, Some(&["scn", "stage"]))?;
+        let df = crate::store::read::read_data_file(&store.root, f, Some(&["scn", "stage"]))?;
         for (scn, stage) in df
             .column("scn")?
             .str()?
@@ -208,86 +208,107 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
         lock = Some(store.lock(Mode::Exclusive, s.lock_timeout)?);
     }
     let lock = lock.expect("a writer holds the lock by now");
-    let mut tx = Transaction::begin(store, &lock)?;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    for p in &mut parsed {
-        let reject_frame = rejects_frame(&p.rejects, &group)?;
-        let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
-        let mut replaced: BTreeSet<String> = BTreeSet::new();
-        for col in [&p.frame, &reject_frame, &conflict_frame] {
-            for g in col.column("stage_group")?.str()?.iter().flatten() {
-                replaced.insert(g.to_string());
-            }
-        }
-        let by_stage = p.kind.replaces_by_stage();
-        // An old row stored as `unknown` (no stage and no pupil then) belongs
-        // to its pupil's stage once the pupils export knows it, so a corrected
-        // export replaces it instead of standing beside it.
-        let keep_old = |kind: Option<&str>, stage: Option<&str>, scn: Option<&str>| {
-            let stage = match stage {
-                Some("unknown") => group(None, scn),
-                other => other.unwrap_or("unknown").to_string(),
-            };
-            kind.is_some_and(|k| k != p.kind.as_str()) || (by_stage && !replaced.contains(&stage))
-        };
-        let table = p.kind.as_str();
-        merge_into(
-            &mut tx,
-            table,
-            &req.school,
-            &window,
-            &mut p.frame,
-            |_, st, scn| keep_old(None, st, scn),
-        )?;
-        let mut rf = reject_frame;
-        merge_into(&mut tx, "rejects", &req.school, &window, &mut rf, keep_old)?;
-        let mut cf = conflict_frame;
-        merge_into(
-            &mut tx,
-            "conflicts",
-            &req.school,
-            &window,
-            &mut cf,
-            keep_old,
-        )?;
-
-        for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
-            let source = prepared
-                .iter()
-                .find(|f| &f.raw.sha256 == sha && &f.raw.name == name);
-            let bytes = source.map(|f| f.raw.bytes.as_slice()).unwrap_or_default();
-            let raw = tx.add_raw(bytes, sha)?;
-            let mut stages: BTreeSet<String> = BTreeSet::new();
-            let src = p.frame.column("source")?.str()?;
-            let grp = p.frame.column("stage_group")?.str()?;
-            for (f, g) in src.iter().zip(grp.iter()) {
-                if f == Some(name.as_str()) {
-                    stages.extend(g.map(str::to_string));
+    // Everything from here to the manifest swap either commits whole or
+    // leaves the store as it was (a failed fsync after the swap is rolled
+    // back); only a failed rollback leaves the outcome uncertain.
+    let written = (|| -> anyhow::Result<()> {
+        let mut tx = Transaction::begin(store, &lock)?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for p in &mut parsed {
+            let reject_frame = rejects_frame(&p.rejects, &group)?;
+            let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
+            let mut replaced: BTreeSet<String> = BTreeSet::new();
+            for col in [&p.frame, &reject_frame, &conflict_frame] {
+                for g in col.column("stage_group")?.str()?.iter().flatten() {
+                    replaced.insert(g.to_string());
                 }
             }
-            for r in p.rejects.iter().filter(|r| &r.source == name) {
-                stages.insert(group(r.stage, r.scn.as_deref()));
+            let by_stage = p.kind.replaces_by_stage();
+            // An old row stored as `unknown` (no stage and no pupil then)
+            // belongs to its pupil's stage once the pupils export knows it, so
+            // a corrected export replaces it instead of standing beside it.
+            let keep_old = |kind: Option<&str>, stage: Option<&str>, scn: Option<&str>| {
+                let stage = match stage {
+                    Some("unknown") => group(None, scn),
+                    other => other.unwrap_or("unknown").to_string(),
+                };
+                kind.is_some_and(|k| k != p.kind.as_str())
+                    || (by_stage && !replaced.contains(&stage))
+            };
+            let table = p.kind.as_str();
+            merge_into(
+                &mut tx,
+                table,
+                &req.school,
+                &window,
+                &mut p.frame,
+                |_, st, scn| keep_old(None, st, scn),
+            )?;
+            let mut rf = reject_frame;
+            merge_into(&mut tx, "rejects", &req.school, &window, &mut rf, keep_old)?;
+            let mut cf = conflict_frame;
+            merge_into(
+                &mut tx,
+                "conflicts",
+                &req.school,
+                &window,
+                &mut cf,
+                keep_old,
+            )?;
+
+            for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
+                let source = prepared
+                    .iter()
+                    .find(|f| &f.raw.sha256 == sha && &f.raw.name == name);
+                let bytes = source.map(|f| f.raw.bytes.as_slice()).unwrap_or_default();
+                let raw = tx.add_raw(bytes, sha)?;
+                let mut stages: BTreeSet<String> = BTreeSet::new();
+                let src = p.frame.column("source")?.str()?;
+                let grp = p.frame.column("stage_group")?.str()?;
+                for (f, g) in src.iter().zip(grp.iter()) {
+                    if f == Some(name.as_str()) {
+                        stages.extend(g.map(str::to_string));
+                    }
+                }
+                for r in p.rejects.iter().filter(|r| &r.source == name) {
+                    stages.insert(group(r.stage, r.scn.as_deref()));
+                }
+                tx.record(IngestRecord {
+                    kind: p.kind.as_str().to_string(),
+                    school: req.school.clone(),
+                    window: window.clone(),
+                    source: name.clone(),
+                    sha256: sha.clone(),
+                    raw,
+                    bytes: bytes.len() as u64,
+                    rows_stored: stats.rows_stored,
+                    rows_rejected: stats.rows_rejected,
+                    stages: if by_stage {
+                        stages.into_iter().collect()
+                    } else {
+                        Vec::new()
+                    },
+                    ingested_at: now.clone(),
+                });
             }
-            tx.record(IngestRecord {
-                kind: p.kind.as_str().to_string(),
-                school: req.school.clone(),
-                window: window.clone(),
-                source: name.clone(),
-                sha256: sha.clone(),
-                raw,
-                bytes: bytes.len() as u64,
-                rows_stored: stats.rows_stored,
-                rows_rejected: stats.rows_rejected,
-                stages: if by_stage {
-                    stages.into_iter().collect()
-                } else {
-                    Vec::new()
-                },
-                ingested_at: now.clone(),
-            });
         }
+        tx.commit()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let uncertain = matches!(
+            e.downcast_ref::<crate::store::StoreError>(),
+            Some(crate::store::StoreError::Uncertain { .. })
+        );
+        return Err(if uncertain {
+            e
+        } else {
+            e.context(format!(
+                "cannot write the ingest to the store `{}`; nothing was changed",
+                store.root.display()
+            ))
+        });
     }
-    tx.commit()?;
     outcome.committed = true;
     drop(lock);
     Ok(outcome)
@@ -322,10 +343,9 @@ fn report_file_lines(s: &Settings, p: &Parsed) {
         }
         s.say(&line);
         if !unknown.is_empty() {
-            let cols: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
             s.say(&format!(
                 "{name}: ignored unknown columns: {}",
-                cols.join(", ")
+                crate::ingest::backticked(unknown)
             ));
         }
         let mine: Vec<&Reject> = p.rejects.iter().filter(|r| &r.source == name).collect();

@@ -10,6 +10,7 @@ pub mod pupil;
 pub mod qa;
 pub mod subjects;
 pub mod summary;
+pub mod verify;
 pub mod windows;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -36,7 +37,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Qa(a) => qa::run(s, a),
         Command::Comments(a) => comments::run(s, a),
         Command::Summary(a) => summary::run(s, a),
-        _ => anyhow::bail!("not built yet"),
+        Command::Verify(a) => verify::run(s, a),
     }
 }
 

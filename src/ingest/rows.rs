@@ -125,6 +125,8 @@ impl<'c> KindBatch<'c> {
         let mut record = csv::StringRecord::new();
         let mut lines = LineCounter::new(file.raw.text.as_bytes());
         let mut header_seen = false;
+        // The line of the last row, when it had fewer fields than the header.
+        let mut last_short: Option<u32> = None;
         loop {
             match reader.read_record(&mut record) {
                 Ok(true) => {}
@@ -167,6 +169,7 @@ impl<'c> KindBatch<'c> {
                     stage,
                 });
             };
+            last_short = (record.len() < width).then_some(line);
             let extra = record.iter().skip(width).any(|f| !f.trim().is_empty());
             let verdict = if record.len() < width || extra {
                 Some((
@@ -183,6 +186,8 @@ impl<'c> KindBatch<'c> {
                 && stage_text.is_some()
                 && !matches!(stage, Some(1..=3))
             {
+                // Echo the stage only when it is one: a shifted column can
+                // put a name here, and names never go into messages.
                 Some((
                     "stage_not_bge",
                     // Echo the stage only when it is one: a shifted row could
@@ -273,6 +278,18 @@ impl<'c> KindBatch<'c> {
             self.scn.push(scn.into());
             self.stage.push(stage);
             self.keep.push(true);
+        }
+        // A short last row with no line break after it is where the file was
+        // cut off: the rows after it are missing, so the file is not trusted.
+        if let Some(line) = last_short
+            && !file.raw.text.ends_with(['\n', '\r'])
+        {
+            return Err(IngestError::Truncated {
+                file: file.raw.name.clone(),
+                problem: format!(
+                    "its last row (line {line}) has fewer fields than the header and no line break"
+                ),
+            });
         }
         let stats = self.stats.last_mut().expect("pushed above");
         if stats.rows_read == 0 {

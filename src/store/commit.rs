@@ -19,6 +19,9 @@ use crate::ingest::read::hex;
 pub struct Transaction<'a> {
     store: &'a Store,
     old: Manifest,
+    /// The manifest file as it was, to put back if the commit cannot be
+    /// made durable.
+    old_bytes: Vec<u8>,
     new: Manifest,
     dirs: BTreeSet<PathBuf>,
     written: Vec<String>,
@@ -28,13 +31,26 @@ impl<'a> Transaction<'a> {
     /// Begin under the writer lock: read the manifest, remove leftovers.
     pub fn begin(store: &'a Store, _lock: &StoreLock) -> Result<Transaction<'a>, StoreError> {
         store.create()?;
+        // `create` writes an empty manifest unless data files exist, so a
+        // missing one here was lost: sweeping "unreferenced" files now would
+        // delete every raw copy the school ever exported.
+        if !store.manifest_path().exists() {
+            return Err(StoreError::ManifestMissing {
+                path: store.root.display().to_string(),
+            });
+        }
         let old = store.read_manifest()?;
+        let path = store.manifest_path();
+        let old_bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        failpoint("begin");
         remove_unreferenced(store, &old)?;
+        failpoint("leftovers-removed");
         let mut new = old.clone();
         new.generation += 1;
         Ok(Transaction {
             store,
             old,
+            old_bytes,
             new,
             dirs: BTreeSet::new(),
             written: Vec::new(),
@@ -70,7 +86,7 @@ impl<'a> Transaction<'a> {
     ) -> Result<Option<DataFrame>, StoreError> {
         self.old
             .file(table, school, window)
-            .map(|f| super::read::read_parquet(&self.store.root, &f.path, None))
+            .map(|f| super::read::read_data_file(&self.store.root, f, None))
             .transpose()
     }
 
@@ -125,30 +141,58 @@ impl<'a> Transaction<'a> {
         self.new.files.sort_by(|a, b| {
             (&a.table, &a.school, &a.window).cmp(&(&b.table, &b.school, &b.window))
         });
+        // Every directory that gained an entry, and its parents up to the
+        // store root (they were perhaps created just now), deepest first, so
+        // no file the new manifest names can be lost after the swap.
+        let root = &self.store.root;
+        let mut to_sync: BTreeSet<&Path> = BTreeSet::new();
         for dir in &self.dirs {
-            fsutil::fsync_dir(dir).map_err(|e| StoreError::io(dir, e))?;
-            // The partition's parent directories were perhaps created just now.
             let mut d: &Path = dir;
-            while let Some(parent) = d.parent() {
-                if !parent.starts_with(&self.store.root) || parent == self.store.root {
+            while d.starts_with(root) {
+                to_sync.insert(d);
+                if d == root.as_path() {
                     break;
                 }
-                fsutil::fsync_dir(parent).map_err(|e| StoreError::io(parent, e))?;
+                let Some(parent) = d.parent() else { break };
                 d = parent;
             }
         }
+        for dir in to_sync.iter().rev() {
+            fsutil::fsync_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+        }
         failpoint("before-manifest");
         let json = serde_json::to_vec_pretty(&self.new).expect("manifest serialises");
-        let root = &self.store.root;
+        let manifest = root.join(super::manifest::FILE_NAME);
         fsutil::write_atomic(root, super::manifest::FILE_NAME, &json)
-            .map_err(|e| StoreError::io(root, e))?;
-        fsutil::fsync_dir(root).map_err(|e| StoreError::io(root, e))?;
+            .map_err(|e| StoreError::io(&manifest, e))?;
+        if let Err(e) = fsutil::fsync_dir(root) {
+            // The new manifest is in place but may not survive a crash. A
+            // command that fails must change nothing, so put the old one back.
+            let failed = StoreError::io(root, e);
+            return Err(match self.roll_back() {
+                Ok(()) => failed,
+                Err(again) => StoreError::Uncertain {
+                    path: root.display().to_string(),
+                    first: Box::new(failed),
+                    source: Box::new(again),
+                },
+            });
+        }
         failpoint("after-manifest");
         // Committed. What the new manifest no longer names is garbage now;
         // a failure here is harmless, since the next writer removes it too.
         let _ = remove_unreferenced(self.store, &self.new);
         failpoint("after-cleanup");
         Ok(())
+    }
+}
+
+impl Transaction<'_> {
+    fn roll_back(&self) -> Result<(), StoreError> {
+        let root = &self.store.root;
+        fsutil::write_atomic(root, super::manifest::FILE_NAME, &self.old_bytes)
+            .and_then(|()| fsutil::fsync_dir(root))
+            .map_err(|e| StoreError::io(root, e))
     }
 }
 
@@ -173,6 +217,7 @@ pub fn remove_unreferenced(store: &Store, manifest: &Manifest) -> Result<(), Sto
         if name.to_string_lossy().starts_with(".tmp-") {
             fsutil::remove_if_exists(&entry.path())
                 .map_err(|e| StoreError::io(&entry.path(), e))?;
+            failpoint("file-removed");
         }
     }
     Ok(())
@@ -192,6 +237,7 @@ fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreErr
         if path.is_dir() {
             if sweep(root, &path, live)? && path.parent() != Some(root) {
                 std::fs::remove_dir(&path).map_err(|e| StoreError::io(&path, e))?;
+                failpoint("dir-removed");
             } else {
                 empty = false;
             }
@@ -202,6 +248,7 @@ fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreErr
             empty = false;
         } else {
             fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
+            failpoint("file-removed");
         }
     }
     Ok(empty)
