@@ -110,44 +110,10 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
         return Ok(outcome);
     }
 
-    // Parse every kind before writing anything: a bad file stops it all.
-    let rules = crate::reports::model::Ctx::new(&s.config);
-    let mut parsed: Vec<Parsed> = Vec::new();
-    for kind in Kind::ALL {
-        let files: Vec<&PreparedFile> = prepared.iter().filter(|p| p.kind == kind).collect();
-        if files.is_empty() {
-            continue;
-        }
-        let mut batch = KindBatch::new(kind, rules.codes());
-        for f in &files {
-            batch.add_file(f)?;
-        }
-        let files_meta = files
-            .iter()
-            .map(|f| {
-                (
-                    f.raw.name.clone(),
-                    f.raw.sha256.clone(),
-                    f.header.unknown.clone(),
-                )
-            })
-            .collect();
-        let (finished, stats, rejects, conflicts) = batch.finish();
-        parsed.push(Parsed {
-            kind,
-            files: files_meta,
-            frame: finished.frame,
-            stages: finished.stages,
-            scns: finished.scns,
-            stats,
-            rejects,
-            conflicts,
-        });
-    }
-
-    // Stage groups (SPEC 10.1): the row's stage, else the pupil's, else unknown.
+    // Each pupil's stage (SPEC 2.2, 10.1): from the pupils export of this
+    // window, else the latest earlier one, updated by pupils in this ingest.
     let mut pupil_stage: HashMap<String, u8> = HashMap::new();
-    if let Some(f) = manifest.file("pupils", &req.school, &window) {
+    if let Some(f) = manifest.file_at_or_before("pupils", &req.school, &window) {
         let df = crate::store::read::read_data_file(&store.root, f, Some(&["scn", "stage"]))?;
         for (scn, stage) in df
             .column("scn")?
@@ -162,14 +128,50 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
             }
         }
     }
-    if let Some(p) = parsed.iter().find(|p| p.kind == Kind::Pupils) {
-        for (scn, stage) in p.scns.iter().zip(&p.stages) {
-            match stage {
-                Some(st) => pupil_stage.insert(scn.to_string(), *st),
-                None => pupil_stage.remove(scn.as_ref()),
-            };
+
+    // Parse every kind before writing anything: a bad file stops it all.
+    let rules = crate::reports::model::Ctx::new(&s.config);
+    let mut parsed: Vec<Parsed> = Vec::new();
+    for kind in Kind::ALL {
+        let files: Vec<&PreparedFile> = prepared.iter().filter(|p| p.kind == kind).collect();
+        if files.is_empty() {
+            continue;
         }
+        let mut batch = KindBatch::new(kind, rules.codes()).with_pupil_stages(&pupil_stage);
+        for f in &files {
+            batch.add_file(f)?;
+        }
+        let files_meta = files
+            .iter()
+            .map(|f| {
+                (
+                    f.raw.name.clone(),
+                    f.raw.sha256.clone(),
+                    f.header.unknown.clone(),
+                )
+            })
+            .collect();
+        let (finished, stats, rejects, conflicts) = batch.finish();
+        if kind == Kind::Pupils {
+            for (scn, stage) in finished.scns.iter().zip(&finished.stages) {
+                match stage {
+                    Some(st) => pupil_stage.insert(scn.to_string(), *st),
+                    None => pupil_stage.remove(scn.as_ref()),
+                };
+            }
+        }
+        parsed.push(Parsed {
+            kind,
+            files: files_meta,
+            frame: finished.frame,
+            stages: finished.stages,
+            scns: finished.scns,
+            stats,
+            rejects,
+            conflicts,
+        });
     }
+
     let group = |stage: Option<u8>, scn: Option<&str>| -> String {
         stage
             .or_else(|| scn.and_then(|k| pupil_stage.get(k).copied()))

@@ -65,6 +65,8 @@ pub struct KindBatch<'c> {
     pub stats: Vec<FileStats>,
     pub rejects: Vec<Reject>,
     pub conflicts: Vec<Conflict>,
+    /// Each known pupil's stage, for BGE rows with no stage of their own.
+    pupil_stages: Option<&'c HashMap<String, u8>>,
 }
 
 /// The finished rows, ready for the store.
@@ -97,7 +99,15 @@ impl<'c> KindBatch<'c> {
             stats: Vec::new(),
             rejects: Vec::new(),
             conflicts: Vec::new(),
+            pupil_stages: None,
         }
+    }
+
+    /// SPEC 2.2/2.6: a BGE row with no stage takes its pupil's, and is
+    /// rejected when that is outside S1-S3.
+    pub fn with_pupil_stages(mut self, stages: &'c HashMap<String, u8>) -> KindBatch<'c> {
+        self.pupil_stages = Some(stages);
+        self
     }
 
     /// Parse every data row of a prepared file into the batch.
@@ -190,12 +200,19 @@ impl<'c> KindBatch<'c> {
                 // put a name here, and names never go into messages.
                 Some((
                     "stage_not_bge",
-                    // Echo the stage only when it is one: a shifted row could
-                    // put a name in this column, and names never reach stderr.
                     match stage {
                         Some(n) => format!("stage `S{n}` is not S1-S3"),
                         None => "the stage is not S1-S3".to_string(),
                     },
+                ))
+            } else if let Some(n) = (self.kind == Kind::Bge && stage_text.is_none())
+                .then(|| scn.and_then(|k| self.pupil_stages?.get(k).copied()))
+                .flatten()
+                .filter(|n| !(1..=3).contains(n))
+            {
+                Some((
+                    "stage_not_bge",
+                    format!("the pupil's stage `S{n}` (from the pupils export) is not S1-S3"),
                 ))
             } else if let Some((c, reason, name)) =
                 required_text.filter(|(c, ..)| values[*c].is_none())

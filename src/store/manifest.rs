@@ -64,6 +64,21 @@ impl Manifest {
             .find(|f| f.table == table && f.school == school && f.window == window)
     }
 
+    /// The live file of a table for a school in `window`, else in the latest
+    /// earlier window that has one: the pupils context a window uses when the
+    /// school did not re-export it.
+    pub fn file_at_or_before(&self, table: &str, school: &str, window: &str) -> Option<&DataFile> {
+        use crate::rules::window::Window;
+        let limit = Window::parse_any(window)?;
+        self.files
+            .iter()
+            .filter(|f| f.table == table && f.school == school)
+            .filter_map(|f| Some((Window::parse_any(&f.window)?, f)))
+            .filter(|(w, _)| *w <= limit)
+            .max_by_key(|(w, _)| *w)
+            .map(|(_, f)| f)
+    }
+
     /// SPEC 10.1/10.16: a file whose SHA-256 is already recorded for the
     /// same kind, school and window is a no-op.
     pub fn already_live(&self, kind: &str, school: &str, window: &str, sha256: &str) -> bool {
