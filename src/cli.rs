@@ -199,8 +199,11 @@ pub struct QaArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
     /// Print only the completeness table
-    #[arg(long)]
+    #[arg(long, conflicts_with = "findings")]
     pub completeness: bool,
+    /// Print only the findings table (e.g. for `--format parquet`)
+    #[arg(long)]
+    pub findings: bool,
     /// Only findings for this teacher (case-insensitive)
     #[arg(long)]
     pub teacher: Option<String>,

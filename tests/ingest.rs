@@ -396,6 +396,18 @@ fn no_name_or_comment_reaches_stderr() {
     for secret in ["Zebedee", "Quixotic", "Xanthippe", "Yarrow", "PRIVATE"] {
         assert!(!err.contains(secret), "{secret} leaked: {err}");
     }
+    let shifted = env.write(
+        "shifted.csv",
+        "SCN,Subject,Level,Stage\n100000001,English,2b,Zebedee\n",
+    );
+    let (_, err) = env.expect(
+        0,
+        &["ingest", "--window", "2025-26/1", shifted.to_str().unwrap()],
+    );
+    assert!(
+        err.contains("stage_not_bge") && !err.contains("Zebedee"),
+        "{err}"
+    );
     let bad = env.write("bad.csv", "SCN,Forename,Zebedee Column\n");
     let (_, err) = env.expect(
         1,

@@ -111,13 +111,14 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
     }
 
     // Parse every kind before writing anything: a bad file stops it all.
+    let rules = crate::reports::model::Ctx::new(&s.config);
     let mut parsed: Vec<Parsed> = Vec::new();
     for kind in Kind::ALL {
         let files: Vec<&PreparedFile> = prepared.iter().filter(|p| p.kind == kind).collect();
         if files.is_empty() {
             continue;
         }
-        let mut batch = KindBatch::new(kind);
+        let mut batch = KindBatch::new(kind, rules.codes());
         for f in &files {
             batch.add_file(f)?;
         }

@@ -1,11 +1,13 @@
 //! One file per subcommand, each `run(&Settings, args) -> Result<Exit>`.
 
+pub mod comments;
 pub mod demo;
 pub mod followup;
 pub mod ingest;
 pub mod init;
 pub mod offtrack;
 pub mod pupil;
+pub mod qa;
 pub mod subjects;
 pub mod windows;
 
@@ -30,6 +32,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Offtrack(a) => offtrack::run(s, a),
         Command::Followup(a) => followup::run(s, a),
         Command::Pupil(a) => pupil::run(s, a),
+        Command::Qa(a) => qa::run(s, a),
+        Command::Comments(a) => comments::run(s, a),
         _ => anyhow::bail!("not built yet"),
     }
 }

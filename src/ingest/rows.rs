@@ -10,6 +10,7 @@ use std::hash::{Hash, Hasher};
 use polars::prelude::*;
 
 use super::{IngestError, Kind, PreparedFile, csv_error, csv_reader};
+use crate::rules::validity::{Codes, Invalid, InvalidKind};
 use crate::rules::values::{is_valid_scn, parse_stage};
 
 /// A row that was not stored, and why. Holds no name or comment.
@@ -48,8 +49,11 @@ pub struct FileStats {
 }
 
 /// The rows of one kind from all files of that kind in one ingest, combined.
-pub struct KindBatch {
+pub struct KindBatch<'c> {
     pub kind: Kind,
+    codes: Codes<'c>,
+    /// Per row: its invalid cells counted by kind, in `InvalidKind::ALL` order.
+    invalid: Vec<[u8; 4]>,
     builders: Vec<StringChunkedBuilder>,
     source: Vec<u32>,
     line: Vec<u32>,
@@ -71,10 +75,13 @@ pub struct Finished {
     pub scns: Vec<Box<str>>,
 }
 
-impl KindBatch {
-    pub fn new(kind: Kind) -> KindBatch {
+impl<'c> KindBatch<'c> {
+    /// `codes` judges which kept cells are invalid, counted as warnings.
+    pub fn new(kind: Kind, codes: Codes<'c>) -> KindBatch<'c> {
         KindBatch {
             kind,
+            codes,
+            invalid: Vec::new(),
             builders: kind
                 .columns()
                 .iter()
@@ -178,7 +185,12 @@ impl KindBatch {
             {
                 Some((
                     "stage_not_bge",
-                    format!("stage `{}` is not S1-S3", stage_text.unwrap_or_default()),
+                    // Echo the stage only when it is one: a shifted row could
+                    // put a name in this column, and names never reach stderr.
+                    match stage {
+                        Some(n) => format!("stage `S{n}` is not S1-S3"),
+                        None => "the stage is not S1-S3".to_string(),
+                    },
                 ))
             } else if let Some((c, reason, name)) =
                 required_text.filter(|(c, ..)| values[*c].is_none())
@@ -240,6 +252,19 @@ impl KindBatch {
                     }
                 }
             }
+            let cell = |name: &'static str| {
+                specs
+                    .iter()
+                    .position(|c| c.name == name)
+                    .and_then(|c| values[c])
+            };
+            self.invalid.push(count_invalid(&match self.kind {
+                Kind::Pupils => self.codes.pupil_cells(cell),
+                Kind::Bge | Kind::Senior => {
+                    self.codes.subject_cells(self.kind == Kind::Senior, cell)
+                }
+                Kind::Overrides | Kind::Interventions => Vec::new(),
+            }));
             for (b, v) in self.builders.iter_mut().zip(&values) {
                 b.append_option(*v);
             }
@@ -267,7 +292,13 @@ impl KindBatch {
     pub fn finish(mut self) -> (Finished, Vec<FileStats>, Vec<Reject>, Vec<Conflict>) {
         for (i, keep) in self.keep.iter().enumerate() {
             if *keep {
-                self.stats[self.source[i] as usize].rows_stored += 1;
+                let stats = &mut self.stats[self.source[i] as usize];
+                stats.rows_stored += 1;
+                for (kind, n) in InvalidKind::ALL.iter().zip(self.invalid[i]) {
+                    if n > 0 {
+                        *stats.warnings.entry(kind.as_str()).or_default() += usize::from(n);
+                    }
+                }
             }
         }
         let n = self.keep.len();
@@ -292,6 +323,19 @@ impl KindBatch {
         };
         (finished, self.stats, self.rejects, self.conflicts)
     }
+}
+
+/// A row's invalid cells counted by kind, in `InvalidKind::ALL` order.
+fn count_invalid(found: &[Invalid]) -> [u8; 4] {
+    let mut counts = [0u8; 4];
+    for i in found {
+        let k = InvalidKind::ALL
+            .iter()
+            .position(|k| *k == i.kind)
+            .unwrap_or(0);
+        counts[k] = counts[k].saturating_add(1);
+    }
+    counts
 }
 
 fn kept<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {

@@ -1,5 +1,6 @@
 //! One file per report: rows built from the store through the pure rules.
 
+pub mod comments;
 pub mod followup;
 pub mod model;
 pub mod offtrack;
@@ -101,7 +102,12 @@ impl FilterArgs {
     }
 
     /// Whether a subject row passes `--teacher`, `--class`, `--faculty`, `--subject`.
-    pub fn accepts<R: model::RowView>(&self, row: &R) -> bool {
+    pub fn accepts(&self, row: &model::Row) -> bool {
+        self.accepts_view(row)
+    }
+
+    /// [`FilterArgs::accepts`] for any judged row, owned or compact.
+    pub fn accepts_view<R: model::RowView>(&self, row: &R) -> bool {
         matches(&self.teacher, row.teacher())
             && matches(&self.class, row.class())
             && matches(&self.faculty, Some(row.faculty()))

@@ -20,6 +20,7 @@ use crate::rules::faculties::FacultyMap;
 use crate::rules::pathway::Pathway;
 use crate::rules::scale::Scale;
 use crate::rules::senior::{self, CourseLevel, CourseLevels};
+use crate::rules::validity::{Codes, Invalid};
 use crate::rules::values::{self, parse_bool, parse_number, parse_rating, parse_stage};
 use crate::rules::window::Window;
 use crate::store::read::Snapshot;
@@ -43,6 +44,15 @@ impl<'c> Ctx<'c> {
             faculties: FacultyMap::from_config(&config.faculties),
             scale,
             pathway,
+        }
+    }
+
+    /// The code lists that decide which cells are invalid.
+    pub fn codes(&self) -> Codes<'_> {
+        Codes {
+            scale: &self.scale,
+            levels: &self.levels,
+            pathway: &self.pathway,
         }
     }
 }
@@ -83,8 +93,8 @@ pub struct Pupil {
     pub band: Option<usize>,
     /// True when a pupils row exists for this window.
     pub known: bool,
-    /// (column, value as entered) of cells that are not valid values.
-    pub invalid: Vec<(&'static str, String)>,
+    /// The cells that hold no valid value (QA `invalid_value`).
+    pub invalid: Vec<Invalid>,
     pub source: String,
     pub line: u32,
 }
@@ -133,6 +143,8 @@ pub struct Row {
     pub comment: Option<String>,
     pub forename: Option<String>,
     pub surname: Option<String>,
+    /// The cells that hold no valid value (QA `invalid_*`).
+    pub invalid: Vec<Invalid>,
     pub source: String,
     pub line: u32,
 }
@@ -486,59 +498,19 @@ fn load_pupils(
     let mut out = HashMap::with_capacity(c.height());
     for (i, &line) in lines.iter().enumerate() {
         let Some(scn) = c.get("scn", i) else { continue };
-        let mut invalid = Vec::new();
-        let mut flag = |col: &'static str| -> Option<bool> {
-            let raw = c.get(col, i).unwrap_or("");
-            match parse_bool(raw) {
-                Ok(b) => Some(b),
-                Err(()) => {
-                    invalid.push((col, raw.to_string()));
-                    None
-                }
-            }
-        };
+        let cell = |col: &'static str| c.get(col, i);
+        let invalid = ctx.codes().pupil_cells(cell);
+        // Invalid booleans are unknown (10.3); `invalid` says which and why.
+        let flag = |col: &'static str| parse_bool(cell(col).unwrap_or("")).ok();
         let fsm = flag("fsm");
         let asn = flag("asn");
         let care_experienced = flag("care_experienced");
         let young_carer = flag("young_carer");
         let eal = flag("eal");
-        let stage_text = c.get("stage", i);
-        let stage = stage_text.and_then(parse_stage);
-        if let (Some(t), None) = (stage_text, stage) {
-            invalid.push(("stage", t.to_string()));
-        }
-        let attendance_text = c.get("attendance", i);
-        let attendance = attendance_text
+        let stage = cell("stage").and_then(parse_stage);
+        let attendance = cell("attendance")
             .and_then(parse_number)
             .filter(|a| (0.0..=100.0).contains(a));
-        if let (Some(t), None) = (attendance_text, attendance) {
-            invalid.push(("attendance", t.to_string()));
-        }
-        for (col, ok) in [
-            (
-                "simd_decile",
-                c.get("simd_decile", i)
-                    .map(|d| values::simd_quintile(None, Some(d)).is_some()),
-            ),
-            (
-                "simd_quintile",
-                c.get("simd_quintile", i)
-                    .map(|q| values::simd_quintile(Some(q), None).is_some()),
-            ),
-            (
-                "cat_sas",
-                c.get("cat_sas", i).map(|s| parse_number(s).is_some()),
-            ),
-        ] {
-            if ok == Some(false) {
-                invalid.push((col, c.get(col, i).unwrap_or_default().to_string()));
-            }
-        }
-        if let Some(b) = c.get("pathway_band", i)
-            && ctx.pathway.band_index(Some(b), None).is_none()
-        {
-            invalid.push(("pathway_band", b.to_string()));
-        }
         let pupil = Pupil {
             scn: scn.to_string(),
             forename: c.owned("forename", i),
@@ -589,7 +561,8 @@ const ROW_COLS: &[&str] = &[
     "source",
 ];
 
-fn subject_key(scn: &str, subject: &str) -> String {
+/// The key of a pupil-subject: SCN and subject ignoring case and surrounding spaces.
+pub fn subject_key(scn: &str, subject: &str) -> String {
     let mut key = String::new();
     subject_key_into(&mut key, scn, subject);
     key
@@ -758,6 +731,9 @@ pub fn load(
                 comment: c.owned("comment", i),
                 forename: c.owned("forename", i),
                 surname: c.owned("surname", i),
+                invalid: ctx
+                    .codes()
+                    .subject_cells(phase == Phase::Senior, |col| c.get(col, i)),
                 source: c.owned("source", i).unwrap_or_default(),
                 line,
             };

@@ -349,7 +349,7 @@ pub fn select_in<'a, R: RowView>(
     let mut lines = lines_of(ctx, sw, rows);
     lines.retain(|l| {
         stages(l.stage)
-            && (filter.is_empty() || l.rows.iter().any(|r| filter.accepts(*r)))
+            && (filter.is_empty() || l.rows.iter().any(|r| filter.accepts_view(*r)))
             && match listing {
                 Listing::OffTrack => l.faculties_off_track() >= 1,
                 Listing::All => true,

@@ -128,7 +128,7 @@ pub fn report(
     let mut rows: Vec<(&SchoolWindow, &Row)> = loaded
         .iter()
         .flat_map(|sw| sw.rows.iter().map(move |r| (sw, r)))
-        .filter(|(_, r)| stages(r.stage) && filter.accepts(*r))
+        .filter(|(_, r)| stages(r.stage) && filter.accepts(r))
         .collect();
     rows.sort_by_cached_key(|(sw, r)| (r.scn.clone(), text_key(&r.subject), sw.school.clone()));
     let mut table = Table::new("subjects", COLUMNS);
@@ -187,7 +187,7 @@ pub fn stream(
         let mut ranks: HashMap<usize, u32> = HashMap::new();
         for (i, r) in school.rows.iter().enumerate() {
             let view = school.view(r);
-            if !(stages(view.stage()) && filter.accepts(&view)) {
+            if !(stages(view.stage()) && filter.accepts_view(&view)) {
                 continue;
             }
             let subject = *ranks

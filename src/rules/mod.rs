@@ -12,6 +12,7 @@ pub mod pathway;
 pub mod scale;
 pub mod senior;
 pub mod status;
+pub mod validity;
 pub mod values;
 pub mod window;
 

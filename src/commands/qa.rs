@@ -1,0 +1,61 @@
+//! `tracker qa`: findings and completeness; `--fail-on` for nightly jobs.
+
+use crate::cli::{FailOn, QaArgs};
+use crate::config::Severity;
+use crate::exit::{Exit, UsageError};
+use crate::output::{self, Format};
+use crate::reports::model::{self, Ctx};
+use crate::reports::qa::{self, QaFilter};
+use crate::settings::Settings;
+
+pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
+    let opts = s.output(&args.report.out)?;
+    if opts.format == Format::Parquet && !args.findings && !args.completeness {
+        return Err(UsageError(
+            "`--format parquet` holds one table and `qa` has two\nhint: add `--findings` or `--completeness`".into(),
+        )
+        .into());
+    }
+    let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
+    let ctx = Ctx::new(&s.config);
+    let filter = QaFilter {
+        teacher: args.teacher.clone(),
+        faculty: args.faculty.clone(),
+    };
+    let stages = |st| scope.wants_stage(st);
+    let mut findings = Vec::new();
+    let mut completeness = Vec::new();
+    // One school at a time, so a local authority's store need not fit in memory.
+    for school in &scope.schools {
+        let sw = model::load(&ctx, &snap, school, scope.window)?;
+        let history = qa::history(&ctx, &snap, &sw)?;
+        findings.extend(qa::findings(&ctx, &sw, &history, &stages, &filter));
+        completeness.extend(qa::completeness(&sw, &stages, &filter));
+    }
+    drop(snap);
+    qa::sort(&mut findings);
+    qa::sort_completeness(&mut completeness);
+    let threshold = args.fail_on.map(|f| match f {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    });
+    let failing = threshold.map_or(0, |t| findings.iter().filter(|f| f.severity >= t).count());
+    let completeness = qa::completeness_table(&completeness);
+    if args.completeness {
+        output::write(&completeness, &opts)?;
+    } else if args.findings {
+        output::write(&qa::findings_table(findings), &opts)?;
+    } else {
+        output::write_many(&[qa::findings_table(findings), completeness], &opts)?;
+    }
+    match threshold {
+        Some(t) if failing > 0 => {
+            s.say(&format!(
+                "qa: {failing} findings at severity `{}` or above",
+                t.as_str()
+            ));
+            Ok(Exit::Failure)
+        }
+        _ => Ok(Exit::Success),
+    }
+}

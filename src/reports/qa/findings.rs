@@ -1,0 +1,412 @@
+//! The findings of one school's window, kind by kind.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::config::LeadBy;
+use crate::reports::model::{Ctx, Intervention, Phase, Row, SchoolWindow, subject_key};
+use crate::reports::offtrack::pupil_lines;
+use crate::rules::Status;
+use crate::rules::values::comment_too_long;
+
+use super::{Finding, History, QaFilter, invalid_detail};
+
+/// Builds the findings of one school's window.
+struct Collector<'a> {
+    ctx: &'a Ctx<'a>,
+    sw: &'a SchoolWindow,
+    out: Vec<Finding>,
+}
+
+impl Collector<'_> {
+    fn push(
+        &mut self,
+        kind: &'static str,
+        scn: Option<&str>,
+        subject: Option<&str>,
+        teacher: Option<&str>,
+        detail: String,
+    ) {
+        self.out.push(Finding {
+            school: self.sw.school.clone(),
+            window: self.sw.window,
+            severity: self.ctx.config.severity(kind),
+            kind,
+            scn: scn.map(str::to_string),
+            subject: subject.map(str::to_string),
+            teacher: teacher.map(str::to_string),
+            detail,
+        });
+    }
+
+    fn row(&mut self, kind: &'static str, r: &Row, detail: String) {
+        self.push(
+            kind,
+            Some(&r.scn),
+            Some(&r.subject),
+            r.teacher.as_deref(),
+            detail,
+        );
+    }
+}
+
+/// Every finding of one school's window that passes the stage set and filter.
+pub fn findings(
+    ctx: &Ctx,
+    sw: &SchoolWindow,
+    history: &History,
+    stages: &dyn Fn(Option<u8>) -> bool,
+    filter: &QaFilter,
+) -> Vec<Finding> {
+    let rows: Vec<&Row> = sw
+        .rows
+        .iter()
+        .filter(|r| stages(r.stage) && filter.accepts(r))
+        .collect();
+    let mut c = Collector {
+        ctx,
+        sw,
+        out: Vec::new(),
+    };
+    row_findings(&mut c, &rows, history);
+    pupil_findings(&mut c, &rows, stages, filter);
+    staff_findings(&mut c, stages, filter);
+    set_aside_findings(&mut c, history, stages, filter);
+    c.out
+}
+
+/// Findings about single pupil-subject rows.
+fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
+    let ctx = c.ctx;
+    let max_chars = ctx.config.bge.comment_max_chars;
+    let helped = Helped::new(&c.sw.interventions, &history.previous_interventions);
+    let searched = match history.previous {
+        Some(p) => format!("{} or {p}", c.sw.window),
+        None => c.sw.window.to_string(),
+    };
+    for r in rows {
+        let pupil = c.sw.pupil(&r.scn);
+        let names = [
+            r.forename.as_deref(),
+            r.surname.as_deref(),
+            pupil.and_then(|p| p.forename.as_deref()),
+            pupil.and_then(|p| p.surname.as_deref()),
+        ];
+        for i in &r.invalid {
+            c.row(i.kind.as_str(), r, invalid_detail(i, &names));
+        }
+        match r.phase {
+            Phase::Bge => {
+                if r.level_text.is_none() {
+                    c.row("missing_entry", r, "no level entered".into());
+                }
+                if let (Some(now), Some((w, levels))) = (r.level, &history.earlier_levels)
+                    && let Some(&before) = levels.get(&subject_key(&r.scn, &r.subject))
+                    && now < before
+                {
+                    let detail = format!(
+                        "level {} is below {} in {w}",
+                        ctx.scale.code(now),
+                        ctx.scale.code(before)
+                    );
+                    c.row("level_regressed", r, detail);
+                }
+            }
+            Phase::Senior => {
+                if r.course_level_text.is_none() {
+                    c.row("missing_entry", r, "no course level entered".into());
+                }
+                if r.working_text.is_none() {
+                    c.row("missing_entry", r, "no working grade entered".into());
+                }
+                let graded = r.course_level.is_some_and(|l| l.is_graded());
+                if graded && r.effective_target.is_none() {
+                    c.row(
+                        "no_target",
+                        r,
+                        "no target grade recorded this session".into(),
+                    );
+                }
+                if let (true, Some(t), Some(e)) = (graded, r.target, r.earlier_target)
+                    && t > e
+                {
+                    let detail = format!(
+                        "target {t} is worse than {e} recorded earlier this session; the effective target stays {e}"
+                    );
+                    c.row("target_lowered", r, detail);
+                }
+            }
+        }
+        if let Some(comment) = &r.comment
+            && comment_too_long(comment, max_chars)
+        {
+            let detail = format!(
+                "comment is {} characters; the limit is {max_chars}",
+                comment.chars().count()
+            );
+            c.row("comment_too_long", r, detail);
+        }
+        if r.status == Status::OffTrack && !helped.covers(&r.scn, &r.subject) {
+            let detail = format!(
+                "off track with no intervention for this subject or whole-school in {searched}"
+            );
+            c.row("no_intervention", r, detail);
+        }
+    }
+    let mut unmapped: HashSet<String> = HashSet::new();
+    for r in rows.iter().filter(|r| !r.mapped) {
+        if unmapped.insert(r.subject.trim().to_lowercase()) {
+            c.push(
+                "unmapped_subject",
+                None,
+                Some(r.subject.trim()),
+                None,
+                "no faculty in `[faculties]` lists this subject; it counts as its own faculty"
+                    .into(),
+            );
+        }
+    }
+}
+
+/// The interventions that count for a window (SPEC 2.4): by SCN, for a subject
+/// or whole-school.
+struct Helped<'a> {
+    whole_school: HashSet<&'a str>,
+    subjects: HashSet<String>,
+}
+
+impl<'a> Helped<'a> {
+    fn new(now: &'a [Intervention], before: &'a [Intervention]) -> Helped<'a> {
+        let mut h = Helped {
+            whole_school: HashSet::new(),
+            subjects: HashSet::new(),
+        };
+        for i in now.iter().chain(before) {
+            match i
+                .subject
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                Some(subject) => {
+                    h.subjects.insert(subject_key(&i.scn, subject));
+                }
+                None => {
+                    h.whole_school.insert(&i.scn);
+                }
+            }
+        }
+        h
+    }
+
+    fn covers(&self, scn: &str, subject: &str) -> bool {
+        self.whole_school.contains(scn) || self.subjects.contains(&subject_key(scn, subject))
+    }
+}
+
+/// Findings about pupils: context values, bands, SCNs with no pupils row.
+fn pupil_findings(
+    c: &mut Collector,
+    rows: &[&Row],
+    stages: &dyn Fn(Option<u8>) -> bool,
+    filter: &QaFilter,
+) {
+    let sw = c.sw;
+    let mut subject_rows: HashMap<&str, (usize, bool)> = HashMap::new();
+    for r in rows {
+        let e = subject_rows.entry(r.scn.as_str()).or_default();
+        e.0 += 1;
+        e.1 |= r.phase == Phase::Bge;
+    }
+    let mut scns: Vec<&str> = subject_rows.keys().copied().collect();
+    if filter.is_empty() {
+        // Without a filter every pupils row is checked, taught or not.
+        scns.extend(
+            sw.pupils
+                .values()
+                .filter(|p| stages(p.stage) && !subject_rows.contains_key(p.scn.as_str()))
+                .map(|p| p.scn.as_str()),
+        );
+    }
+    for scn in scns {
+        let Some(pupil) = sw.pupil(scn) else {
+            let n = subject_rows.get(scn).map_or(0, |e| e.0);
+            let rows = if n == 1 { "row" } else { "rows" };
+            c.push(
+                "unknown_pupil",
+                Some(scn),
+                None,
+                None,
+                format!("no pupils row for this SCN ({n} subject {rows})"),
+            );
+            continue;
+        };
+        let names = [pupil.forename.as_deref(), pupil.surname.as_deref()];
+        for i in &pupil.invalid {
+            c.push(
+                "invalid_value",
+                Some(scn),
+                None,
+                None,
+                invalid_detail(i, &names),
+            );
+        }
+        let has_bge = subject_rows.get(scn).is_some_and(|e| e.1);
+        if has_bge && pupil.band.is_none() {
+            c.push(
+                "no_pathway_band",
+                Some(scn),
+                None,
+                None,
+                "no valid Pathway Band and no valid CAT Mean SAS".into(),
+            );
+        }
+    }
+}
+
+/// `missing_staff` (5.2, 10.9): once per faculty, house or stage with no name
+/// in its band's staff table, and once per pupil with no house or stage.
+fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter: &QaFilter) {
+    let bands = &c.ctx.config.followup.band;
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut found = Vec::new();
+    for line in pupil_lines(c.ctx, c.sw) {
+        if !stages(line.stage) {
+            continue;
+        }
+        let (Some(role), Some(band)) = (&line.lead_role, line.band.and_then(|b| bands.get(b)))
+        else {
+            continue;
+        };
+        let by = match band.lead_by {
+            LeadBy::Faculty => "faculty",
+            LeadBy::House => "house",
+            LeadBy::Stage => "stage",
+        };
+        for key in &line.missing_staff {
+            let faculty = (band.lead_by == LeadBy::Faculty).then_some(key.as_str());
+            if !filter.accepts_unowned(faculty) {
+                continue;
+            }
+            if key.is_empty() {
+                let detail = format!("no {by} recorded, so no {role} can be named as lead");
+                found.push((Some(line.scn.to_string()), detail));
+            } else if seen.insert((role.to_lowercase(), key.to_lowercase())) {
+                let detail = format!("no {role} named for {by} `{key}` in `[followup.band.staff]`");
+                found.push((None, detail));
+            }
+        }
+    }
+    for (scn, detail) in found {
+        c.push("missing_staff", scn.as_deref(), None, None, detail);
+    }
+}
+
+/// `rejected_row` and `duplicate_conflict`, from what ingest set aside.
+fn set_aside_findings(
+    c: &mut Collector,
+    history: &History,
+    stages: &dyn Fn(Option<u8>) -> bool,
+    filter: &QaFilter,
+) {
+    let ctx = c.ctx;
+    let faculty_of =
+        |subject: Option<&str>| subject.map(|s| ctx.faculties.faculty_of(s).0.to_string());
+    for r in history.rejects.iter().filter(|r| stages(r.stage)) {
+        if !filter.accepts_unowned(faculty_of(r.subject.as_deref()).as_deref()) {
+            continue;
+        }
+        let mut detail = format!("{}:{}: {}", r.source, r.line, r.reason);
+        if !r.detail.is_empty() {
+            detail.push_str(&format!(" ({})", r.detail));
+        }
+        c.push(
+            "rejected_row",
+            r.scn.as_deref(),
+            r.subject.as_deref(),
+            None,
+            detail,
+        );
+    }
+    // A conflict's teacher is the teacher of the row that was kept.
+    let kept: HashMap<String, &Row> =
+        c.sw.rows
+            .iter()
+            .map(|r| (subject_key(&r.scn, &r.subject), r))
+            .collect();
+    for d in history.conflicts.iter().filter(|d| stages(d.stage)) {
+        let row = match (&d.scn, &d.subject) {
+            (Some(scn), Some(subject)) => kept.get(&subject_key(scn, subject)).copied(),
+            _ => None,
+        };
+        let teacher = row.and_then(|r| r.teacher.as_deref());
+        let pass = match row {
+            Some(r) => filter.accepts(r),
+            None => filter.accepts_unowned(faculty_of(d.subject.as_deref()).as_deref()),
+        };
+        if !pass {
+            continue;
+        }
+        let detail = format!(
+            "{} rows differ: {}:{} was kept over {}:{}",
+            d.kind, d.source, d.line, d.earlier_source, d.earlier_line
+        );
+        c.push(
+            "duplicate_conflict",
+            d.scn.as_deref(),
+            d.subject.as_deref(),
+            teacher,
+            detail,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interventions_cover_their_subject_or_everything() {
+        let i = |scn: &str, subject: Option<&str>| Intervention {
+            scn: scn.into(),
+            subject: subject.map(String::from),
+        };
+        let now = [i("1", Some(" french ")), i("2", None)];
+        let before = [i("3", Some("Maths")), i("4", Some(""))];
+        let helped = Helped::new(&now, &before);
+        let cases: &[(&str, &str, bool)] = &[
+            ("1", "French", true),
+            ("1", "Maths", false),
+            ("2", "Anything", true),
+            ("3", "maths", true),
+            ("3", "French", false),
+            ("4", "Music", true),
+            ("5", "French", false),
+        ];
+        for (scn, subject, want) in cases {
+            assert_eq!(helped.covers(scn, subject), *want, "{scn} {subject}");
+        }
+    }
+
+    #[test]
+    fn findings_with_no_row_pass_only_the_filters_they_can_answer() {
+        let f = |teacher: Option<&str>, faculty: Option<&str>| QaFilter {
+            teacher: teacher.map(String::from),
+            faculty: faculty.map(String::from),
+        };
+        let cases: &[(QaFilter, Option<&str>, bool)] = &[
+            (f(None, None), None, true),
+            (f(None, None), Some("Sciences"), true),
+            (f(Some("Dr Ng"), None), Some("Sciences"), false),
+            (f(None, Some("sciences ")), Some("Sciences"), true),
+            (f(None, Some("Sciences")), Some("English"), false),
+            (f(None, Some("Sciences")), None, false),
+        ];
+        for (filter, faculty, want) in cases {
+            assert_eq!(
+                filter.accepts_unowned(*faculty),
+                *want,
+                "{filter:?} {faculty:?}"
+            );
+        }
+    }
+}

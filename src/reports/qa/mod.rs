@@ -1,0 +1,279 @@
+//! `tracker qa`: completeness and anomalies for faculty leaders (SPEC 8).
+//!
+//! Findings come from three places: the judged rows of the window (invalid
+//! and missing entries, targets, levels, comments, interventions), the leads
+//! `offtrack` would assign (`missing_staff`), and what ingest set aside in the
+//! store (`rejected_row`, `duplicate_conflict`). A detail names columns, codes
+//! and files, never a pupil's name or comment.
+//!
+//! `history` reads what the findings need from the store besides the window,
+//! `findings` builds them, `completeness` counts entries per faculty and teacher.
+
+mod completeness;
+mod findings;
+mod history;
+
+pub use completeness::{
+    COMPLETENESS_COLUMNS, Completeness, completeness, completeness_table, entered,
+    sort_completeness,
+};
+pub use findings::findings;
+pub use history::{History, SetAside, history};
+
+use crate::config::Severity;
+use crate::output::{Cell, ColType, Table};
+use crate::rules::followup::text_key;
+use crate::rules::validity::{Invalid, column_label};
+use crate::rules::window::Window;
+
+use super::matches;
+use super::model::Row;
+
+/// Every QA finding kind, in the order of SPEC 8 (plus rejected rows, 10.15).
+pub const KINDS: &[&str] = &[
+    "invalid_level",
+    "invalid_grade",
+    "invalid_rating",
+    "invalid_value",
+    "missing_entry",
+    "no_pathway_band",
+    "no_target",
+    "target_lowered",
+    "level_regressed",
+    "comment_too_long",
+    "unmapped_subject",
+    "unknown_pupil",
+    "duplicate_conflict",
+    "missing_staff",
+    "no_intervention",
+    "rejected_row",
+];
+
+/// SPEC 10.15: the severity of a kind before `[qa.severity]`.
+pub fn default_severity(kind: &str) -> Severity {
+    match kind {
+        "invalid_level" | "invalid_grade" | "missing_entry" | "rejected_row" => Severity::Error,
+        "level_regressed" => Severity::Info,
+        _ => Severity::Warning,
+    }
+}
+
+/// One anomaly, as a row of the findings table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub school: String,
+    pub window: Window,
+    pub severity: Severity,
+    pub kind: &'static str,
+    pub scn: Option<String>,
+    pub subject: Option<String>,
+    pub teacher: Option<String>,
+    pub detail: String,
+}
+
+/// `--teacher` and `--faculty`, each matched ignoring case and surrounding
+/// spaces. They select rows; a finding about a pupil (a context value, no
+/// band, no pupils row) passes when one of the pupil's rows does. Findings
+/// that belong to no row pass as [`QaFilter::accepts_unowned`] says.
+#[derive(Debug, Clone, Default)]
+pub struct QaFilter {
+    pub teacher: Option<String>,
+    pub faculty: Option<String>,
+}
+
+impl QaFilter {
+    pub fn is_empty(&self) -> bool {
+        self.teacher.is_none() && self.faculty.is_none()
+    }
+
+    fn accepts(&self, row: &Row) -> bool {
+        matches(&self.teacher, row.teacher.as_deref()) && matches(&self.faculty, Some(&row.faculty))
+    }
+
+    /// A finding that belongs to no teacher passes only without `--teacher`;
+    /// with `--faculty` it needs a faculty, and that faculty must match.
+    fn accepts_unowned(&self, faculty: Option<&str>) -> bool {
+        self.teacher.is_none() && (self.faculty.is_none() || matches(&self.faculty, faculty))
+    }
+}
+
+/// A value as entered, quoted, when it is short enough to be a code and is
+/// not one of the pupil's `names`: a cell in the wrong column can hold
+/// anything, and a detail must never carry a name or a comment.
+pub fn shown(value: &str, names: &[Option<&str>]) -> String {
+    const MAX: usize = 12;
+    let n = value.chars().count();
+    let is_name = names
+        .iter()
+        .flatten()
+        .any(|name| crate::rules::same_text(name, value));
+    if n > MAX || is_name {
+        format!("({n} characters, not shown)")
+    } else {
+        format!("`{value}`")
+    }
+}
+
+/// The detail of an invalid cell: `Working Grade `8`: do not use 8 for AH/H/N5`.
+pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
+    format!(
+        "{} {}: {}",
+        column_label(i.column),
+        shown(&i.value, names),
+        i.reason
+    )
+}
+
+/// SPEC 8 order for people: errors first, then kind (in `KINDS` order), SCN,
+/// subject; school, teacher and detail only break ties.
+pub fn sort(findings: &mut [Finding]) {
+    let kind_index = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
+    findings.sort_by_cached_key(|f| {
+        (
+            std::cmp::Reverse(f.severity),
+            kind_index(f.kind),
+            f.scn.clone().unwrap_or_default(),
+            text_key(f.subject.as_deref().unwrap_or_default()),
+            f.school.clone(),
+            text_key(f.teacher.as_deref().unwrap_or_default()),
+            f.detail.clone(),
+        )
+    });
+}
+
+pub const COLUMNS: &[(&str, ColType)] = &[
+    ("school", ColType::Text),
+    ("window", ColType::Text),
+    ("severity", ColType::Text),
+    ("kind", ColType::Text),
+    ("scn", ColType::Text),
+    ("subject", ColType::Text),
+    ("teacher", ColType::Text),
+    ("detail", ColType::Text),
+];
+
+/// The findings table; it takes the findings so that a large one is not copied.
+pub fn findings_table(findings: Vec<Finding>) -> Table {
+    let mut t = Table::new("findings", COLUMNS);
+    t.rows = findings
+        .into_iter()
+        .map(|f| {
+            vec![
+                Cell::from(f.school),
+                Cell::from(f.window.to_string()),
+                Cell::from(f.severity.as_str()),
+                Cell::from(f.kind),
+                Cell::from(f.scn),
+                Cell::from(f.subject),
+                Cell::from(f.teacher),
+                Cell::from(f.detail),
+            ]
+        })
+        .collect();
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::validity::InvalidKind;
+
+    #[test]
+    fn shown_values_are_codes_never_names_or_long_text() {
+        let names = [Some("Ann"), None, Some("Mac Leod")];
+        let cases: &[(&str, &str)] = &[
+            ("9z", "`9z`"),
+            ("Maybe", "`Maybe`"),
+            ("abcdefghijkl", "`abcdefghijkl`"),
+            ("abcdefghijklm", "(13 characters, not shown)"),
+            ("éééééééééééé", "`éééééééééééé`"),
+            ("Needs to revise vocabulary", "(26 characters, not shown)"),
+            ("ann", "(3 characters, not shown)"),
+            (" MAC LEOD", "(9 characters, not shown)"),
+            ("Anna", "`Anna`"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(shown(raw, &names), *want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_details_name_the_column() {
+        let i = Invalid {
+            kind: InvalidKind::Grade,
+            column: "working_grade",
+            value: "8".into(),
+            reason: "do not use 8 for AH/H/N5".into(),
+        };
+        assert_eq!(
+            invalid_detail(&i, &[]),
+            "Working Grade `8`: do not use 8 for AH/H/N5"
+        );
+    }
+
+    #[test]
+    fn severities_follow_spec_10_15() {
+        let cases: &[(&str, Severity)] = &[
+            ("invalid_level", Severity::Error),
+            ("invalid_grade", Severity::Error),
+            ("missing_entry", Severity::Error),
+            ("rejected_row", Severity::Error),
+            ("invalid_rating", Severity::Warning),
+            ("no_intervention", Severity::Warning),
+            ("duplicate_conflict", Severity::Warning),
+            ("level_regressed", Severity::Info),
+        ];
+        for (kind, want) in cases {
+            assert_eq!(default_severity(kind), *want, "{kind}");
+        }
+        for kind in KINDS {
+            assert_eq!(
+                crate::config::Config::default().severity(kind),
+                default_severity(kind),
+                "the default config agrees for {kind}"
+            );
+        }
+    }
+
+    fn finding(severity: Severity, kind: &'static str, scn: &str, subject: &str) -> Finding {
+        Finding {
+            school: "EHS".into(),
+            window: "2025-26/1".parse().unwrap(),
+            severity,
+            kind,
+            scn: Some(scn.into()).filter(|s: &String| !s.is_empty()),
+            subject: Some(subject.into()).filter(|s: &String| !s.is_empty()),
+            teacher: None,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn findings_sort_errors_first_then_kind_scn_subject() {
+        use Severity::*;
+        let mut v = vec![
+            finding(Info, "level_regressed", "1", "English"),
+            finding(Warning, "invalid_rating", "2", "art"),
+            finding(Error, "rejected_row", "1", ""),
+            finding(Warning, "invalid_rating", "2", "Art"),
+            finding(Error, "invalid_level", "3", "Maths"),
+            finding(Warning, "invalid_rating", "1", "Zoology"),
+        ];
+        sort(&mut v);
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = v
+            .iter()
+            .map(|f| (f.kind, f.scn.as_deref(), f.subject.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("invalid_level", Some("3"), Some("Maths")),
+                ("rejected_row", Some("1"), None),
+                ("invalid_rating", Some("1"), Some("Zoology")),
+                ("invalid_rating", Some("2"), Some("Art")),
+                ("invalid_rating", Some("2"), Some("art")),
+                ("level_regressed", Some("1"), Some("English")),
+            ]
+        );
+    }
+}
