@@ -29,8 +29,6 @@ pub fn sort<R: RowView>(lines: &mut [PupilLine<R>]) {
     let leads = Ranks::text_owned(lines.iter().filter_map(|l| l.lead_name.as_deref()));
     let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
     let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
-    let scns = Ranks::plain(lines.iter().map(|l| l.scn));
-    let schools = Ranks::plain(lines.iter().map(|l| l.sw.school.as_str()));
     lines.sort_by_cached_key(|l| {
         (
             Reverse(l.band.map(|b| b as i64).unwrap_or(-1)),
@@ -38,8 +36,8 @@ pub fn sort<R: RowView>(lines: &mut [PupilLine<R>]) {
             l.lead_name.as_deref().map_or(0, |n| leads.get(n)),
             surnames.get(l.surname.unwrap_or_default()),
             forenames.get(l.forename.unwrap_or_default()),
-            scns.get(l.scn),
-            schools.get(&l.sw.school),
+            l.scn,
+            l.sw.school.as_str(),
         )
     });
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use polars::prelude::PlHashMap;
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use super::model::slim::{self, SlimRef, SlimSchool};
 use super::model::{Ctx, Phase, Pupil, Row, RowView, SchoolWindow, stage_name};
@@ -161,19 +161,15 @@ impl<'a> Ranks<'a> {
         Ranks::of(all.into_iter().map(|s| Cow::Owned(s.to_string())))
     }
 
-    /// Ranks in plain (byte) order, as SCNs and school codes sort.
-    pub fn plain(texts: impl IntoIterator<Item = &'a str>) -> Ranks<'a> {
-        Ranks::of(Self::distinct(texts).into_iter().map(Cow::Borrowed))
-    }
-
     fn distinct(texts: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
         Self::distinct_of(texts)
     }
 
     fn distinct_of<'t>(texts: impl IntoIterator<Item = &'t str>) -> Vec<&'t str> {
-        let mut all: Vec<&str> = texts.into_iter().collect();
+        // Names repeat: a hash set gets the few distinct ones cheaply.
+        let set: PlHashSet<&str> = texts.into_iter().collect();
+        let mut all: Vec<&str> = set.into_iter().collect();
         all.sort_unstable();
-        all.dedup();
         all
     }
 
@@ -191,16 +187,14 @@ impl<'a> Ranks<'a> {
 pub fn sort_offtrack<R: RowView>(lines: &mut [PupilLine<R>]) {
     let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
     let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
-    let scns = Ranks::plain(lines.iter().map(|l| l.scn));
-    let schools = Ranks::plain(lines.iter().map(|l| l.sw.school.as_str()));
     lines.sort_by_cached_key(|l| {
         (
             std::cmp::Reverse(l.faculties_off_track()),
             std::cmp::Reverse(l.off_track),
             surnames.get(l.surname.unwrap_or_default()),
             forenames.get(l.forename.unwrap_or_default()),
-            scns.get(l.scn),
-            schools.get(&l.sw.school),
+            l.scn,
+            l.sw.school.as_str(),
         )
     });
 }

@@ -27,8 +27,10 @@ use crate::store::read::Snapshot;
 /// What a report needs besides each row's verdict.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Need {
-    /// Full pupil context, overrides, interventions and, for pupils with no
+    /// Pupil context, overrides, interventions and, for pupils with no
     /// pupils row, names from the subject rows (`offtrack`, `followup`).
+    /// The [`Pupil`]s lack what those reports never show: gender, EAL and
+    /// the source file and line.
     pub pupils: bool,
     /// Teacher and class of every row, for `--teacher` and `--class`.
     pub teacher_and_class: bool,
@@ -333,6 +335,25 @@ fn row_columns(phase: Phase, need: Need) -> Vec<&'static str> {
 /// The pupil columns a verdict reads when the report needs no more.
 const CONTEXT_COLS: &[&str] = &["scn", "stage", "cat_sas", "pathway_band"];
 
+/// The pupil columns `offtrack` and `followup` show or judge with.
+const PUPIL_COLS: &[&str] = &[
+    "scn",
+    "forename",
+    "surname",
+    "stage",
+    "reg_class",
+    "house",
+    "simd_decile",
+    "simd_quintile",
+    "fsm",
+    "asn",
+    "care_experienced",
+    "young_carer",
+    "attendance",
+    "cat_sas",
+    "pathway_band",
+];
+
 /// Load and judge one school's window into compact rows.
 pub fn load(
     ctx: &Ctx,
@@ -346,8 +367,12 @@ pub fn load(
         .manifest
         .file("pupils", school, &window.to_string())
         .is_some();
-    let cols = (!need.pupils).then_some(CONTEXT_COLS);
-    let pupils_df = pupils_frame(snap, school, window, cols).with_context(context)?;
+    let cols = if need.pupils {
+        PUPIL_COLS
+    } else {
+        CONTEXT_COLS
+    };
+    let pupils_df = pupils_frame(snap, school, window, Some(cols)).with_context(context)?;
     let pupils: HashMap<String, Pupil> = match (&pupils_df, need.pupils) {
         (Some(df), true) => load_pupils(ctx, df, current)?,
         _ => HashMap::new(),
