@@ -23,7 +23,10 @@ def main() -> None:
         con.execute(f"SET VARIABLE {name} = ?", [json.loads(value)])
     statements = [s for s in open(sql_file, encoding="utf-8").read().split(";\n") if s.strip()]
     for s in statements[:-1]:
-        con.execute(s)
+        # Consume any result: DuckDB refuses new work on the connection until then.
+        rel = con.sql(s)
+        if rel is not None:
+            rel.fetchall()
     con.sql(statements[-1]).write_csv(out)
 
 
