@@ -106,8 +106,12 @@ pub struct IngestArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// CSV exports from SEEMiS
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "school_dirs", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Many schools in one ingest: folders named after school codes, each
+    /// holding that school's exports (`*.csv`); one commit for all of them
+    #[arg(long, num_args = 1.., value_name = "DIR", conflicts_with_all = ["school", "files"])]
+    pub school_dirs: Vec<PathBuf>,
 }
 
 /// Output format and destination.

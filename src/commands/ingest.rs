@@ -1,7 +1,8 @@
 //! `tracker ingest`: validate exports, then commit them to the store atomically.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use polars::prelude::*;
@@ -10,10 +11,11 @@ use crate::cli::IngestArgs;
 use crate::exit::{Exit, UsageError};
 use crate::ingest::rows::{Conflict, FileStats, KindBatch, Reject};
 use crate::ingest::{Kind, PreparedFile, prepare};
+use crate::reports::model::slim;
 use crate::rules::values::stage_label;
 use crate::rules::window::Window;
 use crate::settings::Settings;
-use crate::store::commit::Transaction;
+use crate::store::commit::{Encoded, Transaction, encode_partition};
 use crate::store::manifest::IngestRecord;
 use crate::store::{Mode, Store};
 
@@ -37,19 +39,63 @@ pub struct Outcome {
 }
 
 pub fn run(s: &Settings, args: &IngestArgs) -> anyhow::Result<Exit> {
-    let req = Request {
-        school: s.school(args.school.as_deref()),
+    let request = |school: String, files: Vec<PathBuf>| Request {
+        school,
         window: args.window,
         kind: args.kind,
         strict: args.strict,
         dry_run: args.dry_run,
-        files: args.files.clone(),
+        files,
     };
-    let outcome = ingest(s, &req)?;
-    if req.strict && outcome.rows_rejected > 0 {
+    let reqs = if args.school_dirs.is_empty() {
+        vec![request(
+            s.school(args.school.as_deref()),
+            args.files.clone(),
+        )]
+    } else {
+        let mut reqs = Vec::new();
+        for dir in &args.school_dirs {
+            let (school, files) = school_dir(dir)?;
+            reqs.push(request(school, files));
+        }
+        reqs
+    };
+    let outcome = ingest_many(s, &reqs)?;
+    if args.strict && outcome.rows_rejected > 0 {
         return Ok(Exit::StrictRejected);
     }
     Ok(Exit::Success)
+}
+
+/// `--school-dirs`: a folder named after a school code, holding that
+/// school's exports for the window (every `*.csv` in it, in name order).
+fn school_dir(dir: &Path) -> anyhow::Result<(String, Vec<PathBuf>)> {
+    let school = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    check_school(&school).map_err(|e| {
+        UsageError(format!(
+            "`{}`: the folder's name must be the school code; {}",
+            dir.display(),
+            e.0
+        ))
+    })?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("cannot read the folder `{}`", dir.display()))?
+        .into_iter()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) && p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!(
+            "`{}` holds no `.csv` exports\nhint: `--school-dirs` takes one folder per school, named after its code",
+            dir.display()
+        );
+    }
+    Ok((school, files))
 }
 
 /// A school code names a directory: keep it to letters, digits, `-` and `_`.
@@ -66,17 +112,27 @@ pub fn check_school(code: &str) -> Result<(), UsageError> {
     Ok(())
 }
 
+/// Ingest one school's files.
 pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
-    check_school(&req.school)?;
-    let window = req.window.to_string();
-    let bar = crate::commands::progress_bar(s, req.files.len() as u64, "reading");
-    let mut prepared = Vec::with_capacity(req.files.len());
-    for path in &req.files {
-        prepared.push(prepare(path, req.kind, &s.config.columns)?);
-        bar.inc(1);
+    ingest_many(s, std::slice::from_ref(req))
+}
+
+/// Ingest several schools' files for one window in one transaction: every
+/// school is read, checked and encoded (on every core) before anything is
+/// written, so a bad file in any school stops them all, as within a school.
+/// `window`, `kind`, `strict` and `dry_run` come from the first request.
+pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
+    let Some(first) = reqs.first() else {
+        return Ok(Outcome::default());
+    };
+    let mut seen = BTreeSet::new();
+    for r in reqs {
+        check_school(&r.school)?;
+        if !seen.insert(r.school.as_str()) {
+            return Err(UsageError(format!("school `{}` is given twice", r.school)).into());
+        }
     }
-    bar.finish_and_clear();
-    prepared.sort_by_key(|p| p.kind);
+    let (strict, dry_run) = (first.strict, first.dry_run);
 
     // A store that does not exist yet is created only when there is
     // something to commit, so `--strict` and `--dry-run` leave no trace.
@@ -85,7 +141,7 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
     let mut lock = None;
     let mut manifest = crate::store::Manifest::empty();
     if existed {
-        let mode = if req.dry_run {
+        let mode = if dry_run {
             Mode::Shared
         } else {
             Mode::Exclusive
@@ -94,27 +150,196 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
         manifest = store.read_manifest()?;
     }
 
+    let files: usize = reqs.iter().map(|r| r.files.len()).sum();
+    let bar = crate::commands::progress_bar(s, files as u64, "reading");
+    let rules = crate::reports::model::Ctx::new(&s.config);
+    let failed = AtomicBool::new(false);
+    let results = slim::par_map(reqs, |req| {
+        let mut messages = Vec::new();
+        if failed.load(Ordering::Relaxed) {
+            return Ok((messages, None));
+        }
+        let staged = stage(
+            s,
+            &rules,
+            req,
+            &manifest,
+            &store.root,
+            !dry_run,
+            &bar,
+            &mut messages,
+        );
+        if staged.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        Ok((messages, Some(staged)))
+    })?;
+    bar.finish_and_clear();
     let mut outcome = Outcome::default();
+    let mut staged = Vec::with_capacity(results.len());
+    for (messages, result) in results {
+        for m in &messages {
+            s.say(m);
+        }
+        let Some(result) = result else { continue };
+        let st = result?;
+        outcome.rows_stored += st.outcome.rows_stored;
+        outcome.rows_rejected += st.outcome.rows_rejected;
+        outcome.files_skipped += st.outcome.files_skipped;
+        staged.push(st);
+    }
+    if staged.iter().all(|st| st.records.is_empty()) {
+        return Ok(outcome);
+    }
+    if strict && outcome.rows_rejected > 0 {
+        s.say(&format!(
+            "--strict: {} rows rejected; nothing was written",
+            outcome.rows_rejected
+        ));
+        return Ok(outcome);
+    }
+    if dry_run {
+        s.say("--dry-run: nothing was written");
+        return Ok(outcome);
+    }
+
+    if !existed {
+        store.create().context("cannot create the store")?;
+        s.say(&format!("created store `{}`", store.root.display()));
+        lock = Some(store.lock(Mode::Exclusive, s.lock_timeout)?);
+    }
+    let lock = lock.expect("a writer holds the lock by now");
+    // Everything from here to the manifest swap either commits whole or
+    // leaves the store as it was (a failed fsync after the swap is rolled
+    // back); only a failed rollback leaves the outcome uncertain.
+    let written = (|| -> anyhow::Result<()> {
+        let mut tx = Transaction::begin(store, &lock)?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let window = first.window.to_string();
+        for st in staged {
+            if let Err(e) = st.write(&mut tx, &window, &now) {
+                tx.abandon();
+                return Err(e);
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let uncertain = matches!(
+            e.downcast_ref::<crate::store::StoreError>(),
+            Some(crate::store::StoreError::Uncertain { .. })
+        );
+        return Err(if uncertain {
+            e
+        } else {
+            e.context(format!(
+                "cannot write the ingest to the store `{}`; nothing was changed",
+                store.root.display()
+            ))
+        });
+    }
+    outcome.committed = true;
+    drop(lock);
+    Ok(outcome)
+}
+
+/// One school's ingest, read, checked and encoded, waiting to be written.
+struct Staged {
+    school: String,
+    outcome: Outcome,
+    /// Each partition this ingest replaces: None removes it.
+    parts: Vec<(&'static str, Option<Encoded>)>,
+    /// Per ingested file, its manifest record.
+    records: Vec<Record>,
+    /// The bytes of each ingested file, by SHA-256, for the raw copies.
+    bytes: HashMap<String, Vec<u8>>,
+}
+
+/// An ingested file's manifest record, before its raw copy has a path.
+struct Record {
+    kind: Kind,
+    source: String,
+    sha256: String,
+    rows_stored: usize,
+    rows_rejected: usize,
+    stages: Vec<String>,
+}
+
+impl Staged {
+    fn write(self, tx: &mut Transaction, window: &str, now: &str) -> anyhow::Result<()> {
+        for (table, encoded) in self.parts {
+            tx.put_partition(table, &self.school, window, encoded)?;
+        }
+        for r in self.records {
+            let bytes = self.bytes.get(&r.sha256).map_or(&[][..], Vec::as_slice);
+            let raw = tx.add_raw(bytes, &r.sha256)?;
+            tx.record(IngestRecord {
+                kind: r.kind.as_str().to_string(),
+                school: self.school.clone(),
+                window: window.to_string(),
+                source: r.source,
+                sha256: r.sha256,
+                raw,
+                bytes: bytes.len() as u64,
+                rows_stored: r.rows_stored,
+                rows_rejected: r.rows_rejected,
+                stages: r.stages,
+                ingested_at: now.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Read, check and parse one school's files, merge them with what the store
+/// holds and (with `encode`) encode the partitions to write. Messages for
+/// the person running the ingest go to `messages`, in order.
+#[allow(clippy::too_many_arguments)]
+fn stage(
+    s: &Settings,
+    rules: &crate::reports::model::Ctx,
+    req: &Request,
+    manifest: &crate::store::Manifest,
+    root: &Path,
+    encode: bool,
+    bar: &indicatif::ProgressBar,
+    messages: &mut Vec<String>,
+) -> anyhow::Result<Staged> {
+    let window = req.window.to_string();
+    let mut staged = Staged {
+        school: req.school.clone(),
+        outcome: Outcome::default(),
+        parts: Vec::new(),
+        records: Vec::new(),
+        bytes: HashMap::new(),
+    };
+    let mut prepared = Vec::with_capacity(req.files.len());
+    for path in &req.files {
+        prepared.push(prepare(path, req.kind, &s.config.columns)?);
+        bar.inc(1);
+    }
+    prepared.sort_by_key(|p| p.kind);
     prepared.retain(|p| {
         let live = manifest.already_live(p.kind.as_str(), &req.school, &window, &p.raw.sha256);
         if live {
-            s.say(&format!(
+            messages.push(format!(
                 "{}: already ingested as {} for {} {} (same SHA-256); nothing to do",
                 p.raw.name, p.kind, req.school, window
             ));
-            outcome.files_skipped += 1;
+            staged.outcome.files_skipped += 1;
         }
         !live
     });
     if prepared.is_empty() {
-        return Ok(outcome);
+        return Ok(staged);
     }
 
     // Each pupil's stage (SPEC 2.2, 10.1): from the pupils export of this
     // window, else the latest earlier one, updated by pupils in this ingest.
     let mut pupil_stage: HashMap<String, u8> = HashMap::new();
     if let Some(f) = manifest.file_at_or_before("pupils", &req.school, &window) {
-        let df = crate::store::read::read_data_file(&store.root, f, Some(&["scn", "stage"]))?;
+        let df = crate::store::read::read_data_file(root, f, Some(&["scn", "stage"]))?;
         for (scn, stage) in df
             .column("scn")?
             .str()?
@@ -130,7 +355,6 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
     }
 
     // Parse every kind before writing anything: a bad file stops it all.
-    let rules = crate::reports::model::Ctx::new(&s.config);
     let mut parsed: Vec<Parsed> = Vec::new();
     for kind in Kind::ALL {
         let files: Vec<&PreparedFile> = prepared.iter().filter(|p| p.kind == kind).collect();
@@ -171,6 +395,10 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
             conflicts,
         });
     }
+    // The decoded text has been parsed; only the bytes (for the raw copy) stay.
+    for p in &mut prepared {
+        p.raw.text = String::new();
+    }
 
     let group = |stage: Option<u8>, scn: Option<&str>| -> String {
         stage
@@ -187,133 +415,108 @@ pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
             .collect();
         p.frame
             .with_column(Column::new("stage_group".into(), groups))?;
-        report_file_lines(s, p);
-        outcome.rows_stored += p.stats.iter().map(|f| f.rows_stored).sum::<usize>();
-        outcome.rows_rejected += p.stats.iter().map(|f| f.rows_rejected).sum::<usize>();
+        report_file_lines(messages, p);
+        staged.outcome.rows_stored += p.stats.iter().map(|f| f.rows_stored).sum::<usize>();
+        staged.outcome.rows_rejected += p.stats.iter().map(|f| f.rows_rejected).sum::<usize>();
     }
 
-    if req.strict && outcome.rows_rejected > 0 {
-        s.say(&format!(
-            "--strict: {} rows rejected; nothing was written",
-            outcome.rows_rejected
-        ));
-        return Ok(outcome);
-    }
-    if req.dry_run {
-        s.say("--dry-run: nothing was written");
-        return Ok(outcome);
-    }
-
-    if !existed {
-        store.create().context("cannot create the store")?;
-        s.say(&format!("created store `{}`", store.root.display()));
-        lock = Some(store.lock(Mode::Exclusive, s.lock_timeout)?);
-    }
-    let lock = lock.expect("a writer holds the lock by now");
-    // Everything from here to the manifest swap either commits whole or
-    // leaves the store as it was (a failed fsync after the swap is rolled
-    // back); only a failed rollback leaves the outcome uncertain.
-    let written = (|| -> anyhow::Result<()> {
-        let mut tx = Transaction::begin(store, &lock)?;
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        for p in &mut parsed {
-            let reject_frame = rejects_frame(&p.rejects, &group)?;
-            let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
-            let mut replaced: BTreeSet<String> = BTreeSet::new();
-            for col in [&p.frame, &reject_frame, &conflict_frame] {
-                for g in col.column("stage_group")?.str()?.iter().flatten() {
-                    replaced.insert(g.to_string());
-                }
-            }
-            let by_stage = p.kind.replaces_by_stage();
-            // An old row stored as `unknown` (no stage and no pupil then)
-            // belongs to its pupil's stage once the pupils export knows it, so
-            // a corrected export replaces it instead of standing beside it.
-            let keep_old = |kind: Option<&str>, stage: Option<&str>, scn: Option<&str>| {
-                let stage = match stage {
-                    Some("unknown") => group(None, scn),
-                    other => other.unwrap_or("unknown").to_string(),
-                };
-                kind.is_some_and(|k| k != p.kind.as_str())
-                    || (by_stage && !replaced.contains(&stage))
-            };
-            let table = p.kind.as_str();
-            merge_into(
-                &mut tx,
-                table,
-                &req.school,
-                &window,
-                &mut p.frame,
-                |_, st, scn| keep_old(None, st, scn),
-            )?;
-            let mut rf = reject_frame;
-            merge_into(&mut tx, "rejects", &req.school, &window, &mut rf, keep_old)?;
-            let mut cf = conflict_frame;
-            merge_into(
-                &mut tx,
-                "conflicts",
-                &req.school,
-                &window,
-                &mut cf,
-                keep_old,
-            )?;
-
-            for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
-                let source = prepared
-                    .iter()
-                    .find(|f| &f.raw.sha256 == sha && &f.raw.name == name);
-                let bytes = source.map(|f| f.raw.bytes.as_slice()).unwrap_or_default();
-                let raw = tx.add_raw(bytes, sha)?;
-                let mut stages: BTreeSet<String> = BTreeSet::new();
-                let src = p.frame.column("source")?.str()?;
-                let grp = p.frame.column("stage_group")?.str()?;
-                for (f, g) in src.iter().zip(grp.iter()) {
-                    if f == Some(name.as_str()) {
-                        stages.extend(g.map(str::to_string));
-                    }
-                }
-                for r in p.rejects.iter().filter(|r| &r.source == name) {
-                    stages.insert(group(r.stage, r.scn.as_deref()));
-                }
-                tx.record(IngestRecord {
-                    kind: p.kind.as_str().to_string(),
-                    school: req.school.clone(),
-                    window: window.clone(),
-                    source: name.clone(),
-                    sha256: sha.clone(),
-                    raw,
-                    bytes: bytes.len() as u64,
-                    rows_stored: stats.rows_stored,
-                    rows_rejected: stats.rows_rejected,
-                    stages: if by_stage {
-                        stages.into_iter().collect()
-                    } else {
-                        Vec::new()
-                    },
-                    ingested_at: now.clone(),
-                });
+    // What each kind replaces (SPEC 10.1): the stage groups of its new rows,
+    // rejects and conflicts, or the whole partition.
+    let mut reject_frames = Vec::new();
+    let mut conflict_frames = Vec::new();
+    let mut replaces: HashMap<&'static str, (bool, BTreeSet<String>)> = HashMap::new();
+    for p in &parsed {
+        let reject_frame = rejects_frame(&p.rejects, &group)?;
+        let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
+        let mut replaced: BTreeSet<String> = BTreeSet::new();
+        for col in [&p.frame, &reject_frame, &conflict_frame] {
+            for g in col.column("stage_group")?.str()?.iter().flatten() {
+                replaced.insert(g.to_string());
             }
         }
-        tx.commit()?;
-        Ok(())
-    })();
-    if let Err(e) = written {
-        let uncertain = matches!(
-            e.downcast_ref::<crate::store::StoreError>(),
-            Some(crate::store::StoreError::Uncertain { .. })
-        );
-        return Err(if uncertain {
-            e
-        } else {
-            e.context(format!(
-                "cannot write the ingest to the store `{}`; nothing was changed",
-                store.root.display()
-            ))
-        });
+        replaces.insert(p.kind.as_str(), (p.kind.replaces_by_stage(), replaced));
+        reject_frames.push(reject_frame);
+        conflict_frames.push(conflict_frame);
     }
-    outcome.committed = true;
-    drop(lock);
-    Ok(outcome)
+    // An old row stored as `unknown` (no stage and no pupil then) belongs
+    // to its pupil's stage once the pupils export knows it, so a corrected
+    // export replaces it instead of standing beside it.
+    let keep_old = |kind: &str, stage: Option<&str>, scn: Option<&str>| match replaces.get(kind) {
+        None => true,
+        Some((by_stage, replaced)) => {
+            let stage = match stage {
+                Some("unknown") => group(None, scn),
+                other => other.unwrap_or("unknown").to_string(),
+            };
+            *by_stage && !replaced.contains(&stage)
+        }
+    };
+    let mut merge = |table: &'static str,
+                     new: &mut DataFrame,
+                     keep: &KeepOld<'_>|
+     -> anyhow::Result<()> {
+        if let Some(merged) = merge_into(root, manifest, table, &req.school, &window, new, keep)? {
+            let encoded = match merged {
+                mut m if encode && m.height() > 0 => {
+                    Some(encode_partition(table, &req.school, &window, &mut m)?)
+                }
+                _ => None,
+            };
+            staged.parts.push((table, encoded));
+        }
+        Ok(())
+    };
+    for p in &mut parsed {
+        let kind = p.kind.as_str();
+        merge(kind, &mut p.frame, &|_, st, scn| keep_old(kind, st, scn))?;
+    }
+    // Rejects and conflicts of every kind share a partition: the old rows of
+    // the kinds not ingested stay, the new rows of every kind are added.
+    let keep_any = |kind: Option<&str>, st: Option<&str>, scn: Option<&str>| {
+        kind.is_none_or(|k| keep_old(k, st, scn))
+    };
+    for (table, frames) in [("rejects", reject_frames), ("conflicts", conflict_frames)] {
+        let mut all = frames.into_iter().reduce(|mut a, b| {
+            a.vstack_mut_owned(b).expect("the frames share one layout");
+            a
+        });
+        if let Some(all) = &mut all {
+            merge(table, all, &keep_any)?;
+        }
+    }
+
+    for p in &parsed {
+        let by_stage = p.kind.replaces_by_stage();
+        for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
+            let mut stages: BTreeSet<String> = BTreeSet::new();
+            let src = p.frame.column("source")?.str()?;
+            let grp = p.frame.column("stage_group")?.str()?;
+            for (f, g) in src.iter().zip(grp.iter()) {
+                if f == Some(name.as_str()) {
+                    stages.extend(g.map(str::to_string));
+                }
+            }
+            for r in p.rejects.iter().filter(|r| &r.source == name) {
+                stages.insert(group(r.stage, r.scn.as_deref()));
+            }
+            staged.records.push(Record {
+                kind: p.kind,
+                source: name.clone(),
+                sha256: sha.clone(),
+                rows_stored: stats.rows_stored,
+                rows_rejected: stats.rows_rejected,
+                stages: if by_stage {
+                    stages.into_iter().collect()
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+    }
+    for f in prepared {
+        staged.bytes.entry(f.raw.sha256).or_insert(f.raw.bytes);
+    }
+    Ok(staged)
 }
 
 struct Parsed {
@@ -328,7 +531,7 @@ struct Parsed {
     conflicts: Vec<Conflict>,
 }
 
-fn report_file_lines(s: &Settings, p: &Parsed) {
+fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
     for ((name, _, unknown), st) in p.files.iter().zip(&p.stats) {
         let mut line = format!(
             "{name}: {}, {} rows stored, {} rejected",
@@ -343,22 +546,23 @@ fn report_file_lines(s: &Settings, p: &Parsed) {
                 .collect();
             line.push_str(&format!(", warnings: {}", parts.join(", ")));
         }
-        s.say(&line);
+        messages.push(line);
         if !unknown.is_empty() {
-            s.say(&format!(
+            let cols: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
+            messages.push(format!(
                 "{name}: ignored unknown columns: {}",
-                crate::ingest::backticked(unknown)
+                cols.join(", ")
             ));
         }
         let mine: Vec<&Reject> = p.rejects.iter().filter(|r| &r.source == name).collect();
         for r in mine.iter().take(10) {
-            s.say(&format!(
+            messages.push(format!(
                 "{name}:{}: rejected: {} ({})",
                 r.line, r.reason, r.detail
             ));
         }
         if mine.len() > 10 {
-            s.say(&format!(
+            messages.push(format!(
                 "{name}: ... and {} more rejected rows (see `tracker qa`)",
                 mine.len() - 10
             ));
@@ -463,16 +667,24 @@ fn conflicts_frame(
     )
 }
 
-/// Replace a partition with the old rows `keep_old` keeps plus `new`.
+/// Whether to keep an old row, from its (kind, stage group, SCN).
+type KeepOld<'a> = dyn Fn(Option<&str>, Option<&str>, Option<&str>) -> bool + 'a;
+
+/// The old rows of a partition that `keep_old` keeps, plus `new`: what the
+/// partition will hold, or None when it neither holds nor gains rows.
 fn merge_into(
-    tx: &mut Transaction,
+    root: &Path,
+    manifest: &crate::store::Manifest,
     table: &str,
     school: &str,
     window: &str,
     new: &mut DataFrame,
-    keep_old: impl Fn(Option<&str>, Option<&str>, Option<&str>) -> bool,
-) -> anyhow::Result<()> {
-    let old = tx.read_partition(table, school, window)?;
+    keep_old: &KeepOld<'_>,
+) -> anyhow::Result<Option<DataFrame>> {
+    let old = manifest
+        .file(table, school, window)
+        .map(|f| crate::store::read::read_data_file(root, f, None))
+        .transpose()?;
     let mut merged = match old {
         Some(old) => {
             let kinds = old
@@ -497,12 +709,11 @@ fn merge_into(
             }
             kept
         }
-        None if new.height() == 0 => return Ok(()),
+        None if new.height() == 0 => return Ok(None),
         None => new.clone(),
     };
     merged.rechunk_mut();
-    tx.replace_partition(table, school, window, &mut merged)?;
-    Ok(())
+    Ok(Some(merged))
 }
 
 /// Used by `demo` and tests: the rows a store holds for a table.

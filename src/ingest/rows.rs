@@ -3,9 +3,8 @@
 //! Rows are appended straight into Arrow string builders, so ingesting
 //! millions of rows allocates per column, not per cell.
 
-use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
 use polars::prelude::*;
 
@@ -60,7 +59,11 @@ pub struct KindBatch<'c> {
     scn: Vec<Box<str>>,
     stage: Vec<Option<u8>>,
     keep: Vec<bool>,
-    seen: HashMap<Box<str>, (usize, u64)>,
+    /// Duplicate key (see [`KindBatch::key`]) -> (row, hash of its values).
+    seen: PlHashMap<u64, (usize, u64)>,
+    /// One hasher for every row's values, so equal rows hash alike.
+    hasher: PlRandomState,
+    keys: Keys,
     pub files: Vec<String>,
     pub stats: Vec<FileStats>,
     pub rejects: Vec<Reject>,
@@ -94,7 +97,9 @@ impl<'c> KindBatch<'c> {
             scn: Vec::new(),
             stage: Vec::new(),
             keep: Vec::new(),
-            seen: HashMap::new(),
+            seen: PlHashMap::new(),
+            hasher: PlRandomState::default(),
+            keys: Keys::default(),
             files: Vec::new(),
             stats: Vec::new(),
             rejects: Vec::new(),
@@ -130,6 +135,8 @@ impl<'c> KindBatch<'c> {
         };
         let field_of = &file.header.field_of;
         let width = file.header.width;
+        let index: PlHashMap<&str, usize> =
+            specs.iter().enumerate().map(|(i, c)| (c.name, i)).collect();
 
         let mut reader = csv_reader(&file.raw);
         let mut record = csv::StringRecord::new();
@@ -235,51 +242,30 @@ impl<'c> KindBatch<'c> {
                 values[l] = Some(joined_level.as_str());
             }
             let row = self.keep.len();
-            let key: Option<Box<str>> = match self.kind {
-                Kind::Bge | Kind::Senior => Some(
-                    format!("{scn}\u{1f}{}", subject.unwrap_or_default().to_lowercase()).into(),
-                ),
-                Kind::Pupils | Kind::Overrides => Some(scn.into()),
-                Kind::Interventions => None,
-            };
-            if let Some(key) = key {
-                let mut h = DefaultHasher::new();
-                values.hash(&mut h);
-                let hash = h.finish();
-                match self.seen.entry(key) {
-                    Entry::Occupied(mut e) => {
-                        let (earlier, earlier_hash) = *e.get();
-                        self.keep[earlier] = false;
-                        if earlier_hash != hash {
-                            stats
-                                .warnings
-                                .entry("duplicate_conflict")
-                                .and_modify(|n| *n += 1)
-                                .or_insert(1);
-                            self.conflicts.push(Conflict {
-                                kind: self.kind,
-                                source: file.raw.name.clone(),
-                                line,
-                                earlier_source: self.files[self.source[earlier] as usize].clone(),
-                                earlier_line: self.line[earlier],
-                                scn: scn.to_string(),
-                                subject: subject.map(str::to_string),
-                                stage,
-                            });
-                        }
-                        e.insert((row, hash));
-                    }
-                    Entry::Vacant(e) => {
-                        e.insert((row, hash));
+            if let Some(key) = self.keys.key(self.kind, scn, subject) {
+                let hash = self.hasher.hash_one(&values);
+                if let Some((earlier, earlier_hash)) = self.seen.insert(key, (row, hash)) {
+                    self.keep[earlier] = false;
+                    if earlier_hash != hash {
+                        stats
+                            .warnings
+                            .entry("duplicate_conflict")
+                            .and_modify(|n| *n += 1)
+                            .or_insert(1);
+                        self.conflicts.push(Conflict {
+                            kind: self.kind,
+                            source: file.raw.name.clone(),
+                            line,
+                            earlier_source: self.files[self.source[earlier] as usize].clone(),
+                            earlier_line: self.line[earlier],
+                            scn: scn.to_string(),
+                            subject: subject.map(str::to_string),
+                            stage,
+                        });
                     }
                 }
             }
-            let cell = |name: &'static str| {
-                specs
-                    .iter()
-                    .position(|c| c.name == name)
-                    .and_then(|c| values[c])
-            };
+            let cell = |name: &'static str| index.get(name).and_then(|&c| values[c]);
             self.invalid.push(count_invalid(&match self.kind {
                 Kind::Pupils => self.codes.pupil_cells(cell),
                 Kind::Bge | Kind::Senior => {
@@ -370,6 +356,44 @@ fn count_invalid(found: &[Invalid]) -> [u8; 4] {
         counts[k] = counts[k].saturating_add(1);
     }
     counts
+}
+
+/// Duplicate keys without allocating: subject spellings, each lowercased once.
+#[derive(Default)]
+struct Keys {
+    /// Subject as entered -> id of its lowercase spelling.
+    by_text: PlHashMap<Box<str>, u32>,
+    by_lowercase: PlHashMap<String, u32>,
+}
+
+impl Keys {
+    /// The duplicate key of a kept row (SPEC 10.1, README "Duplicates"):
+    /// SCN and subject ignoring case for BGE and Senior Phase rows, SCN for
+    /// pupils and overrides, none for interventions. The SCN is 9 digits
+    /// (checked before), so the key is two numbers.
+    fn key(&mut self, kind: Kind, scn: &str, subject: Option<&str>) -> Option<u64> {
+        let scn: u64 = scn.parse().ok()?;
+        let subject = match kind {
+            Kind::Bge | Kind::Senior => {
+                let subject = subject.unwrap_or_default();
+                match self.by_text.get(subject) {
+                    Some(&id) => id,
+                    None => {
+                        let next = self.by_lowercase.len() as u32;
+                        let id = *self
+                            .by_lowercase
+                            .entry(subject.to_lowercase())
+                            .or_insert(next);
+                        self.by_text.insert(subject.into(), id);
+                        id
+                    }
+                }
+            }
+            Kind::Pupils | Kind::Overrides => u32::MAX,
+            Kind::Interventions => return None,
+        };
+        Some(scn << 32 | u64::from(subject))
+    }
 }
 
 fn kept<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {

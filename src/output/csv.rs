@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Cell, Table, neutralise, round1};
+use super::{Table, Val, neutralise, round1};
 
 /// Write the tables one after another, separated by a blank line.
 pub fn write(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
@@ -18,36 +18,82 @@ pub fn write(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
 }
 
 fn write_one(w: &mut dyn Write, table: &Table) -> Result<()> {
-    let mut out = ::csv::Writer::from_writer(w);
-    out.write_record(table.columns.iter().map(|c| c.name.as_str()))?;
+    let mut out = Stream::new(w, table.columns.iter().map(|c| c.name.as_str()))?;
     for row in &table.rows {
-        out.write_record(row.iter().map(field))?;
+        out.record(row.iter().map(Val::from))?;
     }
-    out.flush()?;
-    Ok(())
+    out.finish()
 }
 
-/// Null is an empty field. Floats are rounded to one decimal place and then
-/// written in their shortest form (`12.3`, `12` for 12.0), since they are
-/// percentages and attendance; a non-finite float is empty. Text goes
-/// through [`neutralise`] (SPEC 9) because CSV is opened in spreadsheets.
-fn field(cell: &Cell) -> String {
-    match cell {
-        Cell::Null => String::new(),
-        Cell::Int(v) => v.to_string(),
-        Cell::Float(v) if v.is_finite() => {
-            // One decimal always (attendance `80.0`), and never `-0.0`.
-            let r = round1(*v);
-            format!("{:.1}", if r == 0.0 { 0.0 } else { r })
-        }
-        Cell::Float(_) => String::new(),
-        Cell::Text(s) => neutralise(s).into_owned(),
+/// CSV written a record at a time, for tables and for streamed reports alike.
+pub struct Stream<'w> {
+    out: ::csv::Writer<&'w mut dyn Write>,
+}
+
+impl<'w> Stream<'w> {
+    pub fn new<'h>(
+        w: &'w mut dyn Write,
+        header: impl IntoIterator<Item = &'h str>,
+    ) -> Result<Self> {
+        let mut out = ::csv::Writer::from_writer(w);
+        out.write_record(header)?;
+        Ok(Stream { out })
     }
+
+    pub fn record<'v>(&mut self, vals: impl IntoIterator<Item = Val<'v>>) -> Result<()> {
+        let mut digits = [0u8; 20];
+        for v in vals {
+            match v {
+                Val::Null => self.out.write_field(b"")?,
+                Val::Int(n) => self.out.write_field(int(n, &mut digits))?,
+                Val::Float(f) => self.out.write_field(float(f))?,
+                Val::Text(s) => self.out.write_field(neutralise(s).as_bytes())?,
+            }
+        }
+        self.out.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// An integer's decimal digits, written into `buf` without allocating.
+fn int(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// Floats are rounded to one decimal place and always show it (attendance
+/// `80.0`), since they are percentages and attendance; never `-0.0`; a
+/// non-finite float is empty. Text goes through [`neutralise`] (SPEC 9)
+/// because CSV is opened in spreadsheets.
+fn float(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let r = round1(v);
+    format!("{:.1}", if r == 0.0 { 0.0 } else { r })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::ColType;
+    use super::super::{Cell, ColType};
     use super::*;
 
     fn read_back(bytes: &[u8]) -> Vec<Vec<String>> {
@@ -89,6 +135,14 @@ mod tests {
             ["-1", "0", "0.0"],
         ];
         assert_eq!(rows, want.map(|r| r.map(String::from)));
+    }
+
+    #[test]
+    fn integers_are_written_without_allocating_and_exactly() {
+        let mut buf = [0u8; 20];
+        for n in [0, 7, -7, 10, 1234567890, i64::MAX, i64::MIN] {
+            assert_eq!(int(n, &mut buf), n.to_string().as_bytes());
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use super::{Cell, Table, round1};
+use super::{Table, Val, round1};
 
 /// `[{...},{...}]`, one row object per line.
 pub fn write_array(w: &mut dyn Write, table: &Table) -> Result<()> {
@@ -37,42 +37,68 @@ pub fn write_object(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
 }
 
 fn array(w: &mut dyn Write, table: &Table) -> Result<()> {
-    w.write_all(b"[")?;
-    for (i, row) in table.rows.iter().enumerate() {
-        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        w.write_all(b"{")?;
-        for (j, (col, cell)) in table.columns.iter().zip(row).enumerate() {
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let mut out = Stream::new(w, &names)?;
+    for row in &table.rows {
+        out.record(row.iter().map(Val::from))?;
+    }
+    out.end()
+}
+
+/// A JSON array written an object at a time, one per line.
+pub struct Stream<'w, 'n> {
+    w: &'w mut dyn Write,
+    names: &'n [&'n str],
+    rows: usize,
+}
+
+impl<'w, 'n> Stream<'w, 'n> {
+    pub fn new(w: &'w mut dyn Write, names: &'n [&'n str]) -> Result<Self> {
+        w.write_all(b"[")?;
+        Ok(Stream { w, names, rows: 0 })
+    }
+
+    pub fn record<'v>(&mut self, vals: impl IntoIterator<Item = Val<'v>>) -> Result<()> {
+        let w = &mut *self.w;
+        w.write_all(if self.rows == 0 { b"\n{" } else { b",\n{" })?;
+        for (j, (name, v)) in self.names.iter().zip(vals).enumerate() {
             if j > 0 {
                 w.write_all(b",")?;
             }
-            serde_json::to_writer(&mut *w, &col.name)?;
+            serde_json::to_writer(&mut *w, name)?;
             w.write_all(b":")?;
-            value(w, cell)?;
+            value(w, v)?;
         }
         w.write_all(b"}")?;
+        self.rows += 1;
+        Ok(())
     }
-    if !table.rows.is_empty() {
-        w.write_all(b"\n")?;
+
+    /// Close the array (without the final line end).
+    pub fn end(self) -> Result<()> {
+        if self.rows > 0 {
+            self.w.write_all(b"\n")?;
+        }
+        self.w.write_all(b"]")?;
+        Ok(())
     }
-    w.write_all(b"]")?;
-    Ok(())
 }
 
 /// Numbers are numbers and Null is `null` (SPEC 7.3). Floats are rounded to
 /// one decimal place like CSV; serde_json writes a non-finite float as `null`.
-fn value(w: &mut dyn Write, cell: &Cell) -> Result<()> {
-    match cell {
-        Cell::Null => w.write_all(b"null")?,
-        Cell::Int(v) => serde_json::to_writer(w, v)?,
-        Cell::Float(v) => serde_json::to_writer(w, &round1(*v))?,
-        Cell::Text(s) => serde_json::to_writer(w, s)?,
+fn value(w: &mut dyn Write, v: Val) -> Result<()> {
+    match v {
+        Val::Null => w.write_all(b"null")?,
+        Val::Int(n) => serde_json::to_writer(w, &n)?,
+        Val::Float(f) => serde_json::to_writer(w, &round1(f))?,
+        Val::Text(s) => serde_json::to_writer(w, s)?,
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::ColType;
+    use super::super::{Cell, ColType};
     use super::*;
     use serde_json::{Value, json};
 

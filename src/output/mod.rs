@@ -1,8 +1,9 @@
 //! Report rows out: one place that matches on the output format.
 //!
-//! Reports build a [`Table`] of typed cells; this module turns it into a
-//! terminal table, CSV, JSON, XLSX or Parquet. Formula neutralisation (SPEC 9)
-//! lives here so no report can forget it.
+//! Reports build a [`Table`] of typed cells, or stream their rows with
+//! [`write_stream`]; this module turns them into a terminal table, CSV, JSON,
+//! XLSX or Parquet. Formula neutralisation (SPEC 9) lives here so no report
+//! can forget it.
 
 use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
@@ -53,6 +54,56 @@ impl From<f64> for Cell {
 impl<T: Into<Cell>> From<Option<T>> for Cell {
     fn from(v: Option<T>) -> Cell {
         v.map(Into::into).unwrap_or(Cell::Null)
+    }
+}
+
+/// A borrowed cell, for reports that stream their rows: writing one needs no
+/// allocation, which matters at three million rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Val<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(&'a str),
+}
+
+impl<'a> From<&'a Cell> for Val<'a> {
+    fn from(c: &'a Cell) -> Val<'a> {
+        match c {
+            Cell::Null => Val::Null,
+            Cell::Int(v) => Val::Int(*v),
+            Cell::Float(v) => Val::Float(*v),
+            Cell::Text(s) => Val::Text(s),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Val<'a> {
+    fn from(s: &'a str) -> Val<'a> {
+        Val::Text(s)
+    }
+}
+
+impl From<i64> for Val<'_> {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+
+impl<'a, T: Into<Val<'a>>> From<Option<T>> for Val<'a> {
+    fn from(v: Option<T>) -> Val<'a> {
+        v.map(Into::into).unwrap_or(Val::Null)
+    }
+}
+
+impl Val<'_> {
+    pub fn to_cell(self) -> Cell {
+        match self {
+            Val::Null => Cell::Null,
+            Val::Int(v) => Cell::Int(v),
+            Val::Float(v) => Cell::Float(v),
+            Val::Text(s) => Cell::Text(s.to_string()),
+        }
     }
 }
 
@@ -166,6 +217,101 @@ fn dispatch(tables: &[Table], many: bool, opts: &OutputOptions) -> Result<()> {
             write_to(Some(path), |w| parquet::write(w, table))
         }
         Format::Html => bail!("--format html is only for summary"),
+    }
+}
+
+/// Where a streamed report hands its rows, one at a time, in output order.
+pub trait Sink {
+    fn row(&mut self, vals: &[Val]) -> Result<()>;
+}
+
+/// Write a report whose rows `fill` hands to a [`Sink`]. CSV, JSON and
+/// Parquet write each row as it comes (Parquet a row group at a time); the
+/// table and xlsx formats, which need every row before the first is laid
+/// out, collect a [`Table`] and write it as [`write`] does.
+pub fn write_stream(
+    title: &str,
+    columns: &[(&str, ColType)],
+    opts: &OutputOptions,
+    fill: impl FnOnce(&mut dyn Sink) -> Result<()>,
+) -> Result<()> {
+    let out = opts.output.as_deref();
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    let width = columns.len();
+    match opts.format {
+        Format::Csv => write_to(out, |w| {
+            let mut sink = Checked(title, width, csv::Stream::new(w, names.iter().copied())?);
+            fill(&mut sink)?;
+            sink.2.finish()
+        }),
+        Format::Json => write_to(out, |w| {
+            let mut sink = Checked(title, width, json::Stream::new(w, &names)?);
+            fill(&mut sink)?;
+            sink.2.end()?;
+            Ok(w.write_all(b"\n")?)
+        }),
+        Format::Parquet => {
+            let Some(path) = out else {
+                bail!("parquet output needs -o FILE");
+            };
+            write_to(Some(path), |w| {
+                let mut sink = Checked(title, width, parquet::Stream::new(w, title, columns)?);
+                fill(&mut sink)?;
+                sink.2.finish()
+            })
+        }
+        Format::Table | Format::Xlsx | Format::Html => {
+            let mut sink = Checked(title, width, Table::new(title, columns));
+            fill(&mut sink)?;
+            write(&sink.2, opts)
+        }
+    }
+}
+
+/// What a streamed format does with one row.
+trait Record {
+    fn record(&mut self, vals: &[Val]) -> Result<()>;
+}
+
+impl Record for csv::Stream<'_> {
+    fn record(&mut self, vals: &[Val]) -> Result<()> {
+        csv::Stream::record(self, vals.iter().copied())
+    }
+}
+
+impl Record for json::Stream<'_, '_> {
+    fn record(&mut self, vals: &[Val]) -> Result<()> {
+        json::Stream::record(self, vals.iter().copied())
+    }
+}
+
+impl Record for parquet::Stream<'_> {
+    fn record(&mut self, vals: &[Val]) -> Result<()> {
+        parquet::Stream::record(self, vals.iter().copied())
+    }
+}
+
+impl Record for Table {
+    fn record(&mut self, vals: &[Val]) -> Result<()> {
+        self.rows.push(vals.iter().map(|v| v.to_cell()).collect());
+        Ok(())
+    }
+}
+
+/// A sink that refuses a row of the wrong width, as [`check_shape`] does for tables.
+struct Checked<'t, R>(&'t str, usize, R);
+
+impl<R: Record> Sink for Checked<'_, R> {
+    fn row(&mut self, vals: &[Val]) -> Result<()> {
+        if vals.len() != self.1 {
+            bail!(
+                "table `{}`: a row has {} cells, expected {}",
+                self.0,
+                vals.len(),
+                self.1
+            );
+        }
+        self.2.record(vals)
     }
 }
 

@@ -7,14 +7,73 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use polars::prelude::{Column, DataFrame, ParquetWriter};
+use polars::io::parquet::write::BatchedWriter;
+use polars::prelude::{Column, DataFrame, DataType, ParquetWriter, Schema};
 
-use super::{Cell, ColType, Table};
+use super::{Cell, ColType, Table, Val};
 
 pub fn write(w: &mut dyn Write, table: &Table) -> Result<()> {
     let mut df = frame(table)?;
     ParquetWriter::new(w).finish(&mut df)?;
     Ok(())
+}
+
+/// Rows in a streamed report's Parquet file are written a row group at a
+/// time, so memory holds one group's cells, not the whole report.
+const GROUP_ROWS: usize = 65_536;
+
+/// Parquet written a row group at a time, for streamed reports.
+pub struct Stream<'w> {
+    writer: BatchedWriter<&'w mut dyn Write>,
+    chunk: Table,
+    written: bool,
+}
+
+impl<'w> Stream<'w> {
+    pub fn new(w: &'w mut dyn Write, title: &str, columns: &[(&str, ColType)]) -> Result<Self> {
+        let schema: Schema = columns
+            .iter()
+            .map(|(name, ty)| {
+                let dtype = match ty {
+                    ColType::Text | ColType::Status => DataType::String,
+                    ColType::Int => DataType::Int64,
+                    ColType::Float => DataType::Float64,
+                };
+                ((*name).into(), dtype)
+            })
+            .collect();
+        Ok(Stream {
+            writer: ParquetWriter::new(w).batched(&schema)?,
+            chunk: Table::new(title, columns),
+            written: false,
+        })
+    }
+
+    pub fn record<'v>(&mut self, vals: impl IntoIterator<Item = Val<'v>>) -> Result<()> {
+        self.chunk
+            .rows
+            .push(vals.into_iter().map(Val::to_cell).collect());
+        if self.chunk.rows.len() >= GROUP_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let df = frame(&self.chunk)?;
+        self.writer.write_batch(&df)?;
+        self.chunk.rows.clear();
+        self.written = true;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        if !self.chunk.rows.is_empty() || !self.written {
+            self.flush()?;
+        }
+        self.writer.finish()?;
+        Ok(())
+    }
 }
 
 /// Text and Status become String, Int Int64, Float Float64; Null stays null.

@@ -2,11 +2,9 @@
 
 use std::cmp::Reverse;
 
-use crate::output::{Cell, ColType, Table};
-use crate::rules::followup::text_key;
-use crate::rules::values::stage_label;
-
-use super::offtrack::PupilLine;
+use super::model::{RowView, stage_name};
+use super::offtrack::{PupilLine, Ranks};
+use crate::output::{Cell, ColType, Table, Val};
 
 pub const COLUMNS: &[(&str, ColType)] = &[
     ("school", ColType::Text),
@@ -25,44 +23,63 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 ];
 
 /// 7.3/10.10: band highest first (overrides under the band of their role,
-/// else after all bands), lead name (empty last), surname, forename, scn.
-pub fn sort(lines: &mut [PupilLine]) {
+/// else after all bands), lead name (empty last), surname, forename, scn
+/// (then school, so the order never depends on chance).
+pub fn sort<R: RowView>(lines: &mut [PupilLine<R>]) {
+    let leads = Ranks::text_owned(lines.iter().filter_map(|l| l.lead_name.as_deref()));
+    let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
+    let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
     lines.sort_by_cached_key(|l| {
         (
             Reverse(l.band.map(|b| b as i64).unwrap_or(-1)),
             l.lead_name.is_none(),
-            text_key(l.lead_name.as_deref().unwrap_or_default()),
-            text_key(l.surname.unwrap_or_default()),
-            text_key(l.forename.unwrap_or_default()),
-            l.scn.to_string(),
-            l.sw.school.clone(),
+            l.lead_name.as_deref().map_or(0, |n| leads.get(n)),
+            surnames.get(l.surname.unwrap_or_default()),
+            forenames.get(l.forename.unwrap_or_default()),
+            l.scn,
+            l.sw.school.as_str(),
         )
     });
 }
 
-pub fn table(lines: &mut [PupilLine]) -> Table {
+/// The values of one line, in `COLUMNS` order; `window` is the window's
+/// label and `faculties` the line's faculties joined with `; `.
+pub fn values<'l, R: RowView>(
+    l: &'l PupilLine<R>,
+    window: &'l str,
+    faculties: &'l str,
+) -> [Val<'l>; 13] {
+    let p = l.pupil;
+    [
+        Val::Text(&l.sw.school),
+        Val::Text(window),
+        Val::from(l.lead_role.as_deref()),
+        Val::from(l.lead_name.as_deref()),
+        Val::Text(l.scn),
+        Val::from(l.forename),
+        Val::from(l.surname),
+        Val::from(l.stage.map(stage_name)),
+        Val::from(p.and_then(|p| p.reg_class.as_deref())),
+        Val::from(p.and_then(|p| p.house.as_deref())),
+        Val::Int(l.faculties_off_track() as i64),
+        Val::from(Some(faculties).filter(|s| !s.is_empty())),
+        Val::Text(if l.overridden { "Y" } else { "N" }),
+    ]
+}
+
+/// One pupil's cells, in `COLUMNS` order.
+pub fn cells<R: RowView>(l: &PupilLine<R>) -> Vec<Cell> {
+    let window = l.sw.window.to_string();
+    let faculties = l.faculties.join("; ");
+    values(l, &window, &faculties)
+        .iter()
+        .map(|v| v.to_cell())
+        .collect()
+}
+
+pub fn table<R: RowView>(lines: &mut [PupilLine<R>]) -> Table {
     sort(lines);
     let mut t = Table::new("followup", COLUMNS);
-    t.rows = lines
-        .iter()
-        .map(|l| {
-            let p = l.pupil;
-            vec![
-                Cell::from(l.sw.school.as_str()),
-                Cell::from(l.sw.window.to_string()),
-                Cell::from(l.lead_role.clone()),
-                Cell::from(l.lead_name.clone()),
-                Cell::from(l.scn),
-                Cell::from(l.forename),
-                Cell::from(l.surname),
-                Cell::from(l.stage.map(stage_label)),
-                Cell::from(p.and_then(|p| p.reg_class.as_deref())),
-                Cell::from(p.and_then(|p| p.house.as_deref())),
-                Cell::from(l.faculties_off_track()),
-                Cell::from(Some(l.faculties.join("; ")).filter(|s| !s.is_empty())),
-                Cell::from(if l.overridden { "Y" } else { "N" }),
-            ]
-        })
-        .collect();
+    t.rows = lines.iter().map(cells).collect();
     t
 }

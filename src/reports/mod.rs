@@ -104,9 +104,14 @@ impl FilterArgs {
 
     /// Whether a subject row passes `--teacher`, `--class`, `--faculty`, `--subject`.
     pub fn accepts(&self, row: &model::Row) -> bool {
-        matches(&self.teacher, row.teacher.as_deref())
-            && matches(&self.class, row.class.as_deref())
-            && matches(&self.faculty, Some(&row.faculty))
-            && matches(&self.subject, Some(&row.subject))
+        self.accepts_view(row)
+    }
+
+    /// [`FilterArgs::accepts`] for any judged row, owned or compact.
+    pub fn accepts_view<R: model::RowView>(&self, row: &R) -> bool {
+        matches(&self.teacher, row.teacher())
+            && matches(&self.class, row.class())
+            && matches(&self.faculty, Some(row.faculty()))
+            && matches(&self.subject, Some(row.subject()))
     }
 }

@@ -3,6 +3,11 @@
 //! Every report starts here, so only this file knows how stored text becomes
 //! a traffic light: stage from the row or the pupil, band from the pupil,
 //! expected level from the pathway, effective target from the session so far.
+//! [`judge`] applies those rules to one row's text; [`load`] builds owned
+//! [`Row`]s with it, and [`slim`] compact ones for reports over a whole
+//! country.
+
+pub mod slim;
 
 use std::collections::HashMap;
 
@@ -94,6 +99,13 @@ pub struct Pupil {
     pub line: u32,
 }
 
+/// The display spelling of a stage, `S3`, without allocating; it agrees
+/// with [`values::stage_label`] for every stage a row can hold (1-6).
+pub fn stage_name(stage: u8) -> &'static str {
+    const NAMES: [&str; 10] = ["S0", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9"];
+    NAMES.get(usize::from(stage)).copied().unwrap_or("S?")
+}
+
 /// A rating cell: valid (maybe empty), or the text as entered.
 pub type Rating = Result<Option<u8>, String>;
 
@@ -137,6 +149,232 @@ pub struct Row {
     pub line: u32,
 }
 
+/// What reports read from a judged pupil-subject row, an owned [`Row`] or a
+/// compact [`slim::SlimRef`], so one report function serves both.
+pub trait RowView {
+    fn scn(&self) -> &str;
+    fn subject(&self) -> &str;
+    fn faculty(&self) -> &str;
+    fn stage(&self) -> Option<u8>;
+    fn phase(&self) -> Phase;
+    fn status(&self) -> Status;
+    fn band(&self) -> Option<usize>;
+    fn level(&self) -> Option<usize>;
+    /// The level as entered. Compact rows keep it only when it is not a
+    /// code on the scale, the one case a report shows it.
+    fn level_text(&self) -> Option<&str>;
+    fn expected(&self) -> Option<usize>;
+    fn steps(&self) -> Option<i64>;
+    fn course_level(&self) -> Option<CourseLevel>;
+    /// As entered; compact rows keep it only when it is no known level.
+    fn course_level_text(&self) -> Option<&str>;
+    fn target(&self) -> Option<u8>;
+    /// As entered; compact rows keep it only when it is not a valid grade.
+    fn target_text(&self) -> Option<&str>;
+    fn effective_target(&self) -> Option<u8>;
+    fn working(&self) -> Option<u8>;
+    /// As entered; compact rows keep it only when it is not a valid grade.
+    fn working_text(&self) -> Option<&str>;
+    fn gap(&self) -> Option<i64>;
+    /// Effort (0), Behaviour (1) or Homework (2) when valid and not empty.
+    fn rating(&self, i: usize) -> Option<u8>;
+    fn concern(&self) -> bool;
+    fn forename(&self) -> Option<&str>;
+    fn surname(&self) -> Option<&str>;
+    fn teacher(&self) -> Option<&str>;
+    fn class(&self) -> Option<&str>;
+}
+
+impl RowView for Row {
+    fn scn(&self) -> &str {
+        &self.scn
+    }
+    fn subject(&self) -> &str {
+        &self.subject
+    }
+    fn faculty(&self) -> &str {
+        &self.faculty
+    }
+    fn stage(&self) -> Option<u8> {
+        self.stage
+    }
+    fn phase(&self) -> Phase {
+        self.phase
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn band(&self) -> Option<usize> {
+        self.band
+    }
+    fn level(&self) -> Option<usize> {
+        self.level
+    }
+    fn level_text(&self) -> Option<&str> {
+        self.level_text.as_deref()
+    }
+    fn expected(&self) -> Option<usize> {
+        self.expected
+    }
+    fn steps(&self) -> Option<i64> {
+        self.steps
+    }
+    fn course_level(&self) -> Option<CourseLevel> {
+        self.course_level
+    }
+    fn course_level_text(&self) -> Option<&str> {
+        self.course_level_text.as_deref()
+    }
+    fn target(&self) -> Option<u8> {
+        self.target
+    }
+    fn target_text(&self) -> Option<&str> {
+        self.target_text.as_deref()
+    }
+    fn effective_target(&self) -> Option<u8> {
+        self.effective_target
+    }
+    fn working(&self) -> Option<u8> {
+        self.working
+    }
+    fn working_text(&self) -> Option<&str> {
+        self.working_text.as_deref()
+    }
+    fn gap(&self) -> Option<i64> {
+        self.gap
+    }
+    fn rating(&self, i: usize) -> Option<u8> {
+        self.ratings[i].clone().ok().flatten()
+    }
+    fn concern(&self) -> bool {
+        self.concern
+    }
+    fn forename(&self) -> Option<&str> {
+        self.forename.as_deref()
+    }
+    fn surname(&self) -> Option<&str> {
+        self.surname.as_deref()
+    }
+    fn teacher(&self) -> Option<&str> {
+        self.teacher.as_deref()
+    }
+    fn class(&self) -> Option<&str> {
+        self.class.as_deref()
+    }
+}
+
+/// The text of one stored subject row that the rules read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Entered<'a> {
+    pub stage: Option<&'a str>,
+    pub level: Option<&'a str>,
+    pub course_level: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub working: Option<&'a str>,
+    /// Effort, Behaviour, Homework.
+    pub ratings: [Option<&'a str>; 3],
+}
+
+/// What the rules make of one row (SPEC 4.1, 4.2, 4.3, 10.5): everything a
+/// report shows but the row's own text.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict {
+    pub stage: Option<u8>,
+    pub band: Option<usize>,
+    pub level: Option<usize>,
+    pub expected: Option<usize>,
+    pub steps: Option<i64>,
+    pub course_level: Option<CourseLevel>,
+    pub target: Option<u8>,
+    pub effective_target: Option<u8>,
+    pub earlier_target: Option<u8>,
+    pub working: Option<u8>,
+    pub gap: Option<i64>,
+    pub status: Status,
+    /// Err for a rating that is neither empty nor 1-4.
+    pub ratings: [Result<Option<u8>, ()>; 3],
+    pub concern: bool,
+}
+
+/// The pupil context a row is judged with: the pupils export's stage and band.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PupilContext {
+    pub stage: Option<u8>,
+    pub band: Option<usize>,
+}
+
+/// Judge one row: the only place stored text becomes a traffic light.
+/// `earlier` is the best valid target of the session's earlier windows.
+pub fn judge(
+    ctx: &Ctx,
+    window: Window,
+    phase: Phase,
+    e: &Entered,
+    pupil: Option<PupilContext>,
+    earlier: Option<u8>,
+) -> Verdict {
+    let stage = e
+        .stage
+        .and_then(parse_stage)
+        .or(pupil.and_then(|p| p.stage));
+    let ratings = e.ratings.map(|r| parse_rating(r.unwrap_or("")));
+    let concern_from = ctx.config.ratings.concern_from;
+    let concern = ratings
+        .iter()
+        .any(|r| values::is_concern(r.ok().flatten(), concern_from));
+    let mut v = Verdict {
+        stage,
+        band: None,
+        level: None,
+        expected: None,
+        steps: None,
+        course_level: None,
+        target: None,
+        effective_target: None,
+        earlier_target: None,
+        working: None,
+        gap: None,
+        status: Status::Missing,
+        ratings,
+        concern,
+    };
+    match phase {
+        Phase::Bge => {
+            v.band = pupil.and_then(|p| p.band);
+            v.level = e.level.and_then(|l| ctx.scale.position(l));
+            v.expected = match (v.band, stage) {
+                (Some(b), Some(st)) => ctx.pathway.expected(b, st, window.period),
+                _ => None,
+            };
+            (v.status, v.steps) = crate::rules::status::bge_status(
+                v.level,
+                v.band,
+                v.expected,
+                ctx.config.bge.amber_steps,
+            );
+        }
+        Phase::Senior => {
+            v.course_level = e.course_level.and_then(|l| ctx.levels.parse(l));
+            v.target = valid_grade(v.course_level, e.target);
+            v.working = valid_grade(v.course_level, e.working);
+            v.earlier_target = earlier;
+            let graded = v.course_level.is_some_and(|l| l.is_graded());
+            v.effective_target = if graded {
+                senior::effective_target(v.target.into_iter().chain(earlier))
+            } else {
+                v.target
+            };
+            (v.status, v.gap) = senior::senior_status(
+                v.course_level,
+                v.working,
+                v.effective_target,
+                ctx.config.senior.amber_grades,
+            );
+        }
+    }
+    v
+}
+
 #[derive(Debug, Clone)]
 pub struct Override {
     pub role: String,
@@ -169,12 +407,13 @@ impl SchoolWindow {
 /// Text columns of a frame as borrowed cells; absent columns are all None.
 pub struct Cols<'a> {
     frame: &'a DataFrame,
-    cache: HashMap<&'static str, Vec<Option<&'a str>>>,
+    // Looked up once per cell, so a fast hash matters at millions of rows.
+    cache: PlHashMap<&'static str, Vec<Option<&'a str>>>,
 }
 
 impl<'a> Cols<'a> {
     pub fn new(frame: &'a DataFrame, names: &[&'static str]) -> PolarsResult<Cols<'a>> {
-        let mut cache = HashMap::new();
+        let mut cache = PlHashMap::new();
         for &n in names {
             let v: Vec<Option<&str>> = match frame.column(n) {
                 Ok(c) => c.str()?.iter().collect(),
@@ -211,6 +450,7 @@ fn pupils_frame(
     snap: &Snapshot,
     school: &str,
     window: Window,
+    columns: Option<&[&str]>,
 ) -> anyhow::Result<Option<DataFrame>> {
     let mut windows: Vec<Window> = snap
         .manifest
@@ -222,7 +462,7 @@ fn pupils_frame(
         .collect();
     windows.sort();
     match windows.last() {
-        Some(w) => Ok(snap.read("pupils", school, *w, None)?),
+        Some(w) => Ok(snap.read("pupils", school, *w, columns)?),
         None => Ok(None),
     }
 }
@@ -323,7 +563,17 @@ const ROW_COLS: &[&str] = &[
 
 /// The key of a pupil-subject: SCN and subject ignoring case and surrounding spaces.
 pub fn subject_key(scn: &str, subject: &str) -> String {
-    format!("{scn}\u{1f}{}", subject.trim().to_lowercase())
+    let mut key = String::new();
+    subject_key_into(&mut key, scn, subject);
+    key
+}
+
+/// [`subject_key`] into a reused buffer, so looking one up allocates nothing.
+fn subject_key_into(key: &mut String, scn: &str, subject: &str) {
+    key.clear();
+    key.push_str(scn);
+    key.push('\u{1f}');
+    key.extend(subject.trim().chars().flat_map(char::to_lowercase));
 }
 
 /// Best valid target per (SCN, subject) over the session's windows before `window`.
@@ -368,8 +618,24 @@ fn valid_grade(level: Option<CourseLevel>, text: Option<&str>) -> Option<u8> {
     level.filter(|l| senior::grade_valid(*l, g)).map(|_| g)
 }
 
-fn rating(text: Option<&str>) -> Rating {
-    parse_rating(text.unwrap_or("")).map_err(|()| text.unwrap_or("").to_string())
+/// A rating as a [`Row`] keeps it: the text as entered when it is invalid.
+fn rating(judged: Result<Option<u8>, ()>, text: Option<&str>) -> Rating {
+    judged.map_err(|()| text.unwrap_or("").to_string())
+}
+
+/// The cells of a stored row that the rules read, by column name. A BGE row
+/// has no course level or grades, a Senior Phase row no level (SPEC 7.3).
+pub fn entered<'a>(phase: Phase, cell: impl Fn(&'static str) -> Option<&'a str>) -> Entered<'a> {
+    let senior = phase == Phase::Senior;
+    let only = |yes: bool, col: &'static str| if yes { cell(col) } else { None };
+    Entered {
+        stage: cell("stage"),
+        level: only(!senior, "level"),
+        course_level: only(senior, "course_level"),
+        target: only(senior, "target_grade"),
+        working: only(senior, "working_grade"),
+        ratings: [cell("effort"), cell("behaviour"), cell("homework")],
+    }
 }
 
 /// Load and judge one school's window.
@@ -380,7 +646,7 @@ pub fn load(
     window: Window,
 ) -> anyhow::Result<SchoolWindow> {
     let context = || format!("cannot read {school} {window} from the store");
-    let pupils = match pupils_frame(snap, school, window).with_context(context)? {
+    let pupils = match pupils_frame(snap, school, window, None).with_context(context)? {
         Some(df) => {
             let current = snap
                 .manifest
@@ -398,7 +664,7 @@ pub fn load(
         overrides: HashMap::new(),
         interventions: Vec::new(),
     };
-    let concern_from = ctx.config.ratings.concern_from;
+    let mut key = String::new();
     for phase in [Phase::Bge, Phase::Senior] {
         let Some(df) = snap
             .read(phase.as_str(), school, window, None)
@@ -417,43 +683,49 @@ pub fn load(
             let scn = c.get("scn", i).unwrap_or_default();
             let subject = c.get("subject", i).unwrap_or_default();
             let pupil = sw.pupils.get(scn);
-            let stage = c
-                .get("stage", i)
-                .and_then(parse_stage)
-                .or(pupil.and_then(|p| p.stage));
             let (faculty, mapped) = ctx.faculties.faculty_of(subject);
-            let ratings = [
-                rating(c.get("effort", i)),
-                rating(c.get("behaviour", i)),
-                rating(c.get("homework", i)),
-            ];
-            let concern = ratings
-                .iter()
-                .any(|r| values::is_concern(r.clone().ok().flatten(), concern_from));
-            let mut row = Row {
+            let entered = entered(phase, |col| c.get(col, i));
+            let earlier_target = match phase {
+                Phase::Senior if !earlier.is_empty() => {
+                    subject_key_into(&mut key, scn, subject);
+                    earlier.get(&key).copied()
+                }
+                _ => None,
+            };
+            let known = pupil.map(|p| PupilContext {
+                stage: p.stage,
+                band: p.band,
+            });
+            let v = judge(ctx, window, phase, &entered, known, earlier_target);
+            let [effort, behaviour, homework] = entered.ratings;
+            let row = Row {
                 scn: scn.to_string(),
-                stage,
+                stage: v.stage,
                 subject: subject.to_string(),
                 faculty: faculty.to_string(),
                 mapped,
                 phase,
-                band: None,
-                level_text: None,
-                level: None,
-                expected: None,
-                steps: None,
-                course_level_text: None,
-                course_level: None,
-                target_text: None,
-                target: None,
-                effective_target: None,
-                earlier_target: None,
-                working_text: None,
-                working: None,
-                gap: None,
-                status: Status::Missing,
-                ratings,
-                concern,
+                band: v.band,
+                level_text: entered.level.map(str::to_string),
+                level: v.level,
+                expected: v.expected,
+                steps: v.steps,
+                course_level_text: entered.course_level.map(str::to_string),
+                course_level: v.course_level,
+                target_text: entered.target.map(str::to_string),
+                target: v.target,
+                effective_target: v.effective_target,
+                earlier_target: v.earlier_target,
+                working_text: entered.working.map(str::to_string),
+                working: v.working,
+                gap: v.gap,
+                status: v.status,
+                ratings: [
+                    rating(v.ratings[0], effort),
+                    rating(v.ratings[1], behaviour),
+                    rating(v.ratings[2], homework),
+                ],
+                concern: v.concern,
                 class: c.owned("class", i),
                 teacher: c.owned("teacher", i),
                 comment: c.owned("comment", i),
@@ -465,58 +737,26 @@ pub fn load(
                 source: c.owned("source", i).unwrap_or_default(),
                 line,
             };
-            match phase {
-                Phase::Bge => {
-                    row.band = pupil.and_then(|p| p.band);
-                    row.level_text = c.owned("level", i);
-                    row.level = row
-                        .level_text
-                        .as_deref()
-                        .and_then(|l| ctx.scale.position(l));
-                    row.expected = match (row.band, stage) {
-                        (Some(b), Some(st)) => ctx.pathway.expected(b, st, window.period),
-                        _ => None,
-                    };
-                    (row.status, row.steps) = crate::rules::status::bge_status(
-                        row.level,
-                        row.band,
-                        row.expected,
-                        ctx.config.bge.amber_steps,
-                    );
-                }
-                Phase::Senior => {
-                    row.course_level_text = c.owned("course_level", i);
-                    row.course_level = row
-                        .course_level_text
-                        .as_deref()
-                        .and_then(|l| ctx.levels.parse(l));
-                    row.target_text = c.owned("target_grade", i);
-                    row.target = valid_grade(row.course_level, row.target_text.as_deref());
-                    row.working_text = c.owned("working_grade", i);
-                    row.working = valid_grade(row.course_level, row.working_text.as_deref());
-                    row.earlier_target = earlier.get(&subject_key(scn, subject)).copied();
-                    let graded = row.course_level.is_some_and(|l| l.is_graded());
-                    row.effective_target = if graded {
-                        senior::effective_target(row.target.into_iter().chain(row.earlier_target))
-                    } else {
-                        row.target
-                    };
-                    (row.status, row.gap) = senior::senior_status(
-                        row.course_level,
-                        row.working,
-                        row.effective_target,
-                        ctx.config.senior.amber_grades,
-                    );
-                }
-            }
             sw.rows.push(row);
         }
     }
+    sw.overrides = overrides(snap, school, window)?;
+    sw.interventions = interventions(snap, school, window)?;
+    Ok(sw)
+}
+
+/// What the school decided about leads for a window (SPEC 2.4), by SCN.
+pub fn overrides(
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<HashMap<String, Override>> {
+    let mut out = HashMap::new();
     if let Some(df) = snap.read("overrides", school, window, None)? {
         let c = Cols::new(&df, &["scn", "lead_role", "lead_name"])?;
         for i in 0..c.height() {
             if let (Some(scn), Some(role)) = (c.get("scn", i), c.get("lead_role", i)) {
-                sw.overrides.insert(
+                out.insert(
                     scn.to_string(),
                     Override {
                         role: role.to_string(),
@@ -526,8 +766,7 @@ pub fn load(
             }
         }
     }
-    sw.interventions = interventions(snap, school, window)?;
-    Ok(sw)
+    Ok(out)
 }
 
 /// The interventions recorded for a window.

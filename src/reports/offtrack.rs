@@ -1,22 +1,25 @@
 //! `tracker offtrack`: one row per pupil with counts, faculties off track and lead.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+use polars::prelude::{PlHashMap, PlHashSet};
+
+use super::model::slim::{self, SlimRef, SlimSchool};
+use super::model::{Ctx, Phase, Pupil, Row, RowView, SchoolWindow, stage_name};
 use crate::cli::FilterArgs;
-use crate::output::{Cell, ColType, Table};
+use crate::output::{Cell, ColType, Table, Val};
 use crate::rules::Status;
 use crate::rules::followup::{assign_lead, band_for_role, off_track_faculties, text_key};
 use crate::rules::senior::projected;
-use crate::rules::values::stage_label;
 
-use super::model::{Ctx, Phase, Pupil, Row, SchoolWindow};
-
-/// One pupil's line: what `offtrack`, `followup` and `summary` share.
-pub struct PupilLine<'a> {
+/// One pupil's line: what `offtrack`, `followup` and `summary` share. The
+/// rows are owned [`Row`]s, or compact ones for reports over many schools.
+pub struct PupilLine<'a, R = Row> {
     pub sw: &'a SchoolWindow,
     pub scn: &'a str,
     pub pupil: Option<&'a Pupil>,
-    pub rows: Vec<&'a Row>,
+    pub rows: Vec<&'a R>,
     pub forename: Option<&'a str>,
     pub surname: Option<&'a str>,
     pub stage: Option<u8>,
@@ -38,13 +41,13 @@ pub struct PupilLine<'a> {
     pub projected: Option<(usize, usize)>,
 }
 
-impl PupilLine<'_> {
+impl<R: RowView> PupilLine<'_, R> {
     pub fn faculties_off_track(&self) -> usize {
         self.faculties.len()
     }
     pub fn is_senior(&self) -> bool {
         self.stage.map_or_else(
-            || self.rows.iter().any(|r| r.phase == Phase::Senior),
+            || self.rows.iter().any(|r| r.phase() == Phase::Senior),
             |s| s >= 4,
         )
     }
@@ -52,45 +55,51 @@ impl PupilLine<'_> {
 
 /// Every pupil with at least one subject row in the window (10.11).
 pub fn pupil_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
-    let mut by_pupil: HashMap<&str, Vec<&Row>> = HashMap::new();
-    for r in &sw.rows {
-        by_pupil.entry(r.scn.as_str()).or_default().push(r);
+    let mut lines = lines_of(ctx, sw, &sw.rows);
+    sort_offtrack(&mut lines);
+    lines
+}
+
+/// The lines of the pupils of `rows`, one school's window, in no order.
+pub fn lines_of<'a, R: RowView>(
+    ctx: &Ctx,
+    sw: &'a SchoolWindow,
+    rows: &'a [R],
+) -> Vec<PupilLine<'a, R>> {
+    let mut by_pupil: HashMap<&str, Vec<&R>> = HashMap::new();
+    for r in rows {
+        by_pupil.entry(r.scn()).or_default().push(r);
     }
     let mut interventions: HashMap<&str, usize> = HashMap::new();
     for i in &sw.interventions {
         *interventions.entry(i.scn.as_str()).or_default() += 1;
     }
     let cfg = ctx.config;
-    let mut lines: Vec<PupilLine> = by_pupil
+    by_pupil
         .into_iter()
         .map(|(scn, rows)| {
             let pupil = sw.pupil(scn);
-            let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+            let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
             let faculties = off_track_faculties(
-                rows.iter().map(|r| (r.faculty.as_str(), r.status)),
+                rows.iter().map(|r| (r.faculty(), r.status())),
                 cfg.followup.count,
             );
-            let first = |f: fn(&Row) -> Option<&str>| rows.iter().find_map(|r| f(r));
+            let first = |f: fn(&'a R) -> Option<&'a str>| rows.iter().find_map(|r| f(r));
             let stage = pupil
                 .and_then(|p| p.stage)
-                .or_else(|| rows.iter().find_map(|r| r.stage));
+                .or_else(|| rows.iter().find_map(|r| r.stage()));
             let house = pupil.and_then(|p| p.house.as_deref());
-            let lead = assign_lead(
-                &cfg.followup.band,
-                &faculties,
-                house,
-                stage.map(stage_label).as_deref(),
-            );
+            let lead = assign_lead(&cfg.followup.band, &faculties, house, stage.map(stage_name));
             let mut line = PupilLine {
                 sw,
                 scn,
                 pupil,
                 forename: pupil
                     .and_then(|p| p.forename.as_deref())
-                    .or_else(|| first(|r| r.forename.as_deref())),
+                    .or_else(|| first(|r| r.forename())),
                 surname: pupil
                     .and_then(|p| p.surname.as_deref())
-                    .or_else(|| first(|r| r.surname.as_deref())),
+                    .or_else(|| first(|r| r.surname())),
                 stage,
                 on_track: count(Status::OnTrack),
                 slightly_off_track: count(Status::SlightlyOffTrack),
@@ -106,7 +115,7 @@ pub fn pupil_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
                     .unwrap_or_default(),
                 band: lead.as_ref().map(|l| l.band),
                 overridden: false,
-                concerns: rows.iter().filter(|r| r.concern).count(),
+                concerns: rows.iter().filter(|r| r.concern()).count(),
                 interventions: interventions.get(scn).copied().unwrap_or(0),
                 projected: None,
                 faculties,
@@ -123,27 +132,69 @@ pub fn pupil_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
                 line.projected = Some(projected(
                     line.rows
                         .iter()
-                        .filter(|r| r.phase == Phase::Senior)
-                        .filter_map(|r| Some((r.course_level?, r.working))),
+                        .filter(|r| r.phase() == Phase::Senior)
+                        .filter_map(|r| Some((r.course_level()?, r.working()))),
                 ));
             }
             line
         })
-        .collect();
-    sort_offtrack(&mut lines);
-    lines
+        .collect()
 }
 
-/// 7.3: faculties_off_track desc, off_track desc, surname, forename, scn.
-pub fn sort_offtrack(lines: &mut [PupilLine]) {
+/// Texts ranked in report order, so that sorting many lines compares
+/// integers rather than strings (most names and leads repeat).
+pub struct Ranks<'a>(PlHashMap<Cow<'a, str>, u32>);
+
+impl<'a> Ranks<'a> {
+    /// Ranks in [`text_key`] order (10.10): Unicode lowercase, ties by the exact text.
+    pub fn text(texts: impl IntoIterator<Item = &'a str>) -> Ranks<'a> {
+        let mut all = Self::distinct(texts);
+        all.sort_by_cached_key(|s| text_key(s));
+        Ranks::of(all.into_iter().map(Cow::Borrowed))
+    }
+
+    /// As [`Ranks::text`], keeping copies of the texts, so that the lines
+    /// they come from can be sorted while the ranks are in use.
+    pub fn text_owned<'t>(texts: impl IntoIterator<Item = &'t str>) -> Ranks<'static> {
+        let mut all = Self::distinct_of(texts);
+        all.sort_by_cached_key(|s| text_key(s));
+        Ranks::of(all.into_iter().map(|s| Cow::Owned(s.to_string())))
+    }
+
+    fn distinct(texts: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        Self::distinct_of(texts)
+    }
+
+    fn distinct_of<'t>(texts: impl IntoIterator<Item = &'t str>) -> Vec<&'t str> {
+        // Names repeat: a hash set gets the few distinct ones cheaply.
+        let set: PlHashSet<&str> = texts.into_iter().collect();
+        let mut all: Vec<&str> = set.into_iter().collect();
+        all.sort_unstable();
+        all
+    }
+
+    fn of<'b>(sorted: impl Iterator<Item = Cow<'b, str>>) -> Ranks<'b> {
+        Ranks(sorted.enumerate().map(|(i, s)| (s, i as u32)).collect())
+    }
+
+    pub fn get(&self, s: &str) -> u32 {
+        self.0.get(s).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// 7.3: faculties_off_track desc, off_track desc, surname, forename, scn
+/// (then school, so the order never depends on chance).
+pub fn sort_offtrack<R: RowView>(lines: &mut [PupilLine<R>]) {
+    let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
+    let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
     lines.sort_by_cached_key(|l| {
         (
             std::cmp::Reverse(l.faculties_off_track()),
             std::cmp::Reverse(l.off_track),
-            text_key(l.surname.unwrap_or_default()),
-            text_key(l.forename.unwrap_or_default()),
-            l.scn.to_string(),
-            l.sw.school.clone(),
+            surnames.get(l.surname.unwrap_or_default()),
+            forenames.get(l.forename.unwrap_or_default()),
+            l.scn,
+            l.sw.school.as_str(),
         )
     });
 }
@@ -188,38 +239,67 @@ pub fn yn(v: Option<bool>) -> Cell {
     }
 }
 
-pub fn cells(l: &PupilLine) -> Vec<Cell> {
+/// Y/N, empty when unknown, without allocating.
+pub fn yn_val(v: Option<bool>) -> Val<'static> {
+    match v {
+        Some(true) => Val::Text("Y"),
+        Some(false) => Val::Text("N"),
+        None => Val::Null,
+    }
+}
+
+/// A count as a value.
+fn count(n: usize) -> Val<'static> {
+    Val::Int(n as i64)
+}
+
+/// The values of one line, in `COLUMNS` order. `window` is the window's
+/// label and `faculties` the line's faculties joined with `; `.
+pub fn values<'l, R: RowView>(
+    l: &'l PupilLine<R>,
+    window: &'l str,
+    faculties: &'l str,
+) -> [Val<'l>; 28] {
     let p = l.pupil;
-    vec![
-        Cell::from(l.sw.school.as_str()),
-        Cell::from(l.sw.window.to_string()),
-        Cell::from(l.scn),
-        Cell::from(l.forename),
-        Cell::from(l.surname),
-        Cell::from(l.stage.map(stage_label)),
-        Cell::from(p.and_then(|p| p.reg_class.as_deref())),
-        Cell::from(p.and_then(|p| p.house.as_deref())),
-        Cell::from(l.rows.len()),
-        Cell::from(l.on_track),
-        Cell::from(l.slightly_off_track),
-        Cell::from(l.off_track),
-        Cell::from(l.missing),
-        Cell::from(l.faculties_off_track()),
-        Cell::from(Some(l.faculties.join("; ")).filter(|s| !s.is_empty())),
-        Cell::from(l.lead_role.clone()),
-        Cell::from(l.lead_name.clone()),
-        Cell::from(if l.overridden { "Y" } else { "N" }),
-        Cell::from(l.concerns),
-        Cell::from(p.and_then(|p| p.attendance)),
-        Cell::from(p.and_then(|p| p.simd_quintile).map(i64::from)),
-        yn(p.and_then(|p| p.fsm)),
-        yn(p.and_then(|p| p.asn)),
-        yn(p.and_then(|p| p.care_experienced)),
-        yn(p.and_then(|p| p.young_carer)),
-        Cell::from(l.interventions),
-        Cell::from(l.projected.map(|p| p.0)),
-        Cell::from(l.projected.map(|p| p.1)),
+    [
+        Val::Text(&l.sw.school),
+        Val::Text(window),
+        Val::Text(l.scn),
+        Val::from(l.forename),
+        Val::from(l.surname),
+        Val::from(l.stage.map(stage_name)),
+        Val::from(p.and_then(|p| p.reg_class.as_deref())),
+        Val::from(p.and_then(|p| p.house.as_deref())),
+        count(l.rows.len()),
+        count(l.on_track),
+        count(l.slightly_off_track),
+        count(l.off_track),
+        count(l.missing),
+        count(l.faculties_off_track()),
+        Val::from(Some(faculties).filter(|s| !s.is_empty())),
+        Val::from(l.lead_role.as_deref()),
+        Val::from(l.lead_name.as_deref()),
+        Val::Text(if l.overridden { "Y" } else { "N" }),
+        count(l.concerns),
+        p.and_then(|p| p.attendance).map_or(Val::Null, Val::Float),
+        Val::from(p.and_then(|p| p.simd_quintile).map(i64::from)),
+        yn_val(p.and_then(|p| p.fsm)),
+        yn_val(p.and_then(|p| p.asn)),
+        yn_val(p.and_then(|p| p.care_experienced)),
+        yn_val(p.and_then(|p| p.young_carer)),
+        count(l.interventions),
+        Val::from(l.projected.map(|p| p.0 as i64)),
+        Val::from(l.projected.map(|p| p.1 as i64)),
     ]
+}
+
+pub fn cells<R: RowView>(l: &PupilLine<R>) -> Vec<Cell> {
+    let window = l.sw.window.to_string();
+    let faculties = l.faculties.join("; ");
+    values(l, &window, &faculties)
+        .iter()
+        .map(|v| v.to_cell())
+        .collect()
 }
 
 /// Which pupils the report lists.
@@ -241,23 +321,60 @@ pub fn select<'a>(
     stages: &dyn Fn(Option<u8>) -> bool,
     filter: &FilterArgs,
 ) -> Vec<PupilLine<'a>> {
-    let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
     let mut lines: Vec<PupilLine> = loaded
         .iter()
-        .flat_map(|sw| pupil_lines(ctx, sw))
-        .filter(|l| stages(l.stage))
-        .filter(|l| filter.is_empty() || l.rows.iter().any(|r| filter.accepts(r)))
-        .filter(|l| match listing {
-            Listing::OffTrack => l.faculties_off_track() >= 1,
-            Listing::All => true,
-            Listing::EarlyWarning => l.faculties_off_track() == 0 && l.concerns >= warn,
-        })
+        .flat_map(|sw| select_in(ctx, sw, &sw.rows, listing, stages, filter))
         .collect();
     sort_offtrack(&mut lines);
     lines
 }
 
-pub fn table(lines: &[PupilLine]) -> Table {
+/// The pupils of one school's rows that a listing, stage set and filter
+/// select, in no order.
+pub fn select_in<'a, R: RowView>(
+    ctx: &Ctx,
+    sw: &'a SchoolWindow,
+    rows: &'a [R],
+    listing: Listing,
+    stages: &dyn Fn(Option<u8>) -> bool,
+    filter: &FilterArgs,
+) -> Vec<PupilLine<'a, R>> {
+    let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
+    let mut lines = lines_of(ctx, sw, rows);
+    lines.retain(|l| {
+        stages(l.stage)
+            && (filter.is_empty() || l.rows.iter().any(|r| filter.accepts_view(*r)))
+            && match listing {
+                Listing::OffTrack => l.faculties_off_track() >= 1,
+                Listing::All => true,
+                Listing::EarlyWarning => l.faculties_off_track() == 0 && l.concerns >= warn,
+            }
+    });
+    lines
+}
+
+/// [`select_in`] over every compact school, on every core, in no order.
+/// `views` holds each school's [`SlimSchool::views`].
+pub fn select_slim<'a>(
+    ctx: &Ctx,
+    schools: &'a [SlimSchool],
+    views: &'a [Vec<SlimRef<'a>>],
+    listing: Listing,
+    stages: &(dyn Fn(Option<u8>) -> bool + Sync),
+    filter: &FilterArgs,
+) -> Vec<PupilLine<'a, SlimRef<'a>>> {
+    let pairs: Vec<(&SlimSchool, &Vec<SlimRef>)> = schools.iter().zip(views).collect();
+    let per_school = slim::par_map(&pairs, |(school, views)| {
+        Ok(select_in(ctx, &school.sw, views, listing, stages, filter))
+    });
+    per_school
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+pub fn table<R: RowView>(lines: &[PupilLine<R>]) -> Table {
     let mut t = Table::new("offtrack", COLUMNS);
     t.rows = lines.iter().map(cells).collect();
     t

@@ -1,11 +1,13 @@
 //! `tracker subjects`: one row per pupil and subject with its traffic light.
 
-use crate::cli::FilterArgs;
-use crate::output::{Cell, ColType, Table};
-use crate::rules::followup::text_key;
-use crate::rules::values::stage_label;
+use std::collections::HashMap;
 
-use super::model::{Ctx, Phase, Rating, Row, SchoolWindow};
+use crate::cli::FilterArgs;
+use crate::output::{Cell, ColType, Sink, Table, Val};
+use crate::rules::followup::text_key;
+
+use super::model::slim::SlimSchool;
+use super::model::{Ctx, Phase, Row, RowView, SchoolWindow, stage_name};
 
 pub const COLUMNS: &[(&str, ColType)] = &[
     ("school", ColType::Text),
@@ -31,76 +33,89 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 
 /// A grade as shown (10.7): the number when it is one, else the text as entered.
 pub fn grade_cell(valid: Option<u8>, text: Option<&str>) -> Cell {
+    grade_val(valid, text).to_cell()
+}
+
+fn grade_val(valid: Option<u8>, text: Option<&str>) -> Val<'_> {
     match (valid, text) {
-        (Some(g), _) => Cell::Int(g.into()),
+        (Some(g), _) => Val::Int(g.into()),
         (None, Some(t)) => t
             .trim()
             .parse::<i64>()
-            .map(Cell::Int)
-            .unwrap_or_else(|_| Cell::from(t)),
-        (None, None) => Cell::Null,
+            .map(Val::Int)
+            .unwrap_or(Val::Text(t)),
+        (None, None) => Val::Null,
     }
 }
 
-fn rating_cell(r: &Rating) -> Cell {
-    match r {
-        Ok(Some(v)) => Cell::Int((*v).into()),
-        _ => Cell::Null,
-    }
-}
-
-/// The cells of one row, in `COLUMNS` order.
-pub fn cells(ctx: &Ctx, sw: &SchoolWindow, r: &Row) -> Vec<Cell> {
-    let (level, expected, course_level, target, working) = match r.phase {
+/// The values of one row, in `COLUMNS` order, borrowed from the row, the
+/// rules and the school and window labels.
+pub fn values<'r, R: RowView>(
+    ctx: &'r Ctx,
+    school: &'r str,
+    window: &'r str,
+    r: &'r R,
+) -> [Val<'r>; 19] {
+    let (level, expected, course_level, target, working) = match r.phase() {
         Phase::Bge => (
-            match r.level {
-                Some(p) => Cell::from(ctx.scale.code(p)),
-                None => Cell::from(r.level_text.clone()),
+            match r.level() {
+                Some(p) => Val::Text(ctx.scale.code(p)),
+                None => Val::from(r.level_text()),
             },
-            Cell::from(r.expected.map(|e| ctx.scale.code(e))),
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
+            Val::from(r.expected().map(|e| ctx.scale.code(e))),
+            Val::Null,
+            Val::Null,
+            Val::Null,
         ),
         Phase::Senior => (
-            Cell::Null,
-            Cell::Null,
-            match r.course_level {
-                Some(l) => Cell::from(l.as_str()),
-                None => Cell::from(r.course_level_text.clone()),
+            Val::Null,
+            Val::Null,
+            match r.course_level() {
+                Some(l) => Val::Text(l.as_str()),
+                None => Val::from(r.course_level_text()),
             },
-            match r.course_level {
-                Some(l) if l.is_graded() => Cell::from(r.effective_target.map(i64::from)),
-                _ => grade_cell(r.target, r.target_text.as_deref()),
+            match r.course_level() {
+                Some(l) if l.is_graded() => Val::from(r.effective_target().map(i64::from)),
+                _ => grade_val(r.target(), r.target_text()),
             },
-            grade_cell(r.working, r.working_text.as_deref()),
+            grade_val(r.working(), r.working_text()),
         ),
     };
-    vec![
-        Cell::from(sw.school.as_str()),
-        Cell::from(sw.window.to_string()),
-        Cell::from(r.scn.as_str()),
-        Cell::from(r.stage.map(stage_label)),
-        Cell::from(r.subject.as_str()),
-        Cell::from(r.faculty.as_str()),
-        Cell::from(r.phase.as_str()),
-        Cell::from(
-            r.band
-                .filter(|_| r.phase == Phase::Bge)
+    let rating = |i: usize| Val::from(r.rating(i).map(i64::from));
+    [
+        Val::Text(school),
+        Val::Text(window),
+        Val::Text(r.scn()),
+        Val::from(r.stage().map(stage_name)),
+        Val::Text(r.subject()),
+        Val::Text(r.faculty()),
+        Val::Text(r.phase().as_str()),
+        Val::from(
+            r.band()
+                .filter(|_| r.phase() == Phase::Bge)
                 .map(|b| ctx.pathway.band_name(b)),
         ),
         level,
         expected,
-        Cell::from(r.steps),
+        Val::from(r.steps()),
         course_level,
         target,
         working,
-        Cell::from(r.gap),
-        Cell::from(r.status.as_str()),
-        rating_cell(&r.ratings[0]),
-        rating_cell(&r.ratings[1]),
-        rating_cell(&r.ratings[2]),
+        Val::from(r.gap()),
+        Val::Text(r.status().as_str()),
+        rating(0),
+        rating(1),
+        rating(2),
     ]
+}
+
+/// The cells of one row, in `COLUMNS` order.
+pub fn cells<R: RowView>(ctx: &Ctx, sw: &SchoolWindow, r: &R) -> Vec<Cell> {
+    let window = sw.window.to_string();
+    values(ctx, &sw.school, &window, r)
+        .iter()
+        .map(|v| v.to_cell())
+        .collect()
 }
 
 /// The report over the schools loaded for a window.
@@ -119,4 +134,82 @@ pub fn report(
     let mut table = Table::new("subjects", COLUMNS);
     table.rows = rows.into_iter().map(|(sw, r)| cells(ctx, sw, r)).collect();
     table
+}
+
+/// The report over compact schools, in the order of [`report`], handed to
+/// `sink` row by row. The order is by SCN, subject (ignoring case, ties by
+/// the exact text), then school; rows equal in all three keep load order.
+pub fn stream(
+    ctx: &Ctx,
+    schools: &[SlimSchool],
+    stages: &dyn Fn(Option<u8>) -> bool,
+    filter: &FilterArgs,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<()> {
+    // Rank every SCN and every subject text once, so the sort compares
+    // integers, not strings, three million rows over.
+    let mut scns: Vec<(&str, usize, usize)> = schools
+        .iter()
+        .enumerate()
+        .flat_map(|(s, school)| {
+            school
+                .scns()
+                .iter()
+                .enumerate()
+                .map(move |(i, scn)| (&**scn, s, i))
+        })
+        .collect();
+    scns.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut scn_rank: Vec<Vec<u32>> = schools.iter().map(|s| vec![0; s.scns().len()]).collect();
+    let mut rank = 0u32;
+    for (k, (scn, s, i)) in scns.iter().enumerate() {
+        if k > 0 && scns[k - 1].0 != *scn {
+            rank += 1;
+        }
+        scn_rank[*s][*i] = rank;
+    }
+    let mut subjects: Vec<&str> = schools
+        .iter()
+        .flat_map(|school| school.rows.iter().map(|r| school.subject_text(r.subject())))
+        .collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    subjects.sort_by_cached_key(|s| text_key(s));
+    let subject_rank: HashMap<&str, u32> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i as u32))
+        .collect();
+
+    // (scn rank, subject rank, school, row), packed so one integer sort does it.
+    let mut order: Vec<u128> = Vec::new();
+    for (s, school) in schools.iter().enumerate() {
+        let mut ranks: HashMap<usize, u32> = HashMap::new();
+        for (i, r) in school.rows.iter().enumerate() {
+            let view = school.view(r);
+            if !(stages(view.stage()) && filter.accepts_view(&view)) {
+                continue;
+            }
+            let subject = *ranks
+                .entry(r.subject())
+                .or_insert_with(|| subject_rank[school.subject_text(r.subject())]);
+            order.push(
+                u128::from(scn_rank[s][r.pupil()]) << 96
+                    | u128::from(subject) << 64
+                    | (s as u128) << 32
+                    | i as u128,
+            );
+        }
+    }
+    drop(scns);
+    order.sort_unstable();
+    let windows: Vec<String> = schools.iter().map(|s| s.sw.window.to_string()).collect();
+    for key in order {
+        let s = (key >> 32) as u32 as usize;
+        let i = key as u32 as usize;
+        let school = &schools[s];
+        let view = school.view(&school.rows[i]);
+        sink.row(&values(ctx, &school.sw.school, &windows[s], &view))?;
+    }
+    Ok(())
 }

@@ -223,3 +223,14 @@ pub fn failpoint(name: &str) {
 #[cfg(not(feature = "failpoints"))]
 #[inline(always)]
 pub fn failpoint(_name: &str) {}
+
+/// How many threads to use where `default` would be: `TRACKER_THREADS=N`
+/// overrides it. The fault-injection tests set 1, because strace counts
+/// `when=N` per thread, and a run on one thread makes the Nth call certain.
+pub fn threads(default: usize) -> usize {
+    std::env::var("TRACKER_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n >= 1)
+        .unwrap_or(default)
+}

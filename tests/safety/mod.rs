@@ -247,6 +247,9 @@ pub fn x_files(dir: &Path) -> Vec<PathBuf> {
 
 pub fn ingest(store: &Path, window: &str, files: &[PathBuf]) -> Command {
     let mut c = tracker(store);
+    // One writer thread, so the Nth hit of a failpoint is the same hit in
+    // the run that lists the points and in the run that is killed there.
+    c.env("TRACKER_THREADS", "1");
     c.args(["-q", "ingest", "--window", window]).args(files);
     c
 }
