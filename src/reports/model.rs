@@ -452,19 +452,11 @@ fn pupils_frame(
     window: Window,
     columns: Option<&[&str]>,
 ) -> anyhow::Result<Option<DataFrame>> {
-    let mut windows: Vec<Window> = snap
-        .manifest
-        .files
-        .iter()
-        .filter(|f| f.table == "pupils" && f.school == school)
-        .filter_map(|f| Window::parse_any(&f.window))
-        .filter(|w| *w <= window)
-        .collect();
-    windows.sort();
-    match windows.last() {
-        Some(w) => Ok(snap.read("pupils", school, *w, columns)?),
-        None => Ok(None),
-    }
+    snap.manifest
+        .file_at_or_before("pupils", school, &window.to_string())
+        .map(|f| crate::store::read::read_data_file(&snap.store.root, f, columns))
+        .transpose()
+        .map_err(Into::into)
 }
 
 const PUPIL_COLS: &[&str] = &[
