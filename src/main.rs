@@ -7,6 +7,12 @@ use tracker::cli::Cli;
 use tracker::exit::{Exit, UsageError};
 
 fn main() -> ExitCode {
+    // A file-size limit (`ulimit -f`) must end in a clear error like a full
+    // disk, not a kill by SIGXFSZ: ignored, the write fails with EFBIG.
+    // SAFETY: setting a signal to SIG_IGN before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
     match tracker::commands::run(&cli) {
         Ok(exit) => ExitCode::from(exit as u8),
@@ -15,7 +21,7 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!("\n  caused by: {cause}"));
             }
-            eprintln!("{message}");
+            tracker::settings::stderr_line(&message);
             let code = if err.downcast_ref::<UsageError>().is_some() {
                 Exit::Usage
             } else {

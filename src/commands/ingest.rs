@@ -209,16 +209,36 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
         lock = Some(store.lock(Mode::Exclusive, s.lock_timeout)?);
     }
     let lock = lock.expect("a writer holds the lock by now");
-    let mut tx = Transaction::begin(store, &lock)?;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let window = first.window.to_string();
-    for st in staged {
-        if let Err(e) = st.write(&mut tx, &window, &now) {
-            tx.abandon();
-            return Err(e);
+    // Everything from here to the manifest swap either commits whole or
+    // leaves the store as it was (a failed fsync after the swap is rolled
+    // back); only a failed rollback leaves the outcome uncertain.
+    let written = (|| -> anyhow::Result<()> {
+        let mut tx = Transaction::begin(store, &lock)?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let window = first.window.to_string();
+        for st in staged {
+            if let Err(e) = st.write(&mut tx, &window, &now) {
+                tx.abandon();
+                return Err(e);
+            }
         }
+        tx.commit()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let uncertain = matches!(
+            e.downcast_ref::<crate::store::StoreError>(),
+            Some(crate::store::StoreError::Uncertain { .. })
+        );
+        return Err(if uncertain {
+            e
+        } else {
+            e.context(format!(
+                "cannot write the ingest to the store `{}`; nothing was changed",
+                store.root.display()
+            ))
+        });
     }
-    tx.commit()?;
     outcome.committed = true;
     drop(lock);
     Ok(outcome)
@@ -315,6 +335,25 @@ fn stage(
         return Ok(staged);
     }
 
+    // Each pupil's stage (SPEC 2.2, 10.1): from the pupils export of this
+    // window, else the latest earlier one, updated by pupils in this ingest.
+    let mut pupil_stage: HashMap<String, u8> = HashMap::new();
+    if let Some(f) = manifest.file_at_or_before("pupils", &req.school, &window) {
+        let df = crate::store::read::read_data_file(root, f, Some(&["scn", "stage"]))?;
+        for (scn, stage) in df
+            .column("scn")?
+            .str()?
+            .iter()
+            .zip(df.column("stage")?.str()?.iter())
+        {
+            if let (Some(scn), Some(stage)) =
+                (scn, stage.and_then(crate::rules::values::parse_stage))
+            {
+                pupil_stage.insert(scn.to_string(), stage);
+            }
+        }
+    }
+
     // Parse every kind before writing anything: a bad file stops it all.
     let mut parsed: Vec<Parsed> = Vec::new();
     for kind in Kind::ALL {
@@ -322,7 +361,7 @@ fn stage(
         if files.is_empty() {
             continue;
         }
-        let mut batch = KindBatch::new(kind, rules.codes());
+        let mut batch = KindBatch::new(kind, rules.codes()).with_pupil_stages(&pupil_stage);
         for f in &files {
             batch.add_file(f)?;
         }
@@ -337,6 +376,14 @@ fn stage(
             })
             .collect();
         let (finished, stats, rejects, conflicts) = batch.finish();
+        if kind == Kind::Pupils {
+            for (scn, stage) in finished.scns.iter().zip(&finished.stages) {
+                match stage {
+                    Some(st) => pupil_stage.insert(scn.to_string(), *st),
+                    None => pupil_stage.remove(scn.as_ref()),
+                };
+            }
+        }
         parsed.push(Parsed {
             kind,
             files: files_meta,
@@ -353,31 +400,6 @@ fn stage(
         p.raw.text = String::new();
     }
 
-    // Stage groups (SPEC 10.1): the row's stage, else the pupil's, else unknown.
-    let mut pupil_stage: HashMap<String, u8> = HashMap::new();
-    if let Some(f) = manifest.file("pupils", &req.school, &window) {
-        let df = crate::store::read::read_parquet(root, &f.path, Some(&["scn", "stage"]))?;
-        for (scn, stage) in df
-            .column("scn")?
-            .str()?
-            .iter()
-            .zip(df.column("stage")?.str()?.iter())
-        {
-            if let (Some(scn), Some(stage)) =
-                (scn, stage.and_then(crate::rules::values::parse_stage))
-            {
-                pupil_stage.insert(scn.to_string(), stage);
-            }
-        }
-    }
-    if let Some(p) = parsed.iter().find(|p| p.kind == Kind::Pupils) {
-        for (scn, stage) in p.scns.iter().zip(&p.stages) {
-            match stage {
-                Some(st) => pupil_stage.insert(scn.to_string(), *st),
-                None => pupil_stage.remove(scn.as_ref()),
-            };
-        }
-    }
     let group = |stage: Option<u8>, scn: Option<&str>| -> String {
         stage
             .or_else(|| scn.and_then(|k| pupil_stage.get(k).copied()))
@@ -526,10 +548,9 @@ fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
         }
         messages.push(line);
         if !unknown.is_empty() {
-            let cols: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
             messages.push(format!(
                 "{name}: ignored unknown columns: {}",
-                cols.join(", ")
+                crate::ingest::backticked(unknown)
             ));
         }
         let mine: Vec<&Reject> = p.rejects.iter().filter(|r| &r.source == name).collect();
@@ -661,7 +682,7 @@ fn merge_into(
 ) -> anyhow::Result<Option<DataFrame>> {
     let old = manifest
         .file(table, school, window)
-        .map(|f| crate::store::read::read_parquet(root, &f.path, None))
+        .map(|f| crate::store::read::read_data_file(root, f, None))
         .transpose()?;
     let mut merged = match old {
         Some(old) => {

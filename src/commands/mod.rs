@@ -9,6 +9,8 @@ pub mod offtrack;
 pub mod pupil;
 pub mod qa;
 pub mod subjects;
+pub mod summary;
+pub mod verify;
 pub mod windows;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -34,7 +36,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Pupil(a) => pupil::run(s, a),
         Command::Qa(a) => qa::run(s, a),
         Command::Comments(a) => comments::run(s, a),
-        _ => anyhow::bail!("not built yet"),
+        Command::Summary(a) => summary::run(s, a),
+        Command::Verify(a) => verify::run(s, a),
     }
 }
 

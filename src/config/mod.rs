@@ -33,14 +33,22 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    #[serde(default = "builtin_school")]
     pub school: School,
+    #[serde(default = "builtin_bge")]
     pub bge: Bge,
+    #[serde(default = "builtin_pathway")]
     pub pathway: Pathway,
+    #[serde(default = "builtin_senior")]
     pub senior: Senior,
+    #[serde(default = "builtin_ratings")]
     pub ratings: Ratings,
+    /// SPEC 10.8: a `[faculties]` table replaces the built-in one entirely.
+    #[serde(default = "builtin_faculties")]
     pub faculties: BTreeMap<String, Vec<String>>,
+    #[serde(default = "builtin_followup")]
     pub followup: Followup,
-    #[serde(default)]
+    #[serde(default = "builtin_projection")]
     pub projection: BTreeMap<String, Projection>,
     #[serde(default)]
     pub qa: Qa,
@@ -55,12 +63,14 @@ pub struct Config {
 pub struct School {
     #[serde(default)]
     pub name: String,
+    #[serde(default = "builtin_code")]
     pub code: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bge {
+    #[serde(default = "builtin_scale")]
     pub scale: Vec<String>,
     #[serde(default = "one")]
     pub amber_steps: i64,
@@ -73,9 +83,11 @@ pub struct Bge {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pathway {
+    #[serde(default = "builtin_checkpoints")]
     pub checkpoints: Vec<Spanned<String>>,
+    #[serde(default = "builtin_bands")]
     pub bands: Vec<PathwayBand>,
-    #[serde(default)]
+    #[serde(default = "builtin_cat_thresholds")]
     pub cat_thresholds: Vec<CatThreshold>,
 }
 
@@ -121,7 +133,9 @@ pub enum CountMode {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Followup {
+    #[serde(default = "builtin_count")]
     pub count: CountMode,
+    #[serde(default = "builtin_followup_bands")]
     pub band: Vec<FollowupBand>,
 }
 
@@ -188,6 +202,64 @@ impl Default for Suppression {
     }
 }
 
+/// The parsed built-in defaults. A config may leave out any section or
+/// setting; what it leaves out comes from here (SPEC 6: "else the built-in
+/// defaults"), so a file holding only `[faculties]` is a whole config.
+fn builtin() -> &'static Config {
+    static BUILTIN: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    // DEFAULT_TOML holds every setting, so parsing it never calls these
+    // defaults and cannot recurse.
+    BUILTIN.get_or_init(|| {
+        Config::parse(DEFAULT_TOML, "<built-in defaults>").expect("built-in config is valid")
+    })
+}
+
+fn builtin_school() -> School {
+    builtin().school.clone()
+}
+fn builtin_code() -> String {
+    builtin().school.code.clone()
+}
+fn builtin_bge() -> Bge {
+    builtin().bge.clone()
+}
+fn builtin_scale() -> Vec<String> {
+    builtin().bge.scale.clone()
+}
+fn builtin_pathway() -> Pathway {
+    builtin().pathway.clone()
+}
+fn builtin_checkpoints() -> Vec<Spanned<String>> {
+    builtin().pathway.checkpoints.clone()
+}
+fn builtin_bands() -> Vec<PathwayBand> {
+    builtin().pathway.bands.clone()
+}
+fn builtin_cat_thresholds() -> Vec<CatThreshold> {
+    builtin().pathway.cat_thresholds.clone()
+}
+fn builtin_senior() -> Senior {
+    builtin().senior.clone()
+}
+fn builtin_ratings() -> Ratings {
+    builtin().ratings.clone()
+}
+fn builtin_faculties() -> BTreeMap<String, Vec<String>> {
+    builtin().faculties.clone()
+}
+fn builtin_followup() -> Followup {
+    builtin().followup.clone()
+}
+fn builtin_count() -> CountMode {
+    builtin().followup.count
+}
+fn builtin_followup_bands() -> Vec<FollowupBand> {
+    builtin().followup.band.clone()
+}
+fn builtin_projection() -> BTreeMap<String, Projection> {
+    builtin().projection.clone()
+}
+
 fn one() -> i64 {
     1
 }
@@ -244,7 +316,7 @@ fn abcd_toml() -> String {
 
 impl Default for Config {
     fn default() -> Self {
-        Config::parse(DEFAULT_TOML, "<built-in defaults>").expect("built-in config is valid")
+        builtin().clone()
     }
 }
 
@@ -404,6 +476,30 @@ mod tests {
             + 1;
         assert!(err.starts_with(&format!("t.toml:{want}:")), "{err}");
         assert!(err.contains("`9z`"), "{err}");
+    }
+
+    #[test]
+    fn a_partial_config_takes_the_rest_from_the_defaults() {
+        let c = Config::parse("[faculties]\n\"Maths Faculty\" = [\"Maths\"]\n", "p.toml").unwrap();
+        assert_eq!(
+            c.faculties.len(),
+            1,
+            "[faculties] replaces the built-in table"
+        );
+        assert_eq!(c.bge.scale.len(), 14);
+        assert_eq!(c.followup.band.len(), 3);
+        assert_eq!(c.school.code, "SCHOOL");
+        let c = Config::parse(
+            "[school]\ncode = \"EHS\"\n[bge]\namber_steps = 2\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.school.code.as_str(), c.bge.amber_steps, c.bge.scale.len()),
+            ("EHS", 2, 14)
+        );
+        assert!(c.faculties.contains_key("RMPS"));
+        assert_eq!(c.projection.len(), 4);
     }
 
     #[test]

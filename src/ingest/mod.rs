@@ -6,6 +6,7 @@ pub mod headers;
 pub mod kinds;
 pub mod read;
 pub mod rows;
+pub mod scan;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +29,18 @@ pub enum IngestError {
     Encoding { file: String, problem: String },
     #[error("{file}: no header row; expected a CSV export with a header row")]
     NoHeader { file: String },
+    #[error(
+        "{file}: the first row holds an SCN, so it is data, not a header row; expected a header row such as `SCN,Subject,Level`\nhint: export the file again with its column headers"
+    )]
+    HeaderIsData { file: String },
+    #[error("{file}:{line}: {problem}\nhint: check that this is a SEEMiS CSV export")]
+    TooLarge {
+        file: String,
+        line: u64,
+        problem: String,
+    },
+    #[error("{file}: {problem}: the file looks truncated\nhint: export it again from SEEMiS")]
+    Truncated { file: String, problem: String },
     #[error(
         "{file}: cannot tell what kind of export this is from its headers; found: {found}\nhint: expected an `SCN` column and the columns of one kind (pupils, bge, senior, overrides, interventions), or give `--kind`"
     )]
@@ -60,11 +73,26 @@ pub struct PreparedFile {
     pub header: headers::HeaderMap,
 }
 
-fn backticked(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
-    let v: Vec<String> = items
-        .into_iter()
-        .map(|s| format!("`{}`", s.as_ref()))
-        .collect();
+/// Names in backticks, at most 30 of them and 40 characters each, so a
+/// message about a wide or odd header stays one readable paragraph.
+pub fn backticked(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    const MAX_ITEMS: usize = 30;
+    const MAX_CHARS: usize = 40;
+    let mut v: Vec<String> = Vec::new();
+    let mut more = 0;
+    for s in items {
+        if v.len() == MAX_ITEMS {
+            more += 1;
+            continue;
+        }
+        let s = s.as_ref();
+        let short: String = s.chars().take(MAX_CHARS).collect();
+        let cut = if short.len() < s.len() { "…" } else { "" };
+        v.push(format!("`{short}{cut}`"));
+    }
+    if more > 0 {
+        v.push(format!("and {more} more"));
+    }
     if v.is_empty() {
         "(nothing)".to_string()
     } else {
@@ -79,7 +107,16 @@ pub fn prepare(
     forced: Option<Kind>,
     extra_aliases: &BTreeMap<String, Vec<String>>,
 ) -> Result<PreparedFile, IngestError> {
-    let raw = read::read_export(path)?;
+    prepare_raw(read::read_export(path)?, forced, extra_aliases)
+}
+
+/// [`prepare`] for an export already read (or made in memory, as the fuzz
+/// target does).
+pub fn prepare_raw(
+    raw: read::RawExport,
+    forced: Option<Kind>,
+    extra_aliases: &BTreeMap<String, Vec<String>>,
+) -> Result<PreparedFile, IngestError> {
     let mut reader = csv_reader(&raw);
     let mut record = csv::StringRecord::new();
     loop {
@@ -89,6 +126,14 @@ pub fn prepare(
             Ok(false) => return Err(IngestError::NoHeader { file: raw.name }),
             Err(e) => return Err(csv_error(&raw.name, &e)),
         }
+    }
+    // A file exported without headers starts with a pupil's row: say so,
+    // rather than list its cells (names) as the headers found.
+    if record
+        .iter()
+        .any(|f| crate::rules::values::is_valid_scn(f.trim()))
+    {
+        return Err(IngestError::HeaderIsData { file: raw.name });
     }
     let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
     let normalised: Vec<String> = names.iter().map(|h| headers::normalise_header(h)).collect();

@@ -1,10 +1,12 @@
 //! Bytes to text: encoding, byte-order marks, delimiter detection and hashing.
 
+use std::io::Read;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
+use super::scan::{self, Breach, Scanner};
 
 /// One export file read into memory, with what was learned about its bytes.
 #[derive(Debug)]
@@ -19,19 +21,83 @@ pub struct RawExport {
 }
 
 /// Read, hash and decode one export. Fails for files no school export can be:
-/// spreadsheets, UTF-16, binary data, empty files.
+/// spreadsheets, UTF-16, binary data, truncated files, and files whose
+/// shape breaks the bounds of [`scan`](super::scan), which are checked while
+/// the file is read, so memory never exceeds what was read before the breach.
 pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+    let io = |source| IngestError::Io {
         file: path.display().to_string(),
         source,
-    })?;
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    // Reserved, not touched: pages become memory only as they are read.
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut scanner: Option<Scanner> = None;
+    let mut block = vec![0u8; BLOCK];
+    loop {
+        let n = read_block(&mut file, &mut block).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        let start = bytes.len();
+        bytes.extend_from_slice(&block[..n]);
+        let scanner = match &mut scanner {
+            Some(s) => s,
+            None => {
+                // The first block decides what the file is.
+                check_signature(&name, &bytes)?;
+                scanner.insert(Scanner::new(detect_delimiter(&String::from_utf8_lossy(
+                    &bytes,
+                ))))
+            }
+        };
+        scanner
+            .feed(&bytes[start..])
+            .map_err(|b| breach(&name, b))?;
+    }
+    if let Some(s) = &scanner {
+        s.finish().map_err(|b| breach(&name, b))?;
+    }
+    from_bytes(name, bytes)
+}
+
+/// Up to `buf.len()` bytes, fewer only at the end of the file.
+fn read_block(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The same checks as [`read_export`] on bytes already in memory (for the
+/// fuzz target and tests); `name` is what messages call the file.
+pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError> {
+    check_signature(&name, &bytes)?;
+    let delimiter = detect_delimiter(&String::from_utf8_lossy(&bytes[..bytes.len().min(BLOCK)]));
+    let mut scanner = Scanner::new(delimiter);
+    scanner
+        .feed(&bytes)
+        .and_then(|()| scanner.finish())
+        .map_err(|b| breach(&name, b))?;
+    if scanner.controls_per_mille() > 10 {
+        return Err(IngestError::Encoding {
+            file: name,
+            problem: "the file holds binary data, not text".to_string(),
+        });
+    }
     let sha256 = hex(&Sha256::digest(&bytes));
     let (text, encoding) = decode(&name, &bytes)?;
-    let delimiter = detect_delimiter(&text);
     Ok(RawExport {
         name,
         bytes,
@@ -40,6 +106,45 @@ pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
         encoding,
         delimiter,
     })
+}
+
+const BLOCK: usize = 1 << 20;
+
+fn breach(name: &str, b: Breach) -> IngestError {
+    let file = name.to_string();
+    match b {
+        Breach::FieldTooLong { line } => IngestError::TooLarge {
+            file,
+            line,
+            problem: format!(
+                "a field is longer than {} MiB; no SEEMiS export holds one",
+                scan::MAX_FIELD_BYTES >> 20
+            ),
+        },
+        Breach::TooManyFields { line } => IngestError::TooLarge {
+            file,
+            line,
+            problem: format!(
+                "a row has more than {} fields; a SEEMiS export has a few dozen columns",
+                scan::MAX_FIELDS
+            ),
+        },
+        Breach::RecordTooLong { line } => IngestError::TooLarge {
+            file,
+            line,
+            problem: format!("a row is longer than {} MiB", scan::MAX_RECORD_BYTES >> 20),
+        },
+        Breach::UnclosedQuote { line } => IngestError::Truncated {
+            file,
+            problem: format!(
+                "a quoted field in the row that starts on line {line} is never closed"
+            ),
+        },
+        Breach::Nul { .. } => IngestError::Encoding {
+            file,
+            problem: "the file holds binary data (or UTF-16), not text".to_string(),
+        },
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -52,9 +157,8 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// UTF-8 (with or without BOM), else Windows-1252, the two encodings SEEMiS
-/// and Excel write. Anything that looks binary is refused rather than guessed.
-pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, &'static str), IngestError> {
+/// Refuse what is plainly not a text export, from its first bytes.
+fn check_signature(name: &str, bytes: &[u8]) -> Result<(), IngestError> {
     let bad = |problem: &str| IngestError::Encoding {
         file: name.to_string(),
         problem: problem.to_string(),
@@ -77,8 +181,24 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, &'static str), Ingest
     if sample.contains(&0) || controls * 100 > sample.len().max(1) {
         return Err(bad("the file holds binary data (or UTF-16), not text"));
     }
+    Ok(())
+}
+
+/// UTF-8 (with or without BOM), else Windows-1252, the two encodings SEEMiS
+/// and Excel write. Anything that looks binary is refused rather than guessed.
+pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, &'static str), IngestError> {
+    check_signature(name, bytes)?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
         Ok(text) => Ok((text.to_string(), "utf-8")),
+        // UTF-8 text cut off in the middle of a character: decoding it as
+        // Windows-1252 would garble every accented name in it.
+        Err(e) if e.error_len().is_none() && !body[..e.valid_up_to()].is_ascii() => {
+            Err(IngestError::Truncated {
+                file: name.to_string(),
+                problem: "the file ends in the middle of a UTF-8 character".to_string(),
+            })
+        }
         Err(_) => {
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
             Ok((text.into_owned(), "windows-1252"))

@@ -3,7 +3,7 @@
 //! Rows are appended straight into Arrow string builders, so ingesting
 //! millions of rows allocates per column, not per cell.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 
 use polars::prelude::*;
@@ -68,6 +68,8 @@ pub struct KindBatch<'c> {
     pub stats: Vec<FileStats>,
     pub rejects: Vec<Reject>,
     pub conflicts: Vec<Conflict>,
+    /// Each known pupil's stage, for BGE rows with no stage of their own.
+    pupil_stages: Option<&'c HashMap<String, u8>>,
 }
 
 /// The finished rows, ready for the store.
@@ -102,7 +104,15 @@ impl<'c> KindBatch<'c> {
             stats: Vec::new(),
             rejects: Vec::new(),
             conflicts: Vec::new(),
+            pupil_stages: None,
         }
+    }
+
+    /// SPEC 2.2/2.6: a BGE row with no stage takes its pupil's, and is
+    /// rejected when that is outside S1-S3.
+    pub fn with_pupil_stages(mut self, stages: &'c HashMap<String, u8>) -> KindBatch<'c> {
+        self.pupil_stages = Some(stages);
+        self
     }
 
     /// Parse every data row of a prepared file into the batch.
@@ -132,6 +142,8 @@ impl<'c> KindBatch<'c> {
         let mut record = csv::StringRecord::new();
         let mut lines = LineCounter::new(file.raw.text.as_bytes());
         let mut header_seen = false;
+        // The line of the last row, when it had fewer fields than the header.
+        let mut last_short: Option<u32> = None;
         loop {
             match reader.read_record(&mut record) {
                 Ok(true) => {}
@@ -174,6 +186,7 @@ impl<'c> KindBatch<'c> {
                     stage,
                 });
             };
+            last_short = (record.len() < width).then_some(line);
             let extra = record.iter().skip(width).any(|f| !f.trim().is_empty());
             let verdict = if record.len() < width || extra {
                 Some((
@@ -190,14 +203,23 @@ impl<'c> KindBatch<'c> {
                 && stage_text.is_some()
                 && !matches!(stage, Some(1..=3))
             {
+                // Echo the stage only when it is one: a shifted column can
+                // put a name here, and names never go into messages.
                 Some((
                     "stage_not_bge",
-                    // Echo the stage only when it is one: a shifted row could
-                    // put a name in this column, and names never reach stderr.
                     match stage {
                         Some(n) => format!("stage `S{n}` is not S1-S3"),
                         None => "the stage is not S1-S3".to_string(),
                     },
+                ))
+            } else if let Some(n) = (self.kind == Kind::Bge && stage_text.is_none())
+                .then(|| scn.and_then(|k| self.pupil_stages?.get(k).copied()))
+                .flatten()
+                .filter(|n| !(1..=3).contains(n))
+            {
+                Some((
+                    "stage_not_bge",
+                    format!("the pupil's stage `S{n}` (from the pupils export) is not S1-S3"),
                 ))
             } else if let Some((c, reason, name)) =
                 required_text.filter(|(c, ..)| values[*c].is_none())
@@ -259,6 +281,18 @@ impl<'c> KindBatch<'c> {
             self.scn.push(scn.into());
             self.stage.push(stage);
             self.keep.push(true);
+        }
+        // A short last row with no line break after it is where the file was
+        // cut off: the rows after it are missing, so the file is not trusted.
+        if let Some(line) = last_short
+            && !file.raw.text.ends_with(['\n', '\r'])
+        {
+            return Err(IngestError::Truncated {
+                file: file.raw.name.clone(),
+                problem: format!(
+                    "its last row (line {line}) has fewer fields than the header and no line break"
+                ),
+            });
         }
         let stats = self.stats.last_mut().expect("pushed above");
         if stats.rows_read == 0 {

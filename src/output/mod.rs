@@ -353,6 +353,28 @@ pub fn write_file_atomic(
     path: &Path,
     body: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    // `-o /dev/null`, `-o /dev/stdout` or a named pipe: write straight to
+    // it. Renaming a temporary file over it would replace the device (for
+    // every program on the machine) with an ordinary file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new().write(true).open(path)?;
+        let mut w = BufWriter::new(file);
+        body(&mut w)?;
+        w.flush()?;
+        return Ok(());
+    }
+    // A symbolic link: replace the file it points to, and keep the link.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(p) => {
+                resolved = p;
+                resolved.as_path()
+            }
+            Err(_) => path,
+        },
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -368,6 +390,7 @@ pub fn write_file_atomic(
         w.flush()?;
     }
     tmp.as_file().sync_all()?;
+    crate::store::failpoint("output-written");
     tmp.persist(path)?;
     Ok(())
 }
@@ -561,6 +584,42 @@ mod tests {
         }
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_named_pipe_or_a_link_stays_what_it_is() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        // A FIFO stands in for /dev/null, which a regression must not break.
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let mut t = Table::new("t", &[("a", ColType::Int)]);
+        t.rows.push(vec![Cell::Int(7)]);
+        write(&t, &opts(Format::Csv, Some(fifo.clone()))).unwrap();
+        // Checked before joining: a replaced pipe would leave the reader
+        // blocked for ever.
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), "a\n7\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        let target = dir.path().join("real.csv");
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write(&t, &opts(Format::Csv, Some(link.clone()))).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a\n7\n");
     }
 
     #[test]

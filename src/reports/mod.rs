@@ -7,6 +7,7 @@ pub mod offtrack;
 pub mod pupil;
 pub mod qa;
 pub mod subjects;
+pub mod summary;
 
 use crate::cli::{FilterArgs, ReportArgs};
 use crate::rules::window::Window;

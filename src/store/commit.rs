@@ -13,7 +13,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -25,6 +25,9 @@ use crate::ingest::read::hex;
 pub struct Transaction<'a> {
     store: &'a Store,
     old: Manifest,
+    /// The manifest file as it was, to put back if the commit cannot be
+    /// made durable.
+    old_bytes: Vec<u8>,
     new: Manifest,
     dirs: BTreeSet<PathBuf>,
     written: Vec<String>,
@@ -46,8 +49,10 @@ struct Pending {
 
 /// Queued files are written once they hold this much, bounding memory.
 const FLUSH_BYTES: usize = 64 << 20;
-/// Files written (and fsynced) at the same time.
+/// Files written (and fsynced) at the same time, at most.
 const WRITERS: usize = 8;
+/// Files per writer thread, at least.
+const PER_WRITER: usize = 8;
 
 /// Snappy: every Parquet reader knows it (DuckDB, Spark, polars, pyarrow),
 /// and it encodes and decodes several times faster than zstd, polars'
@@ -91,14 +96,27 @@ impl<'a> Transaction<'a> {
     /// Begin under the writer lock: read the manifest, remove leftovers.
     pub fn begin(store: &'a Store, _lock: &StoreLock) -> Result<Transaction<'a>, StoreError> {
         store.create()?;
+        // `create` writes an empty manifest unless data files exist, so a
+        // missing one here was lost: sweeping "unreferenced" files now would
+        // delete every raw copy the school ever exported.
+        if !store.manifest_path().exists() {
+            return Err(StoreError::ManifestMissing {
+                path: store.root.display().to_string(),
+            });
+        }
         let old = store.read_manifest()?;
+        let path = store.manifest_path();
+        let old_bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        failpoint("begin");
         remove_unreferenced(store, &old)?;
+        failpoint("leftovers-removed");
         let mut new = old.clone();
         new.generation += 1;
         let raws = new.ingests.iter().map(|r| r.raw.clone()).collect();
         Ok(Transaction {
             store,
             old,
+            old_bytes,
             new,
             dirs: BTreeSet::new(),
             written: Vec::new(),
@@ -194,7 +212,7 @@ impl<'a> Transaction<'a> {
     ) -> Result<Option<DataFrame>, StoreError> {
         self.old
             .file(table, school, window)
-            .map(|f| super::read::read_parquet(&self.store.root, &f.path, None))
+            .map(|f| super::read::read_data_file(&self.store.root, f, None))
             .transpose()
     }
 
@@ -258,14 +276,15 @@ impl<'a> Transaction<'a> {
         self.new.files.sort_by(|a, b| {
             (&a.table, &a.school, &a.window).cmp(&(&b.table, &b.school, &b.window))
         });
-        // Every directory that gained an entry, and its parents below the
-        // root (perhaps created just now), each once, deepest first.
+        // Every directory that gained an entry, and its parents up to the
+        // store root (they were perhaps created just now), each once, so no
+        // file the new manifest names can be lost after the swap.
         let root = &self.store.root;
         let mut to_sync: BTreeSet<&Path> = BTreeSet::new();
         for dir in &self.dirs {
             let mut d: &Path = dir;
-            while d.starts_with(root) && d != root.as_path() {
-                if !to_sync.insert(d) {
+            while d.starts_with(root) {
+                if !to_sync.insert(d) || d == root.as_path() {
                     break;
                 }
                 let Some(parent) = d.parent() else { break };
@@ -278,10 +297,22 @@ impl<'a> Transaction<'a> {
         })?;
         failpoint("before-manifest");
         let json = serde_json::to_vec_pretty(&self.new).expect("manifest serialises");
-        let root = &self.store.root;
+        let manifest = root.join(super::manifest::FILE_NAME);
         fsutil::write_atomic(root, super::manifest::FILE_NAME, &json)
-            .map_err(|e| StoreError::io(root, e))?;
-        fsutil::fsync_dir(root).map_err(|e| StoreError::io(root, e))?;
+            .map_err(|e| StoreError::io(&manifest, e))?;
+        if let Err(e) = fsutil::fsync_dir(root) {
+            // The new manifest is in place but may not survive a crash. A
+            // command that fails must change nothing, so put the old one back.
+            let failed = StoreError::io(root, e);
+            return Err(match self.roll_back() {
+                Ok(()) => failed,
+                Err(again) => StoreError::Uncertain {
+                    path: root.display().to_string(),
+                    first: Box::new(failed),
+                    source: Box::new(again),
+                },
+            });
+        }
         failpoint("after-manifest");
         // Committed. What the new manifest no longer names is garbage now;
         // a failure here is harmless, since the next writer removes it too.
@@ -290,6 +321,15 @@ impl<'a> Transaction<'a> {
         let _ = remove_superseded(self.store, &self.old, &self.new);
         failpoint("after-cleanup");
         Ok(())
+    }
+}
+
+impl Transaction<'_> {
+    fn roll_back(&self) -> Result<(), StoreError> {
+        let root = &self.store.root;
+        fsutil::write_atomic(root, super::manifest::FILE_NAME, &self.old_bytes)
+            .and_then(|()| fsutil::fsync_dir(root))
+            .map_err(|e| StoreError::io(root, e))
     }
 }
 
@@ -314,30 +354,44 @@ pub fn remove_unreferenced(store: &Store, manifest: &Manifest) -> Result<(), Sto
         if name.to_string_lossy().starts_with(".tmp-") {
             fsutil::remove_if_exists(&entry.path())
                 .map_err(|e| StoreError::io(&entry.path(), e))?;
+            failpoint("file-removed");
         }
     }
     Ok(())
 }
 
-/// Run `f` on every item, [`WRITERS`] at a time; the first error stops the
-/// rest from starting and is returned. For fsyncs, which a disk completes
-/// many at once in little more time than one.
+/// Run `f` on every item, up to [`WRITERS`] at a time; the first error
+/// stops the rest from starting and is returned. For fsyncs, which a disk
+/// completes many at once in little more time than one. A thread takes at
+/// least [`PER_WRITER`] items: one school's dozen files gain little from
+/// more, an authority's thousands a lot; a few items are done on the
+/// calling thread. Thread `t` of `n` takes items `t`,
+/// `t + n`, ... so each thread makes the same calls on every run (the
+/// I/O-error tests fail the Nth call of a thread).
 fn concurrently<T: Sync>(
     items: &[T],
     f: impl Fn(&T) -> Result<(), StoreError> + Sync,
 ) -> Result<(), StoreError> {
-    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
     let failed: Mutex<Option<StoreError>> = Mutex::new(None);
+    let threads = items.len().div_ceil(PER_WRITER).min(WRITERS);
+    if threads <= 1 {
+        return items.iter().try_for_each(f);
+    }
     std::thread::scope(|scope| {
-        for _ in 0..WRITERS.min(items.len()) {
-            scope.spawn(|| {
-                while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+        for t in 0..threads {
+            let (f, stop, failed) = (&f, &stop, &failed);
+            scope.spawn(move || {
+                for item in items.iter().skip(t).step_by(threads) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     if let Err(e) = f(item) {
                         failed
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .get_or_insert(e);
-                        next.store(items.len(), Ordering::Relaxed);
+                        stop.store(true, Ordering::Relaxed);
                     }
                 }
             });
@@ -366,6 +420,7 @@ fn remove_superseded(store: &Store, old: &Manifest, new: &Manifest) -> Result<()
     for rel in was.filter(|p| !live.contains(p)) {
         let path = store.root.join(rel);
         fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
+        failpoint("file-removed");
         // <table>/school=<C>/window=<W>/<file>: the window and school
         // directories go when empty (remove_dir refuses otherwise).
         let mut dir = path.parent();
@@ -376,6 +431,7 @@ fn remove_superseded(store: &Store, old: &Manifest, new: &Manifest) -> Result<()
             if d.parent() == Some(store.root.as_path()) || std::fs::remove_dir(d).is_err() {
                 break;
             }
+            failpoint("dir-removed");
             dir = d.parent();
         }
     }
@@ -401,6 +457,7 @@ fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreErr
         if is_dir {
             if sweep(root, &path, live)? && path.parent() != Some(root) {
                 std::fs::remove_dir(&path).map_err(|e| StoreError::io(&path, e))?;
+                failpoint("dir-removed");
             } else {
                 empty = false;
             }
@@ -411,6 +468,7 @@ fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreErr
             empty = false;
         } else {
             fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
+            failpoint("file-removed");
         }
     }
     Ok(empty)

@@ -22,14 +22,18 @@ pub fn create_file_private(path: &Path) -> io::Result<File> {
 
 /// Flush a directory's entries to disk, so a rename in it survives a crash.
 pub fn fsync_dir(path: &Path) -> io::Result<()> {
-    File::open(path)?.sync_all()
+    File::open(path)?.sync_all()?;
+    crate::store::failpoint("dir-synced");
+    Ok(())
 }
 
 /// Write `bytes` to `dir/name` atomically: a 0600 temporary file in the same
 /// directory, fsynced, then renamed over the target. The caller fsyncs `dir`.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    crate::store::failpoint("tmp-created");
     tmp.write_all(bytes)?;
+    crate::store::failpoint("tmp-written");
     tmp.as_file().sync_all()?;
     crate::store::failpoint("before-rename");
     tmp.persist(dir.join(name)).map_err(|e| e.error)?;

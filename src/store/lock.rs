@@ -33,6 +33,31 @@ impl StoreLock {
             .mode(0o600)
             .open(&path)
             .map_err(|e| StoreError::io(&path, e))?;
+        Self::wait(root, file, mode, timeout)
+    }
+
+    /// A shared lock that creates nothing: for `verify`, which must leave the
+    /// store exactly as it found it. None when no command ever locked the
+    /// store (so no writer ever ran in it).
+    pub fn shared_if_present(
+        root: &Path,
+        timeout: Duration,
+    ) -> Result<Option<StoreLock>, StoreError> {
+        let path = root.join(".lock");
+        match File::open(&path) {
+            Ok(file) => Self::wait(root, file, Mode::Shared, timeout).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io(&path, e)),
+        }
+    }
+
+    fn wait(
+        root: &Path,
+        file: File,
+        mode: Mode,
+        timeout: Duration,
+    ) -> Result<StoreLock, StoreError> {
+        let path = root.join(".lock");
         let start = Instant::now();
         loop {
             let attempt = match mode {

@@ -64,22 +64,26 @@ impl Manifest {
             .find(|f| f.table == table && f.school == school && f.window == window)
     }
 
-    /// SPEC 10.1/10.16: the file is already in effect when an ingest of the
-    /// same kind, school and window recorded its SHA-256 and no later ingest
-    /// of that partition replaced any stage group it held.
-    pub fn already_live(&self, kind: &str, school: &str, window: &str, sha256: &str) -> bool {
-        let same = |r: &&IngestRecord| r.kind == kind && r.school == school && r.window == window;
-        let Some(pos) = self
-            .ingests
+    /// The live file of a table for a school in `window`, else in the latest
+    /// earlier window that has one: the pupils context a window uses when the
+    /// school did not re-export it.
+    pub fn file_at_or_before(&self, table: &str, school: &str, window: &str) -> Option<&DataFile> {
+        use crate::rules::window::Window;
+        let limit = Window::parse_any(window)?;
+        self.files
             .iter()
-            .rposition(|r| same(&r) && r.sha256 == sha256)
-        else {
-            return false;
-        };
-        let mine = &self.ingests[pos].stages;
-        let by_stage = crate::ingest::Kind::parse(kind).is_some_and(|k| k.replaces_by_stage());
-        self.ingests[pos + 1..].iter().filter(same).all(|later| {
-            by_stage && later.sha256 != sha256 && !later.stages.iter().any(|s| mine.contains(s))
+            .filter(|f| f.table == table && f.school == school)
+            .filter_map(|f| Some((Window::parse_any(&f.window)?, f)))
+            .filter(|(w, _)| *w <= limit)
+            .max_by_key(|(w, _)| *w)
+            .map(|(_, f)| f)
+    }
+
+    /// SPEC 10.1/10.16: a file whose SHA-256 is already recorded for the
+    /// same kind, school and window is a no-op.
+    pub fn already_live(&self, kind: &str, school: &str, window: &str, sha256: &str) -> bool {
+        self.ingests.iter().any(|r| {
+            r.kind == kind && r.school == school && r.window == window && r.sha256 == sha256
         })
     }
 }
@@ -105,18 +109,17 @@ mod tests {
     }
 
     #[test]
-    fn a_file_stays_live_until_its_stages_are_replaced() {
+    fn a_recorded_file_is_a_no_op_for_its_kind_school_and_window() {
         let mut m = Manifest::empty();
         m.ingests.push(rec("bge", "a", &["S1", "S2"]));
         assert!(m.already_live("bge", "EHS", "2025-26/1", "a"));
         assert!(!m.already_live("senior", "EHS", "2025-26/1", "a"));
-        m.ingests.push(rec("bge", "b", &["S3"]));
-        assert!(m.already_live("bge", "EHS", "2025-26/1", "a"));
+        assert!(!m.already_live("bge", "WHS", "2025-26/1", "a"));
+        assert!(!m.already_live("bge", "EHS", "2025-26/2", "a"));
         m.ingests.push(rec("bge", "c", &["S2"]));
-        assert!(!m.already_live("bge", "EHS", "2025-26/1", "a"));
-        m.ingests.push(rec("overrides", "o", &[]));
-        m.ingests.push(rec("overrides", "p", &[]));
-        assert!(!m.already_live("overrides", "EHS", "2025-26/1", "o"));
-        assert!(m.already_live("overrides", "EHS", "2025-26/1", "p"));
+        assert!(
+            m.already_live("bge", "EHS", "2025-26/1", "a"),
+            "even after a later file"
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod lock;
 pub mod manifest;
 pub mod read;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -30,13 +31,26 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error(
-        "the store `{path}` is locked by another tracker command; waited {waited:.0} s\nhint: wait for it to finish, or raise `--lock-timeout`"
+        "the store `{path}` is locked by another tracker command; waited {waited:.1} s\nhint: wait for it to finish, or raise `--lock-timeout`"
     )]
     Locked { path: String, waited: f64 },
     #[error("the manifest `{path}` is damaged: {problem}\nhint: run `tracker verify`")]
     BadManifest { path: String, problem: String },
     #[error("cannot read Parquet file `{path}`: {problem}\nhint: run `tracker verify`")]
     Parquet { path: String, problem: String },
+    #[error(
+        "the store `{path}` holds data files but no manifest.json; nothing was changed\nhint: run `tracker verify`, and restore manifest.json from a backup"
+    )]
+    ManifestMissing { path: String },
+    #[error(
+        "the store `{path}` could not be synced after its manifest was replaced ({first}), nor put back\nhint: run `tracker windows` to see whether the ingest is in the store, and `tracker verify`"
+    )]
+    Uncertain {
+        path: String,
+        first: Box<StoreError>,
+        #[source]
+        source: Box<StoreError>,
+    },
 }
 
 impl StoreError {
@@ -83,10 +97,44 @@ impl Store {
         self.root.is_dir()
     }
 
-    /// Create the store directory (0700) and its raw-copy folder.
+    /// Create the store directory (0700), its raw-copy folder and an empty
+    /// manifest. Every store has a manifest from then on, so one that is
+    /// missing beside data files is damage, never "nothing committed yet".
     pub fn create(&self) -> Result<(), StoreError> {
         fsutil::create_dir_private(&self.root.join("raw"))
+            .map_err(|e| StoreError::io(&self.root, e))?;
+        if self.manifest_path().exists() || self.has_data_files()? {
+            return Ok(());
+        }
+        let json = serde_json::to_vec_pretty(&Manifest::empty()).expect("manifest serialises");
+        fsutil::write_atomic(&self.root, manifest::FILE_NAME, &json)
+            .and_then(|()| fsutil::fsync_dir(&self.root))
             .map_err(|e| StoreError::io(&self.root, e))
+    }
+
+    /// Whether any file sits under the table or raw directories.
+    pub fn has_data_files(&self) -> Result<bool, StoreError> {
+        fn any_file(dir: &Path) -> Result<bool, StoreError> {
+            let entries = match std::fs::read_dir(dir) {
+                Ok(it) => it,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(StoreError::io(dir, e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| StoreError::io(dir, e))?;
+                let ty = entry.file_type().map_err(|e| StoreError::io(dir, e))?;
+                if !ty.is_dir() || any_file(&entry.path())? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        for top in TABLES.iter().copied().chain(["raw"]) {
+            if any_file(&self.root.join(top))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The current manifest; an empty one when nothing was ever committed.
@@ -121,26 +169,28 @@ pub fn partition_dir(table: &str, school: &str, window: &str) -> String {
     format!("{table}/school={school}/window={window}")
 }
 
-/// A named point in the commit path where tests can kill the process
-/// (`TRACKER_FAILPOINT=name` or `name#N` for the Nth hit). Compiled in only
-/// with the `failpoints` feature; `TRACKER_FAILPOINT_LOG=FILE` lists the
-/// points reached, so a test can find them all.
+/// A named point in the commit path where tests can kill the process with
+/// SIGKILL (`TRACKER_FAILPOINT=name` or `name#N` for the Nth hit). Compiled
+/// in only with the `failpoints` feature; `TRACKER_FAILPOINT_LOG=FILE` lists
+/// the points reached, so a test can find them all. With
+/// `TRACKER_FAILPOINT_SLEEP_MS=N` the process pauses there for N ms instead,
+/// holding whatever it holds (the writer lock), for the concurrency tests.
 #[cfg(feature = "failpoints")]
 pub fn failpoint(name: &str) {
     use std::io::Write;
     use std::sync::Mutex;
     static HITS: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
-    let n = {
-        let mut hits = HITS.lock().unwrap_or_else(|e| e.into_inner());
-        match hits.iter_mut().find(|(n, _)| n == name) {
-            Some((_, c)) => {
-                *c += 1;
-                *c
-            }
-            None => {
-                hits.push((name.to_string(), 1));
-                1
-            }
+    // Files are written from several threads: the count and the log line
+    // are made under one lock, and the line in one write, so lines never mix.
+    let mut hits = HITS.lock().unwrap_or_else(|e| e.into_inner());
+    let n = match hits.iter_mut().find(|(n, _)| n == name) {
+        Some((_, c)) => {
+            *c += 1;
+            *c
+        }
+        None => {
+            hits.push((name.to_string(), 1));
+            1
         }
     };
     if let Ok(log) = std::env::var("TRACKER_FAILPOINT_LOG")
@@ -149,12 +199,25 @@ pub fn failpoint(name: &str) {
             .append(true)
             .open(log)
     {
-        let _ = writeln!(f, "{name}#{n}");
+        let _ = f.write_all(format!("{name}#{n}\n").as_bytes());
     }
+    drop(hits);
     if let Ok(target) = std::env::var("TRACKER_FAILPOINT")
         && (target == name || target == format!("{name}#{n}"))
     {
-        std::process::abort();
+        if let Some(ms) = std::env::var("TRACKER_FAILPOINT_SLEEP_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            return;
+        }
+        // SIGKILL, not abort(): no handler, no core dump, exactly what an
+        // out-of-memory killer or `kill -9` from a scheduler does.
+        // SAFETY: kill(2) on our own pid has no memory-safety conditions.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
     }
 }
 

@@ -5,8 +5,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use polars::prelude::*;
+use sha2::{Digest, Sha256};
 
+use super::manifest::DataFile;
 use super::{Manifest, Mode, Store, StoreError, StoreLock};
+use crate::ingest::read::hex;
 use crate::rules::window::Window;
 
 /// The manifest as it was when the snapshot was taken, held under a shared
@@ -59,20 +62,34 @@ impl Snapshot {
         let w = window.to_string();
         self.manifest
             .file(table, school, &w)
-            .map(|f| read_parquet(&self.store.root, &f.path, columns))
+            .map(|f| read_data_file(&self.store.root, f, columns))
             .transpose()
     }
 }
 
-/// Read one Parquet file of the store, optionally only some columns.
-pub fn read_parquet(
+/// Read one data file the manifest names, optionally only some columns.
+///
+/// The bytes are checked against the SHA-256 the manifest recorded before
+/// the Parquet decoder sees them: a damaged file is a clear error, never a
+/// decoder panic or a wild allocation on corrupt metadata.
+pub fn read_data_file(
     root: &Path,
-    rel: &str,
+    file: &DataFile,
     columns: Option<&[&str]>,
 ) -> Result<DataFrame, StoreError> {
-    let path = root.join(rel);
-    let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
-    let mut reader = ParquetReader::new(file);
+    let path = root.join(&file.path);
+    let bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+    let sha = hex(&Sha256::digest(&bytes));
+    if sha != file.sha256 {
+        return Err(StoreError::Parquet {
+            path: path.display().to_string(),
+            problem: format!(
+                "its SHA-256 is not the one the manifest recorded ({} bytes)",
+                bytes.len()
+            ),
+        });
+    }
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
     if let Some(cols) = columns {
         reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
     }

@@ -1,0 +1,242 @@
+//! Bounds on an export's shape, checked in one streaming pass before the
+//! file is loaded, so a hostile or broken file cannot make `ingest` hold
+//! more than a fixed amount of memory for it (a 1 GB field, a row of a
+//! billion empty fields), and a truncated file is refused, not half-read.
+//!
+//! The state machine follows the `csv` crate's reading of quotes: a quote
+//! opens a quoted field only at the start of a field, `""` inside one is a
+//! quote, and anything after its closing quote continues the same field.
+
+/// A SEEMiS field is a name, a code or a comment of a few hundred
+/// characters; 1 MiB is thousands of times more than any real one.
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+/// A SEEMiS export has a few dozen columns.
+pub const MAX_FIELDS: usize = 1_000;
+/// A whole row: generous for 1,000 fields of ordinary text.
+pub const MAX_RECORD_BYTES: usize = 4 << 20;
+
+/// What breaks the bounds, and where (1-based line of the row's start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Breach {
+    FieldTooLong {
+        line: u64,
+    },
+    TooManyFields {
+        line: u64,
+    },
+    RecordTooLong {
+        line: u64,
+    },
+    /// The file ends inside a quoted field that opened on `line`.
+    UnclosedQuote {
+        line: u64,
+    },
+    /// A NUL byte: no text export holds one.
+    Nul {
+        offset: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    StartField,
+    Unquoted,
+    Quoted,
+    /// Just after a quote inside a quoted field: `""` or the closing quote.
+    QuoteInQuoted,
+    /// After a CR that ended a record, where an LF belongs to it.
+    AfterCr,
+}
+
+/// Feed the file in blocks of any size; then call `finish`.
+#[derive(Debug)]
+pub struct Scanner {
+    delimiter: u8,
+    state: State,
+    line: u64,
+    record_line: u64,
+    field_bytes: usize,
+    record_bytes: usize,
+    fields: usize,
+    offset: u64,
+    /// Bytes that are neither printable nor ordinary whitespace.
+    controls: u64,
+}
+
+impl Scanner {
+    pub fn new(delimiter: u8) -> Scanner {
+        Scanner {
+            delimiter,
+            state: State::StartField,
+            line: 1,
+            record_line: 1,
+            field_bytes: 0,
+            record_bytes: 0,
+            fields: 1,
+            offset: 0,
+            controls: 0,
+        }
+    }
+
+    pub fn feed(&mut self, block: &[u8]) -> Result<(), Breach> {
+        for &b in block {
+            self.step(b)?;
+            self.offset += 1;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, b: u8) -> Result<(), Breach> {
+        if b == 0 {
+            return Err(Breach::Nul {
+                offset: self.offset,
+            });
+        }
+        if b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c) {
+            self.controls += 1;
+        }
+        if b == b'\n' {
+            self.line += 1;
+        }
+        if self.state == State::AfterCr {
+            self.state = State::StartField;
+            if b == b'\n' {
+                return Ok(());
+            }
+        }
+        let in_quotes = self.state == State::Quoted;
+        if !in_quotes && (b == b'\n' || b == b'\r') {
+            self.end_record(b);
+            return Ok(());
+        }
+        if !in_quotes && b == self.delimiter {
+            self.fields += 1;
+            self.field_bytes = 0;
+            self.state = State::StartField;
+            if self.fields > MAX_FIELDS {
+                return Err(Breach::TooManyFields {
+                    line: self.record_line,
+                });
+            }
+            return self.count();
+        }
+        self.state = match (self.state, b) {
+            (State::StartField, b'"') => State::Quoted,
+            (State::StartField, _) => State::Unquoted,
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            // After the closing quote the field goes on unquoted.
+            (State::QuoteInQuoted, _) => State::Unquoted,
+            (s, _) => s,
+        };
+        self.field_bytes += 1;
+        if self.field_bytes > MAX_FIELD_BYTES {
+            return Err(Breach::FieldTooLong {
+                line: self.record_line,
+            });
+        }
+        self.count()
+    }
+
+    fn count(&mut self) -> Result<(), Breach> {
+        self.record_bytes += 1;
+        if self.record_bytes > MAX_RECORD_BYTES {
+            return Err(Breach::RecordTooLong {
+                line: self.record_line,
+            });
+        }
+        Ok(())
+    }
+
+    fn end_record(&mut self, b: u8) {
+        self.state = if b == b'\r' {
+            State::AfterCr
+        } else {
+            State::StartField
+        };
+        self.fields = 1;
+        self.field_bytes = 0;
+        self.record_bytes = 0;
+        // A CR alone ends a line for the csv reader but not for line
+        // numbers, which count LF; the next record starts on this line + 1
+        // for LF and CRLF, the common endings.
+        self.record_line = self.line + u64::from(b == b'\r');
+    }
+
+    /// The end of the file: a quoted field still open means it was cut off.
+    pub fn finish(&self) -> Result<(), Breach> {
+        if self.state == State::Quoted {
+            return Err(Breach::UnclosedQuote {
+                line: self.record_line,
+            });
+        }
+        Ok(())
+    }
+
+    /// Share of control bytes, in per mille of the bytes seen.
+    pub fn controls_per_mille(&self) -> u64 {
+        self.controls * 1000 / self.offset.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &[u8]) -> Result<(), Breach> {
+        let mut s = Scanner::new(b',');
+        // Feed in awkward block sizes to prove state crosses blocks.
+        for block in text.chunks(3) {
+            s.feed(block)?;
+        }
+        s.finish()
+    }
+
+    #[test]
+    fn ordinary_files_pass() {
+        for ok in [
+            &b"a,b\r\n1,\"x,\r\ny\"\r\n"[..],
+            b"a;b\n\"He said \"\"hi\"\"\",2\n",
+            b"a,b\n1,2",
+            b"",
+            b"a,\"quoted\"tail\n",
+            b"a,b\r1,2\r",
+        ] {
+            assert_eq!(scan(ok), Ok(()), "{:?}", String::from_utf8_lossy(ok));
+        }
+    }
+
+    #[test]
+    fn bounds_and_truncation_are_found_with_their_line() {
+        let long = format!("a,b\n1,{}\n", "x".repeat(MAX_FIELD_BYTES + 1));
+        assert_eq!(scan(long.as_bytes()), Err(Breach::FieldTooLong { line: 2 }));
+        let quoted_long = format!("a,b\r\n1,\"{}", "\n".repeat(MAX_FIELD_BYTES + 1));
+        assert_eq!(
+            scan(quoted_long.as_bytes()),
+            Err(Breach::FieldTooLong { line: 2 })
+        );
+        let wide = format!("a{}\n", ",".repeat(MAX_FIELDS));
+        assert_eq!(
+            scan(wide.as_bytes()),
+            Err(Breach::TooManyFields { line: 1 })
+        );
+        let narrow_enough = format!("a{}\n", ",".repeat(MAX_FIELDS - 1));
+        assert_eq!(scan(narrow_enough.as_bytes()), Ok(()));
+        let row = format!("{}\n", format!("{},", "y".repeat(5000)).repeat(900));
+        assert_eq!(scan(row.as_bytes()), Err(Breach::RecordTooLong { line: 1 }));
+        assert_eq!(
+            scan(b"a,b\n1,2\n3,\"cut off\nhere"),
+            Err(Breach::UnclosedQuote { line: 3 })
+        );
+        assert_eq!(scan(b"a,b\n1,\x002\n"), Err(Breach::Nul { offset: 6 }));
+    }
+
+    #[test]
+    fn a_delimiter_inside_quotes_is_not_a_field() {
+        let many = format!("a,\"{}\"\n", ",".repeat(MAX_FIELDS * 2));
+        assert_eq!(scan(many.as_bytes()), Ok(()));
+        let mut s = Scanner::new(b';');
+        s.feed(format!("a{}\n", ",".repeat(MAX_FIELDS * 2)).as_bytes())
+            .unwrap();
+    }
+}

@@ -1,0 +1,221 @@
+//! Kill at every point: the store is exactly as before or exactly as after.
+//!
+//! Each scenario runs one ingest with `TRACKER_FAILPOINT_LOG` to list every
+//! failpoint it passes (each hit as `name#N`), then for each point starts
+//! from the same store, kills the ingest there (SIGKILL, from inside), and
+//! checks that (1) what readers see is exactly the store before or exactly
+//! the store after a clean run, (2) `tracker verify` finds no damage (only
+//! leftovers), (3) running the ingest again gives exactly the after state,
+//! and the next committing ingest leaves no leftovers. Random kill delays
+//! (SIGKILL from outside) cover the moments between failpoints.
+//!
+//! Needs `--features failpoints`; without it the failpoint tests skip.
+
+mod safety;
+use safety::{Scenario, WINDOW, copy_tree, ingest, run_ok, scenario, settle, verify, visible};
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Every failpoint hit of a clean run of the ingest, in order.
+fn points(sc: &Scenario) -> Vec<String> {
+    let work = sc.dir.join("discover");
+    copy_tree(&sc.before, &work);
+    let log = sc.dir.join("failpoints.log");
+    let out = ingest(&work, WINDOW, &sc.x)
+        .env("TRACKER_FAILPOINT_LOG", &log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Outcome {
+    Before,
+    After,
+}
+
+/// The three checks after a kill; returns which state the kill left.
+fn check_after_kill(sc: &Scenario, work: &Path, label: &str) -> Outcome {
+    let seen = visible(work, &[WINDOW]);
+    let outcome = if seen == sc.before_visible {
+        let bytes = std::fs::read(work.join("manifest.json")).unwrap();
+        assert!(
+            bytes == sc.before_manifest,
+            "{label}: manifest bytes changed"
+        );
+        Outcome::Before
+    } else if seen == sc.after_visible {
+        Outcome::After
+    } else {
+        panic!(
+            "{label}: the store is neither before nor after\nseen: {seen:#?}\nbefore: {:#?}\nafter: {:#?}",
+            sc.before_visible, sc.after_visible
+        );
+    };
+    let (code, rows) = verify(work);
+    assert_eq!(code, Some(0), "{label}: verify found damage: {rows:?}");
+    assert!(
+        rows.iter().all(|r| r[1] == "leftover"),
+        "{label}: verify: {rows:?}"
+    );
+    settle(sc, work, label);
+    outcome
+}
+
+fn failpoints_compiled() -> bool {
+    if cfg!(feature = "failpoints") {
+        return true;
+    }
+    eprintln!("skipped: build with `--features failpoints` to kill at every failpoint");
+    false
+}
+
+/// Kill at every failpoint hit of one scenario; returns how many were tried.
+fn kill_at_every_point(kind: &str) -> usize {
+    let sc = scenario(kind);
+    let points = points(&sc);
+    let names: std::collections::BTreeSet<&str> = points
+        .iter()
+        .map(|p| p.split('#').next().unwrap())
+        .collect();
+    for want in [
+        "begin",
+        "leftovers-removed",
+        "tmp-created",
+        "tmp-written",
+        "before-rename",
+        "after-rename",
+        "partition-written",
+        "raw-written",
+        "dir-synced",
+        "before-manifest",
+        "after-manifest",
+        "after-cleanup",
+    ] {
+        assert!(
+            names.contains(want),
+            "{kind}: failpoint `{want}` not reached: {points:?}"
+        );
+    }
+    let (mut before, mut after) = (0, 0);
+    let work = sc.dir.join("work");
+    for point in &points {
+        copy_tree(&sc.before, &work);
+        let out = ingest(&work, WINDOW, &sc.x)
+            .env("TRACKER_FAILPOINT", point)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGKILL),
+            "{kind} {point}: not killed: {out:?}"
+        );
+        match check_after_kill(&sc, &work, &format!("{kind} {point}")) {
+            Outcome::Before => before += 1,
+            Outcome::After => after += 1,
+        }
+    }
+    eprintln!(
+        "{kind}: killed at {} failpoints ({} distinct names): {before} left the store before, {after} after",
+        points.len(),
+        names.len()
+    );
+    assert!(
+        before > 0 && after > 0,
+        "{kind}: {before} before, {after} after"
+    );
+    points.len()
+}
+
+#[test]
+fn kill_at_every_failpoint_of_an_ingest_that_replaces_data() {
+    if failpoints_compiled() {
+        let n = kill_at_every_point("replace");
+        assert!(n >= 40, "only {n} kill points");
+    }
+}
+
+#[test]
+fn kill_at_every_failpoint_of_the_first_ingest_into_a_new_store() {
+    if failpoints_compiled() {
+        kill_at_every_point("first");
+    }
+}
+
+#[test]
+fn kill_at_every_failpoint_while_cleaning_a_crashed_writers_leftovers() {
+    if failpoints_compiled() {
+        let sc = scenario("leftovers");
+        let removals = points(&sc)
+            .iter()
+            .filter(|p| p.starts_with("file-removed") || p.starts_with("dir-removed"))
+            .count();
+        assert!(removals >= 8, "{removals} removals");
+        kill_at_every_point("leftovers");
+    }
+}
+
+/// A small deterministic generator, so a failing run can be repeated with
+/// `TRACKER_CRASH_SEED`.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+#[test]
+fn kill_after_random_delays() {
+    let sc = scenario("replace");
+    let seed = std::env::var("TRACKER_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    let mut rng = Rng(seed);
+    // How long a clean run takes here, so the delays cover all of it.
+    let work = sc.dir.join("timing");
+    copy_tree(&sc.before, &work);
+    let start = Instant::now();
+    run_ok(ingest(&work, WINDOW, &sc.x), "timing run");
+    let span = start.elapsed().as_micros() as u64 * 6 / 5;
+    let iterations = 40;
+    let (mut killed, mut before, mut after) = (0, 0, 0);
+    let work = sc.dir.join("work");
+    for i in 0..iterations {
+        copy_tree(&sc.before, &work);
+        let delay = Duration::from_micros(rng.below(span));
+        let mut child = ingest(&work, WINDOW, &sc.x).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.signal() == Some(libc::SIGKILL) {
+            killed += 1;
+        } else {
+            assert!(status.success(), "iteration {i}: {status:?}");
+        }
+        let label = format!("seed {seed} iteration {i} delay {delay:?}");
+        match check_after_kill(&sc, &work, &label) {
+            Outcome::Before => before += 1,
+            Outcome::After => after += 1,
+        }
+    }
+    eprintln!(
+        "random kills (seed {seed}): {iterations} runs over 0..{span} us, {killed} killed; {before} left the store before, {after} after"
+    );
+}
