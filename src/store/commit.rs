@@ -33,6 +33,8 @@ pub struct Transaction<'a> {
     written: Vec<String>,
     /// Raw copies this transaction names, written or queued.
     raws: HashSet<String>,
+    /// The (table, school, window) of every partition `new` names.
+    partitions: HashSet<(String, String, String)>,
     /// Files to write before the commit, and their total size.
     pending: Vec<Pending>,
     pending_bytes: usize,
@@ -113,6 +115,11 @@ impl<'a> Transaction<'a> {
         let mut new = old.clone();
         new.generation += 1;
         let raws = new.ingests.iter().map(|r| r.raw.clone()).collect();
+        let partitions = new
+            .files
+            .iter()
+            .map(|f| (f.table.clone(), f.school.clone(), f.window.clone()))
+            .collect();
         Ok(Transaction {
             store,
             old,
@@ -121,6 +128,7 @@ impl<'a> Transaction<'a> {
             dirs: BTreeSet::new(),
             written: Vec::new(),
             raws,
+            partitions,
             pending: Vec::new(),
             pending_bytes: 0,
         })
@@ -240,9 +248,15 @@ impl<'a> Transaction<'a> {
         window: &str,
         encoded: Option<Encoded>,
     ) -> Result<(), StoreError> {
-        self.new
-            .files
-            .retain(|f| !(f.table == table && f.school == school && f.window == window));
+        // One partition per (table, school, window): drop the one it
+        // replaces, looking only when there is one (an ingest of 300 schools
+        // puts 2,100 partitions).
+        let key = (table.to_string(), school.to_string(), window.to_string());
+        if self.partitions.remove(&key) {
+            self.new
+                .files
+                .retain(|f| !(f.table == table && f.school == school && f.window == window));
+        }
         let Some(Encoded {
             bytes,
             sha256,
@@ -255,6 +269,7 @@ impl<'a> Transaction<'a> {
         let name = format!("part-{:06}-{}.parquet", self.new.generation, &sha256[..12]);
         let path = format!("{dir_rel}/{name}");
         self.queue(&dir_rel, name, bytes, "partition-written")?;
+        self.partitions.insert(key);
         self.new.files.push(DataFile {
             table: table.to_string(),
             school: school.to_string(),
