@@ -32,8 +32,10 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     );
     followup::sort(&mut lines);
     let window = scope.window.to_string();
-    output::write_stream("followup", followup::COLUMNS, &opts, |sink| {
-        for l in &lines {
+    let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
+    output::write_chunks("followup", followup::COLUMNS, &opts, parts, |part, sink| {
+        let start = part * output::PART_ROWS;
+        for l in lines.iter().skip(start).take(output::PART_ROWS) {
             let faculties = l.faculties.join("; ");
             sink.row(&followup::values(l, &window, &faculties))?;
         }

@@ -548,10 +548,9 @@ fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
         }
         messages.push(line);
         if !unknown.is_empty() {
-            let cols: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
             messages.push(format!(
                 "{name}: ignored unknown columns: {}",
-                cols.join(", ")
+                crate::ingest::backticked(unknown)
             ));
         }
         let mine: Vec<&Reject> = p.rejects.iter().filter(|r| &r.source == name).collect();

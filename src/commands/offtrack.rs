@@ -32,8 +32,10 @@ pub fn run(s: &Settings, args: &OfftrackArgs) -> anyhow::Result<Exit> {
     let mut lines = offtrack::select_slim(&ctx, &schools, &views, listing, &stages, &args.filter);
     offtrack::sort_offtrack(&mut lines);
     let window = scope.window.to_string();
-    output::write_stream("offtrack", offtrack::COLUMNS, &opts, |sink| {
-        for l in &lines {
+    let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
+    output::write_chunks("offtrack", offtrack::COLUMNS, &opts, parts, |part, sink| {
+        let start = part * output::PART_ROWS;
+        for l in lines.iter().skip(start).take(output::PART_ROWS) {
             let faculties = l.faculties.join("; ");
             sink.row(&offtrack::values(l, &window, &faculties))?;
         }

@@ -20,14 +20,12 @@ pub fn run(s: &Settings, args: &SubjectsArgs) -> anyhow::Result<Exit> {
     let schools = slim::per_school(&scope.schools, |school| {
         slim::load(&ctx, &snap, school, scope.window, need)
     })?;
-    output::write_stream("subjects", subjects::COLUMNS, &opts, |sink| {
-        subjects::stream(
-            &ctx,
-            &schools,
-            &|st| scope.wants_stage(st),
-            &args.filter,
-            sink,
-        )
+    let order = subjects::Order::new(&schools, &|st| scope.wants_stage(st), &args.filter);
+    let parts = order.len().div_ceil(output::PART_ROWS).max(1);
+    output::write_chunks("subjects", subjects::COLUMNS, &opts, parts, |part, sink| {
+        let start = part * output::PART_ROWS;
+        let end = (start + output::PART_ROWS).min(order.len());
+        order.rows(&ctx, &schools, start..end, sink)
     })?;
     // The process ends here: no need to free three million rows one school at a time.
     std::mem::forget(schools);

@@ -40,6 +40,13 @@ impl<'w> Stream<'w> {
         Ok(Stream { out })
     }
 
+    /// Rows without a header: a later part of a file whose header is written.
+    pub fn headless(w: &'w mut dyn Write) -> Self {
+        Stream {
+            out: ::csv::Writer::from_writer(w),
+        }
+    }
+
     pub fn record<'v>(&mut self, vals: impl IntoIterator<Item = Val<'v>>) -> Result<()> {
         let mut digits = [0u8; 20];
         for v in vals {

@@ -58,6 +58,12 @@ impl<'w, 'n> Stream<'w, 'n> {
         Ok(Stream { w, names, rows: 0 })
     }
 
+    /// Rows of a later part of an array already opened: each row starts
+    /// `,` and a line end; there is no `[` and no [`Stream::end`].
+    pub fn continued(w: &'w mut dyn Write, names: &'n [&'n str]) -> Self {
+        Stream { w, names, rows: 1 }
+    }
+
     pub fn record<'v>(&mut self, vals: impl IntoIterator<Item = Val<'v>>) -> Result<()> {
         let w = &mut *self.w;
         w.write_all(if self.rows == 0 { b"\n{" } else { b",\n{" })?;

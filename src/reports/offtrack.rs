@@ -1,7 +1,6 @@
 //! `tracker offtrack`: one row per pupil with counts, faculties off track and lead.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use polars::prelude::{PlHashMap, PlHashSet};
 
@@ -66,11 +65,11 @@ pub fn lines_of<'a, R: RowView>(
     sw: &'a SchoolWindow,
     rows: &'a [R],
 ) -> Vec<PupilLine<'a, R>> {
-    let mut by_pupil: HashMap<&str, Vec<&R>> = HashMap::new();
+    let mut by_pupil: PlHashMap<&str, Vec<&R>> = PlHashMap::default();
     for r in rows {
         by_pupil.entry(r.scn()).or_default().push(r);
     }
-    let mut interventions: HashMap<&str, usize> = HashMap::new();
+    let mut interventions: PlHashMap<&str, usize> = PlHashMap::default();
     for i in &sw.interventions {
         *interventions.entry(i.scn.as_str()).or_default() += 1;
     }

@@ -137,8 +137,7 @@ pub fn report(
 }
 
 /// The report over compact schools, in the order of [`report`], handed to
-/// `sink` row by row. The order is by SCN, subject (ignoring case, ties by
-/// the exact text), then school; rows equal in all three keep load order.
+/// `sink` row by row.
 pub fn stream(
     ctx: &Ctx,
     schools: &[SlimSchool],
@@ -146,70 +145,112 @@ pub fn stream(
     filter: &FilterArgs,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<()> {
-    // Rank every SCN and every subject text once, so the sort compares
-    // integers, not strings, three million rows over.
-    let mut scns: Vec<(&str, usize, usize)> = schools
-        .iter()
-        .enumerate()
-        .flat_map(|(s, school)| {
-            school
-                .scns()
-                .iter()
-                .enumerate()
-                .map(move |(i, scn)| (&**scn, s, i))
-        })
-        .collect();
-    scns.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut scn_rank: Vec<Vec<u32>> = schools.iter().map(|s| vec![0; s.scns().len()]).collect();
-    let mut rank = 0u32;
-    for (k, (scn, s, i)) in scns.iter().enumerate() {
-        if k > 0 && scns[k - 1].0 != *scn {
-            rank += 1;
-        }
-        scn_rank[*s][*i] = rank;
-    }
-    let mut subjects: Vec<&str> = schools
-        .iter()
-        .flat_map(|school| school.rows.iter().map(|r| school.subject_text(r.subject())))
-        .collect();
-    subjects.sort_unstable();
-    subjects.dedup();
-    subjects.sort_by_cached_key(|s| text_key(s));
-    let subject_rank: HashMap<&str, u32> = subjects
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (*s, i as u32))
-        .collect();
+    let order = Order::new(schools, stages, filter);
+    order.rows(ctx, schools, 0..order.len(), sink)
+}
 
-    // (scn rank, subject rank, school, row), packed so one integer sort does it.
-    let mut order: Vec<u128> = Vec::new();
-    for (s, school) in schools.iter().enumerate() {
-        let mut ranks: HashMap<usize, u32> = HashMap::new();
-        for (i, r) in school.rows.iter().enumerate() {
-            let view = school.view(r);
-            if !(stages(view.stage()) && filter.accepts_view(&view)) {
-                continue;
+/// The rows of the report over compact schools, in the order of [`report`]:
+/// by SCN, subject (ignoring case, ties by the exact text), then school;
+/// rows equal in all three keep load order. Any range of it can be rendered
+/// on its own, so output can be written on every core.
+pub struct Order {
+    /// (SCN rank, subject rank, school, row), packed so one integer sort does it.
+    keys: Vec<u128>,
+    windows: Vec<String>,
+}
+
+impl Order {
+    pub fn new(
+        schools: &[SlimSchool],
+        stages: &dyn Fn(Option<u8>) -> bool,
+        filter: &FilterArgs,
+    ) -> Order {
+        // Rank every SCN and every subject text once, so the sort compares
+        // integers, not strings, three million rows over.
+        let mut scns: Vec<(&str, usize, usize)> = schools
+            .iter()
+            .enumerate()
+            .flat_map(|(s, school)| {
+                school
+                    .scns()
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, scn)| (&**scn, s, i))
+            })
+            .collect();
+        scns.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut scn_rank: Vec<Vec<u32>> = schools.iter().map(|s| vec![0; s.scns().len()]).collect();
+        let mut rank = 0u32;
+        for (k, (scn, s, i)) in scns.iter().enumerate() {
+            if k > 0 && scns[k - 1].0 != *scn {
+                rank += 1;
             }
-            let subject = *ranks
-                .entry(r.subject())
-                .or_insert_with(|| subject_rank[school.subject_text(r.subject())]);
-            order.push(
-                u128::from(scn_rank[s][r.pupil()]) << 96
-                    | u128::from(subject) << 64
-                    | (s as u128) << 32
-                    | i as u128,
-            );
+            scn_rank[*s][*i] = rank;
+        }
+        drop(scns);
+        let mut subjects: Vec<&str> = schools
+            .iter()
+            .flat_map(|school| school.rows.iter().map(|r| school.subject_text(r.subject())))
+            .collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        subjects.sort_by_cached_key(|s| text_key(s));
+        let subject_rank: HashMap<&str, u32> = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect();
+
+        let mut keys: Vec<u128> = Vec::new();
+        for (s, school) in schools.iter().enumerate() {
+            let mut ranks: HashMap<usize, u32> = HashMap::new();
+            for (i, r) in school.rows.iter().enumerate() {
+                let view = school.view(r);
+                if !(stages(view.stage()) && filter.accepts_view(&view)) {
+                    continue;
+                }
+                let subject = *ranks
+                    .entry(r.subject())
+                    .or_insert_with(|| subject_rank[school.subject_text(r.subject())]);
+                keys.push(
+                    u128::from(scn_rank[s][r.pupil()]) << 96
+                        | u128::from(subject) << 64
+                        | (s as u128) << 32
+                        | i as u128,
+                );
+            }
+        }
+        keys.sort_unstable();
+        Order {
+            keys,
+            windows: schools.iter().map(|s| s.sw.window.to_string()).collect(),
         }
     }
-    drop(scns);
-    order.sort_unstable();
-    let windows: Vec<String> = schools.iter().map(|s| s.sw.window.to_string()).collect();
-    for key in order {
-        let s = (key >> 32) as u32 as usize;
-        let i = key as u32 as usize;
-        let school = &schools[s];
-        let view = school.view(&school.rows[i]);
-        sink.row(&values(ctx, &school.sw.school, &windows[s], &view))?;
+
+    /// How many rows the report has.
+    pub fn len(&self) -> usize {
+        self.keys.len()
     }
-    Ok(())
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Hand the rows in `range` of the order to `sink`.
+    pub fn rows(
+        &self,
+        ctx: &Ctx,
+        schools: &[SlimSchool],
+        range: std::ops::Range<usize>,
+        sink: &mut dyn Sink,
+    ) -> anyhow::Result<()> {
+        for &key in &self.keys[range] {
+            let s = (key >> 32) as u32 as usize;
+            let i = key as u32 as usize;
+            let school = &schools[s];
+            let view = school.view(&school.rows[i]);
+            sink.row(&values(ctx, &school.sw.school, &self.windows[s], &view))?;
+        }
+        Ok(())
+    }
 }

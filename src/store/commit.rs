@@ -13,7 +13,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -33,6 +33,8 @@ pub struct Transaction<'a> {
     written: Vec<String>,
     /// Raw copies this transaction names, written or queued.
     raws: HashSet<String>,
+    /// The (table, school, window) of every partition `new` names.
+    partitions: HashSet<(String, String, String)>,
     /// Files to write before the commit, and their total size.
     pending: Vec<Pending>,
     pending_bytes: usize,
@@ -49,8 +51,10 @@ struct Pending {
 
 /// Queued files are written once they hold this much, bounding memory.
 const FLUSH_BYTES: usize = 64 << 20;
-/// Files written (and fsynced) at the same time.
+/// Files written (and fsynced) at the same time, at most.
 const WRITERS: usize = 8;
+/// Files per writer thread, at least.
+const PER_WRITER: usize = 8;
 
 /// Snappy: every Parquet reader knows it (DuckDB, Spark, polars, pyarrow),
 /// and it encodes and decodes several times faster than zstd, polars'
@@ -111,6 +115,11 @@ impl<'a> Transaction<'a> {
         let mut new = old.clone();
         new.generation += 1;
         let raws = new.ingests.iter().map(|r| r.raw.clone()).collect();
+        let partitions = new
+            .files
+            .iter()
+            .map(|f| (f.table.clone(), f.school.clone(), f.window.clone()))
+            .collect();
         Ok(Transaction {
             store,
             old,
@@ -119,6 +128,7 @@ impl<'a> Transaction<'a> {
             dirs: BTreeSet::new(),
             written: Vec::new(),
             raws,
+            partitions,
             pending: Vec::new(),
             pending_bytes: 0,
         })
@@ -238,9 +248,15 @@ impl<'a> Transaction<'a> {
         window: &str,
         encoded: Option<Encoded>,
     ) -> Result<(), StoreError> {
-        self.new
-            .files
-            .retain(|f| !(f.table == table && f.school == school && f.window == window));
+        // One partition per (table, school, window): drop the one it
+        // replaces, looking only when there is one (an ingest of 300 schools
+        // puts 2,100 partitions).
+        let key = (table.to_string(), school.to_string(), window.to_string());
+        if self.partitions.remove(&key) {
+            self.new
+                .files
+                .retain(|f| !(f.table == table && f.school == school && f.window == window));
+        }
         let Some(Encoded {
             bytes,
             sha256,
@@ -253,6 +269,7 @@ impl<'a> Transaction<'a> {
         let name = format!("part-{:06}-{}.parquet", self.new.generation, &sha256[..12]);
         let path = format!("{dir_rel}/{name}");
         self.queue(&dir_rel, name, bytes, "partition-written")?;
+        self.partitions.insert(key);
         self.new.files.push(DataFile {
             table: table.to_string(),
             school: school.to_string(),
@@ -358,25 +375,41 @@ pub fn remove_unreferenced(store: &Store, manifest: &Manifest) -> Result<(), Sto
     Ok(())
 }
 
-/// Run `f` on every item, [`WRITERS`] at a time; the first error stops the
-/// rest from starting and is returned. For fsyncs, which a disk completes
-/// many at once in little more time than one.
+/// Run `f` on every item, up to [`WRITERS`] at a time; the first error
+/// stops the rest from starting and is returned. For fsyncs, which a disk
+/// completes many at once in little more time than one. A thread takes at
+/// least [`PER_WRITER`] items: one school's dozen files gain little from
+/// more, an authority's thousands a lot; a few items are done on the
+/// calling thread. Thread `t` of `n` takes items `t`,
+/// `t + n`, ... so each thread makes the same calls on every run (the
+/// I/O-error tests fail the Nth call of a thread).
 fn concurrently<T: Sync>(
     items: &[T],
     f: impl Fn(&T) -> Result<(), StoreError> + Sync,
 ) -> Result<(), StoreError> {
-    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
     let failed: Mutex<Option<StoreError>> = Mutex::new(None);
+    let threads = items
+        .len()
+        .div_ceil(PER_WRITER)
+        .min(super::threads(WRITERS));
+    if threads <= 1 {
+        return items.iter().try_for_each(f);
+    }
     std::thread::scope(|scope| {
-        for _ in 0..super::threads(WRITERS).min(items.len()) {
-            scope.spawn(|| {
-                while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+        for t in 0..threads {
+            let (f, stop, failed) = (&f, &stop, &failed);
+            scope.spawn(move || {
+                for item in items.iter().skip(t).step_by(threads) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     if let Err(e) = f(item) {
                         failed
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .get_or_insert(e);
-                        next.store(items.len(), Ordering::Relaxed);
+                        stop.store(true, Ordering::Relaxed);
                     }
                 }
             });
@@ -405,6 +438,7 @@ fn remove_superseded(store: &Store, old: &Manifest, new: &Manifest) -> Result<()
     for rel in was.filter(|p| !live.contains(p)) {
         let path = store.root.join(rel);
         fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
+        failpoint("file-removed");
         // <table>/school=<C>/window=<W>/<file>: the window and school
         // directories go when empty (remove_dir refuses otherwise).
         let mut dir = path.parent();
@@ -415,6 +449,7 @@ fn remove_superseded(store: &Store, old: &Manifest, new: &Manifest) -> Result<()
             if d.parent() == Some(store.root.as_path()) || std::fs::remove_dir(d).is_err() {
                 break;
             }
+            failpoint("dir-removed");
             dir = d.parent();
         }
     }

@@ -180,17 +180,17 @@ pub fn failpoint(name: &str) {
     use std::io::Write;
     use std::sync::Mutex;
     static HITS: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
-    let n = {
-        let mut hits = HITS.lock().unwrap_or_else(|e| e.into_inner());
-        match hits.iter_mut().find(|(n, _)| n == name) {
-            Some((_, c)) => {
-                *c += 1;
-                *c
-            }
-            None => {
-                hits.push((name.to_string(), 1));
-                1
-            }
+    // Files are written from several threads: the count and the log line
+    // are made under one lock, and the line in one write, so lines never mix.
+    let mut hits = HITS.lock().unwrap_or_else(|e| e.into_inner());
+    let n = match hits.iter_mut().find(|(n, _)| n == name) {
+        Some((_, c)) => {
+            *c += 1;
+            *c
+        }
+        None => {
+            hits.push((name.to_string(), 1));
+            1
         }
     };
     if let Ok(log) = std::env::var("TRACKER_FAILPOINT_LOG")
@@ -199,8 +199,9 @@ pub fn failpoint(name: &str) {
             .append(true)
             .open(log)
     {
-        let _ = writeln!(f, "{name}#{n}");
+        let _ = f.write_all(format!("{name}#{n}\n").as_bytes());
     }
+    drop(hits);
     if let Ok(target) = std::env::var("TRACKER_FAILPOINT")
         && (target == name || target == format!("{name}#{n}"))
     {
