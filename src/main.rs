@@ -6,6 +6,12 @@ use clap::Parser;
 use tracker::cli::Cli;
 use tracker::exit::{Exit, UsageError};
 
+/// mimalloc instead of glibc's malloc: reports build and drop millions of
+/// small strings, and glibc spent most of `qa`'s time consolidating and
+/// unlinking free chunks (BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // A file-size limit (`ulimit -f`) must end in a clear error like a full
     // disk, not a kill by SIGXFSZ: ignored, the write fails with EFBIG.
