@@ -179,7 +179,9 @@ senior AS (
 ),
 senior_judged AS (
     SELECT school, scn, subject, stage,
-           CASE WHEN level IS NULL THEN 'missing'
+           -- 9 is off track on every kind of course, even of unknown level (10.5)
+           CASE WHEN working = 9 THEN 'off_track'
+                WHEN level IS NULL THEN 'missing'
                 -- pass/fail courses: the pass code, 9, else missing
                 WHEN pass IS NOT NULL THEN
                     CASE WHEN working = pass THEN 'on_track'

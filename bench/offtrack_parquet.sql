@@ -110,7 +110,9 @@ senior AS (
 ),
 senior_judged AS (
     SELECT s.school, s.scn, s.subject,
-           CASE WHEN s.level IS NULL THEN 'missing'
+           -- 9 is off track on every kind of course, even of unknown level (10.5)
+           CASE WHEN s.working = 9 THEN 'off_track'
+                WHEN s.level IS NULL THEN 'missing'
                 WHEN s.pass IS NOT NULL THEN
                     CASE WHEN s.working = s.pass THEN 'on_track'
                          WHEN s.working = 9 THEN 'off_track'

@@ -139,7 +139,7 @@ fn compact_reports_equal_the_row_reports() {
 
                 let mut want_lines =
                     offtrack::select(&ctx, &loaded, Listing::OffTrack, &stages, &filter);
-                let want = followup::table(&mut want_lines);
+                let want = followup::table(&mut want_lines, &ctx.config.followup.band);
                 let mut lines = offtrack::select_slim(
                     &ctx,
                     &compact,
@@ -148,7 +148,7 @@ fn compact_reports_equal_the_row_reports() {
                     &stages,
                     &filter,
                 );
-                followup::sort(&mut lines);
+                followup::sort(&mut lines, &ctx.config.followup.band);
                 let got: Vec<Vec<Cell>> = lines.iter().map(followup::cells).collect();
                 assert_eq!(got, want.rows, "followup, {what}");
             }

@@ -227,3 +227,94 @@ fn xlsx_and_parquet_need_an_output_file() {
         ],
     );
 }
+
+/// 7.3: followup sorts by band highest first, where "highest" is the band's
+/// `min`, not its place in the config: bands listed 5+, 3-4, 1-2 give the
+/// same list.
+#[test]
+fn followup_ranks_bands_by_min_not_config_order() {
+    let env = Env::new();
+    let f = env.small_school();
+    let text = std::fs::read_to_string(env.small_config()).unwrap();
+    let start = text.find("[[followup.band]]").unwrap();
+    let end = text[start..].find("\n# ").map(|i| start + i + 1).unwrap();
+    let mut blocks: Vec<&str> = text[start..end]
+        .split("[[followup.band]]")
+        .filter(|b| !b.trim().is_empty())
+        .collect();
+    assert_eq!(blocks.len(), 3);
+    blocks.reverse();
+    let reordered: String = blocks
+        .iter()
+        .map(|b| format!("[[followup.band]]{b}\n"))
+        .collect();
+    let cfg = env.write(
+        "reversed.toml",
+        format!("{}{}{}", &text[..start], reordered, &text[end..]),
+    );
+    let out = env.ok(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "followup",
+        "--format",
+        "csv",
+    ]);
+    assert_csv_eq(&out, &f.join("expected/followup.csv"));
+}
+
+/// 10.5 and 10.7 at the edges of a Senior Phase row: working 9 is off track
+/// even when the course level is empty or unknown; an invalid target on a
+/// graded course with no effective target is shown as entered.
+#[test]
+fn senior_edge_cases_follow_10_5_and_10_7() {
+    let env = Env::new();
+    let senior = env.write(
+        "senior.csv",
+        "SCN,Subject,Course Level,Target Grade,Working Grade\n\
+         100000001,English,,3,9\n\
+         100000001,Mathematics,Nat 6,,9\n\
+         100000001,Physics,Nat 6,,4\n\
+         100000001,Chemistry,Higher,8,3\n\
+         100000001,Biology,Higher,X,9\n",
+    );
+    env.ok(&[
+        "-q",
+        "ingest",
+        "--school",
+        "EHS",
+        "--window",
+        "2025-26/1",
+        senior.to_str().unwrap(),
+    ]);
+    let rows = csv_rows(&env.ok(&["subjects", "--format", "csv"]));
+    let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let (subject, level, target, working, status) = (
+        col("subject"),
+        col("course_level"),
+        col("target_grade"),
+        col("working_grade"),
+        col("status"),
+    );
+    let got: Vec<[&str; 5]> = rows[1..]
+        .iter()
+        .map(|r| {
+            [
+                r[subject].as_str(),
+                r[level].as_str(),
+                r[target].as_str(),
+                r[working].as_str(),
+                r[status].as_str(),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ["Biology", "H", "X", "9", "off_track"],
+            ["Chemistry", "H", "8", "3", "no_target"],
+            ["English", "", "3", "9", "off_track"],
+            ["Mathematics", "Nat 6", "", "9", "off_track"],
+            ["Physics", "Nat 6", "", "4", "missing"],
+        ]
+    );
+}

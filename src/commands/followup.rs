@@ -30,7 +30,7 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
         &stages,
         &FilterArgs::default(),
     );
-    followup::sort(&mut lines);
+    followup::sort(&mut lines, &s.config.followup.band);
     let window = scope.window.to_string();
     let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
     output::write_chunks("followup", followup::COLUMNS, &opts, parts, |part, sink| {

@@ -1,10 +1,10 @@
 //! `tracker followup`: off-track pupils grouped by lead, for the meeting.
 
-use std::cmp::Reverse;
-
 use super::model::{RowView, stage_name};
 use super::offtrack::{PupilLine, Ranks};
+use crate::config::FollowupBand;
 use crate::output::{Cell, ColType, Table, Val};
+use crate::rules::followup::band_rank;
 
 pub const COLUMNS: &[(&str, ColType)] = &[
     ("school", ColType::Text),
@@ -24,14 +24,15 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 
 /// 7.3/10.10: band highest first (overrides under the band of their role,
 /// else after all bands), lead name (empty last), surname, forename, scn
-/// (then school, so the order never depends on chance).
-pub fn sort<R: RowView>(lines: &mut [PupilLine<R>]) {
+/// (then school, so the order never depends on chance). Bands rank by
+/// their `min` ([`band_rank`]), not by where the config lists them.
+pub fn sort<R: RowView>(lines: &mut [PupilLine<R>], bands: &[FollowupBand]) {
     let leads = Ranks::text_owned(lines.iter().filter_map(|l| l.lead_name.as_deref()));
     let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
     let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
     lines.sort_by_cached_key(|l| {
         (
-            Reverse(l.band.map(|b| b as i64).unwrap_or(-1)),
+            band_rank(bands, l.band),
             l.lead_name.is_none(),
             l.lead_name.as_deref().map_or(0, |n| leads.get(n)),
             surnames.get(l.surname.unwrap_or_default()),
@@ -77,8 +78,8 @@ pub fn cells<R: RowView>(l: &PupilLine<R>) -> Vec<Cell> {
         .collect()
 }
 
-pub fn table<R: RowView>(lines: &mut [PupilLine<R>]) -> Table {
-    sort(lines);
+pub fn table<R: RowView>(lines: &mut [PupilLine<R>], bands: &[FollowupBand]) -> Table {
+    sort(lines, bands);
     let mut t = Table::new("followup", COLUMNS);
     t.rows = lines.iter().map(cells).collect();
     t

@@ -594,8 +594,11 @@ fn earlier_targets(
             let (Some(scn), Some(subject)) = (c.get("scn", i), c.get("subject", i)) else {
                 continue;
             };
-            let level = c.get("course_level", i).and_then(|l| ctx.levels.parse(l));
-            let target = valid_grade(level, c.get("target_grade", i));
+            // Only a course of known level has a target that carries over.
+            let Some(level) = c.get("course_level", i).and_then(|l| ctx.levels.parse(l)) else {
+                continue;
+            };
+            let target = valid_grade(Some(level), c.get("target_grade", i));
             if let Some(t) = target {
                 let e = best.entry(subject_key(scn, subject)).or_insert(t);
                 *e = (*e).min(t);
@@ -605,9 +608,14 @@ fn earlier_targets(
     Ok(best)
 }
 
+/// A grade valid for the course level. With no known level only 9 is: it
+/// means off track on every kind of course (10.5).
 fn valid_grade(level: Option<CourseLevel>, text: Option<&str>) -> Option<u8> {
     let g = text.and_then(senior::parse_grade)?;
-    level.filter(|l| senior::grade_valid(*l, g)).map(|_| g)
+    match level {
+        Some(l) => senior::grade_valid(l, g).then_some(g),
+        None => (g == 9).then_some(g),
+    }
 }
 
 /// A rating as a [`Row`] keeps it: the text as entered when it is invalid.

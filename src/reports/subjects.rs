@@ -74,8 +74,11 @@ pub fn values<'r, R: RowView>(
                 Some(l) => Val::Text(l.as_str()),
                 None => Val::from(r.course_level_text()),
             },
-            match r.course_level() {
-                Some(l) if l.is_graded() => Val::from(r.effective_target().map(i64::from)),
+            // Graded: the effective target; with none, what was entered
+            // (an invalid code shows as entered, 10.7).
+            match (r.course_level(), r.effective_target()) {
+                (Some(l), Some(t)) if l.is_graded() => Val::Int(i64::from(t)),
+                (Some(l), None) if l.is_graded() => grade_val(None, r.target_text()),
                 _ => grade_val(r.target(), r.target_text()),
             },
             grade_val(r.working(), r.working_text()),

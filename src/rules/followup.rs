@@ -114,6 +114,17 @@ pub fn band_for_role(bands: &[FollowupBand], role: &str) -> Option<usize> {
     bands.iter().position(|b| same_text(&b.role, role))
 }
 
+/// Where a band sorts in `followup` (7.3 "band highest first"): by its `min`,
+/// so a config may list its bands in any order; bands of equal `min` keep
+/// the config's order. No band (an override whose role names none) sorts
+/// after every band. Smaller ranks sort first.
+pub fn band_rank(bands: &[FollowupBand], band: Option<usize>) -> (i64, usize) {
+    match band.and_then(|b| bands.get(b).map(|x| (x.min, b))) {
+        Some((min, b)) => (-min, b),
+        None => (i64::MAX, usize::MAX),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +342,29 @@ mod tests {
             assign_lead(&bands, &seven[..6], None, None).map(|l| l.band),
             Some(2)
         );
+    }
+
+    #[test]
+    fn bands_rank_by_min_highest_first() {
+        let mut bands = Config::default().followup.band;
+        // (band, rank order) for the default 1-2, 3-4, 5+ bands.
+        let ranks: Vec<(i64, usize)> = [Some(2), Some(1), Some(0), None]
+            .iter()
+            .map(|b| band_rank(&bands, *b))
+            .collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
+        // Listed highest first in the config: the order is the same by `min`.
+        bands.reverse();
+        let cases: &[(Option<usize>, (i64, usize))] = &[
+            (Some(0), (-5, 0)),
+            (Some(1), (-3, 1)),
+            (Some(2), (-1, 2)),
+            (None, (i64::MAX, usize::MAX)),
+            (Some(9), (i64::MAX, usize::MAX)),
+        ];
+        for (band, want) in cases {
+            assert_eq!(band_rank(&bands, *band), *want, "{band:?}");
+        }
     }
 
     #[test]

@@ -152,7 +152,9 @@ pub fn effective_target(targets: impl IntoIterator<Item = u8>) -> Option<u8> {
 /// target (with the gap when there is one); no target is `no_target`; then
 /// gap = working - target: <= 0 on track, <= `amber_grades` slightly off track,
 /// larger off track. Pass/fail: the pass code is on track, 9 off track, anything
-/// else missing; never a gap, never `no_target`.
+/// else missing; never a gap, never `no_target`. An empty or unknown course
+/// level: working 9 is still `off_track` (9 is off track on every kind of
+/// course, 10.5), anything else `missing`.
 pub fn senior_status(
     level: Option<CourseLevel>,
     working: Option<u8>,
@@ -160,7 +162,11 @@ pub fn senior_status(
     amber_grades: i64,
 ) -> (Status, Option<i64>) {
     let Some(level) = level else {
-        return (Status::Missing, None);
+        let status = match working {
+            Some(9) => Status::OffTrack,
+            _ => Status::Missing,
+        };
+        return (status, None);
     };
     if let Some(pass) = level.pass_code() {
         let status = match working {
@@ -399,8 +405,13 @@ mod tests {
             (Some(Scqf(5)), Some(7), None, 1, OnTrack, None),
             (Some(Scqf(6)), Some(8), None, 1, Missing, None),
             (Some(Scqf(7)), Some(9), None, 1, OffTrack, None),
-            // Unknown level.
+            // Unknown level: 9 means off track for every kind of course
+            // (10.5: "working 9 is off_track whatever the target"); any
+            // other grade cannot be judged.
             (None, Some(3), Some(3), 1, Missing, None),
+            (None, Some(9), None, 1, OffTrack, None),
+            (None, Some(9), Some(3), 1, OffTrack, None),
+            (None, None, None, 1, Missing, None),
         ];
         for &(level, working, target, amber, status, gap) in cases {
             assert_eq!(
