@@ -1,8 +1,10 @@
 //! The atomic commit: new files under fresh names, then the manifest swap.
 //!
-//! Order: clean leftovers of crashed writers; write raw copies and new
-//! partition files (temp, fsync, rename, fsync dir); replace the manifest the
-//! same way (the commit point); only then remove the files it no longer names.
+//! Order: clean leftovers of crashed writers (only when the clean-store
+//! marker does not vouch for the store, see [`super::clean`]) and remove the
+//! marker durably; write raw copies and new partition files (temp, fsync,
+//! rename, fsync dir); replace the manifest the same way (the commit point);
+//! only then remove the files it no longer names, and mark the store clean.
 //! A kill at any moment leaves the old manifest naming only old, intact files,
 //! or the new one naming only new, intact files.
 //!
@@ -19,7 +21,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::manifest::{DataFile, IngestRecord, Manifest};
-use super::{Store, StoreError, StoreLock, failpoint, fsutil, partition_dir};
+use super::{Store, StoreError, StoreLock, clean, failpoint, fsutil, partition_dir};
 use crate::ingest::read::hex;
 
 pub struct Transaction<'a> {
@@ -38,6 +40,11 @@ pub struct Transaction<'a> {
     /// Files to write before the commit, and their total size.
     pending: Vec<Pending>,
     pending_bytes: usize,
+    /// Directories that lost an entry to a removal: fsynced before the
+    /// store is marked clean.
+    removed_from: BTreeSet<PathBuf>,
+    /// The generation at which the store was last walked for leftovers.
+    walked: u64,
 }
 
 /// A file queued for writing: store-relative directory, name, contents, and
@@ -95,23 +102,44 @@ pub fn encode_partition(
 }
 
 impl<'a> Transaction<'a> {
-    /// Begin under the writer lock: read the manifest, remove leftovers.
+    /// Begin under the writer lock: read the manifest, remove leftovers
+    /// unless the store is marked clean, and unmark it.
     pub fn begin(store: &'a Store, _lock: &StoreLock) -> Result<Transaction<'a>, StoreError> {
         store.create()?;
         // `create` writes an empty manifest unless data files exist, so a
         // missing one here was lost: sweeping "unreferenced" files now would
         // delete every raw copy the school ever exported.
-        if !store.manifest_path().exists() {
-            return Err(StoreError::ManifestMissing {
-                path: store.root.display().to_string(),
-            });
-        }
-        let old = store.read_manifest()?;
         let path = store.manifest_path();
-        let old_bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        let old_bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::ManifestMissing {
+                    path: store.root.display().to_string(),
+                });
+            }
+            Err(e) => return Err(StoreError::io(&path, e)),
+        };
+        let old = store.parse_manifest(&old_bytes)?;
         failpoint("begin");
-        remove_unreferenced(store, &old)?;
+        let mut removed_from = BTreeSet::new();
+        let walked = match clean::walked_at(&store.root, &old, old_bytes.len()) {
+            Some(walked) => {
+                // The last writer left nothing in the table and raw
+                // directories. Temporary files at the root are looked for
+                // all the same: the root is one short listing, and
+                // `Store::create` writes there outside a transaction.
+                remove_root_temps(store)?;
+                walked
+            }
+            None => {
+                remove_unreferenced(store, &old, &mut removed_from)?;
+                old.generation
+            }
+        };
         failpoint("leftovers-removed");
+        // From here until the store is marked clean again, a kill or an
+        // error leaves no marker, so the next writer looks for leftovers.
+        clean::unmark(&store.root)?;
         let mut new = old.clone();
         new.generation += 1;
         let raws = new.ingests.iter().map(|r| r.raw.clone()).collect();
@@ -131,6 +159,8 @@ impl<'a> Transaction<'a> {
             partitions,
             pending: Vec::new(),
             pending_bytes: 0,
+            removed_from,
+            walked,
         })
     }
 
@@ -330,11 +360,25 @@ impl<'a> Transaction<'a> {
         }
         failpoint("after-manifest");
         // Committed. What the new manifest no longer names is garbage now;
-        // a failure here is harmless, since the next writer removes it too.
-        // Only this transaction's superseded files can be garbage: leftovers
-        // of crashed writers went at `begin`, so no need to walk the store.
-        let _ = remove_superseded(self.store, &self.old, &self.new);
+        // a failure here is harmless, since the next writer removes it too
+        // (the store is then not marked clean). Only this transaction's
+        // superseded files can be garbage: leftovers of crashed writers went
+        // at `begin`, so no need to walk the store.
+        let removed = remove_superseded(self.store, &self.old, &self.new);
         failpoint("after-cleanup");
+        if let Ok(dirs) = removed {
+            self.removed_from.extend(dirs);
+            let dirs: Vec<&Path> = self.removed_from.iter().map(PathBuf::as_path).collect();
+            // Removals made durable first: a power cut must not keep the
+            // marker and lose a removal, or no writer would look again.
+            let synced = concurrently(&dirs, |dir| match fsutil::fsync_dir(dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(dir, e)),
+                _ => Ok(()),
+            });
+            if synced.is_ok() {
+                clean::mark(root, &self.new, json.len(), self.walked);
+            }
+        }
         Ok(())
     }
 }
@@ -349,9 +393,14 @@ impl Transaction<'_> {
 }
 
 /// Remove every file under the data and raw directories that `manifest`
-/// does not name (leftovers of a crashed or superseded writer), and empty
-/// partition directories.
-pub fn remove_unreferenced(store: &Store, manifest: &Manifest) -> Result<(), StoreError> {
+/// does not name (leftovers of a crashed or superseded writer), empty
+/// partition directories, and temporary files at the root. Adds to
+/// `removed_from` each directory that lost an entry.
+pub fn remove_unreferenced(
+    store: &Store,
+    manifest: &Manifest,
+    removed_from: &mut BTreeSet<PathBuf>,
+) -> Result<(), StoreError> {
     let live: HashSet<&str> = manifest
         .files
         .iter()
@@ -361,9 +410,15 @@ pub fn remove_unreferenced(store: &Store, manifest: &Manifest) -> Result<(), Sto
     for top in super::TABLES.iter().copied().chain(["raw"]) {
         let dir = store.root.join(top);
         if dir.is_dir() {
-            sweep(&store.root, &dir, &live)?;
+            sweep(&store.root, &dir, &live, removed_from)?;
         }
     }
+    remove_root_temps(store)
+}
+
+/// Remove the temporary files a killed writer left at the store root. The
+/// removals need no fsync of their own: [`clean::unmark`] fsyncs the root.
+fn remove_root_temps(store: &Store) -> Result<(), StoreError> {
     for entry in read_dir(&store.root)? {
         let name = entry.file_name();
         if name.to_string_lossy().starts_with(".tmp-") {
@@ -422,8 +477,13 @@ fn concurrently<T: Sync>(
 }
 
 /// Remove the files `old` names and `new` does not, and the partition
-/// directories that leaves empty.
-fn remove_superseded(store: &Store, old: &Manifest, new: &Manifest) -> Result<(), StoreError> {
+/// directories that leaves empty; returns the directories that lost an entry.
+fn remove_superseded(
+    store: &Store,
+    old: &Manifest,
+    new: &Manifest,
+) -> Result<BTreeSet<PathBuf>, StoreError> {
+    let mut removed_from = BTreeSet::new();
     let live: HashSet<&str> = new
         .files
         .iter()
@@ -439,6 +499,9 @@ fn remove_superseded(store: &Store, old: &Manifest, new: &Manifest) -> Result<()
         let path = store.root.join(rel);
         fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
         failpoint("file-removed");
+        if let Some(d) = path.parent() {
+            removed_from.insert(d.to_path_buf());
+        }
         // <table>/school=<C>/window=<W>/<file>: the window and school
         // directories go when empty (remove_dir refuses otherwise).
         let mut dir = path.parent();
@@ -451,9 +514,12 @@ fn remove_superseded(store: &Store, old: &Manifest, new: &Manifest) -> Result<()
             }
             failpoint("dir-removed");
             dir = d.parent();
+            if let Some(parent) = dir {
+                removed_from.insert(parent.to_path_buf());
+            }
         }
     }
-    Ok(())
+    Ok(removed_from)
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>, StoreError> {
@@ -463,7 +529,12 @@ fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>, StoreError> {
 }
 
 /// Returns whether `dir` is empty afterwards.
-fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreError> {
+fn sweep(
+    root: &Path,
+    dir: &Path,
+    live: &HashSet<&str>,
+    removed_from: &mut BTreeSet<PathBuf>,
+) -> Result<bool, StoreError> {
     let mut empty = true;
     for entry in read_dir(dir)? {
         let path = entry.path();
@@ -473,9 +544,10 @@ fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreErr
             Err(_) => path.is_dir(),
         };
         if is_dir {
-            if sweep(root, &path, live)? && path.parent() != Some(root) {
+            if sweep(root, &path, live, removed_from)? && path.parent() != Some(root) {
                 std::fs::remove_dir(&path).map_err(|e| StoreError::io(&path, e))?;
                 failpoint("dir-removed");
+                removed_from.insert(dir.to_path_buf());
             } else {
                 empty = false;
             }
@@ -487,6 +559,7 @@ fn sweep(root: &Path, dir: &Path, live: &HashSet<&str>) -> Result<bool, StoreErr
         } else {
             fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
             failpoint("file-removed");
+            removed_from.insert(dir.to_path_buf());
         }
     }
     Ok(empty)

@@ -5,11 +5,13 @@
 //! <store>/manifest.json                       the commit point
 //! <store>/tracker.toml                        config written by `init`
 //! <store>/.lock                               writer/reader lock
+//! <store>/.clean                              the last writer left no leftovers (clean.rs)
 //! <store>/raw/<sha256>.csv                    byte-exact copies of every ingested file
 //! <store>/<table>/school=<C>/window=<W>/part-*.parquet
 //! ```
 //! Tables are the five kinds plus `rejects` and `conflicts`.
 
+pub mod clean;
 pub mod commit;
 pub mod fsutil;
 pub mod lock;
@@ -145,7 +147,13 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::empty()),
             Err(e) => return Err(StoreError::io(&path, e)),
         };
-        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| StoreError::BadManifest {
+        self.parse_manifest(&bytes)
+    }
+
+    /// The manifest in `bytes`, read from this store's manifest file.
+    pub fn parse_manifest(&self, bytes: &[u8]) -> Result<Manifest, StoreError> {
+        let path = self.manifest_path();
+        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| StoreError::BadManifest {
             path: path.display().to_string(),
             problem: e.to_string(),
         })?;
