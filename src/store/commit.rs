@@ -103,23 +103,28 @@ pub fn encode_partition(
 
 impl<'a> Transaction<'a> {
     /// Begin under the writer lock: read the manifest, remove leftovers
-    /// unless the store is marked clean, and unmark it.
-    pub fn begin(store: &'a Store, _lock: &StoreLock) -> Result<Transaction<'a>, StoreError> {
+    /// unless the store is marked clean, and unmark it. `read` is the
+    /// manifest file (parsed, and its bytes) if the caller read it under
+    /// this same lock, to spare a second parse (it grows with the store:
+    /// 1.3 MB at 300 schools).
+    pub fn begin(
+        store: &'a Store,
+        _lock: &StoreLock,
+        read: Option<(Manifest, Vec<u8>)>,
+    ) -> Result<Transaction<'a>, StoreError> {
         store.create()?;
         // `create` writes an empty manifest unless data files exist, so a
         // missing one here was lost: sweeping "unreferenced" files now would
         // delete every raw copy the school ever exported.
-        let path = store.manifest_path();
-        let old_bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::ManifestMissing {
-                    path: store.root.display().to_string(),
-                });
-            }
-            Err(e) => return Err(StoreError::io(&path, e)),
+        let read = match read {
+            Some(read) => Some(read),
+            None => store.read_manifest_file()?,
         };
-        let old = store.parse_manifest(&old_bytes)?;
+        let Some((old, old_bytes)) = read else {
+            return Err(StoreError::ManifestMissing {
+                path: store.root.display().to_string(),
+            });
+        };
         failpoint("begin");
         let mut removed_from = BTreeSet::new();
         let walked = match clean::walked_at(&store.root, &old, old_bytes.len()) {

@@ -141,13 +141,21 @@ impl Store {
 
     /// The current manifest; an empty one when nothing was ever committed.
     pub fn read_manifest(&self) -> Result<Manifest, StoreError> {
+        Ok(self
+            .read_manifest_file()?
+            .map_or_else(Manifest::empty, |(m, _)| m))
+    }
+
+    /// The manifest and the bytes it was parsed from; None when there is no
+    /// manifest file.
+    pub fn read_manifest_file(&self) -> Result<Option<(Manifest, Vec<u8>)>, StoreError> {
         let path = self.manifest_path();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::empty()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::io(&path, e)),
         };
-        self.parse_manifest(&bytes)
+        Ok(Some((self.parse_manifest(&bytes)?, bytes)))
     }
 
     /// The manifest in `bytes`, read from this store's manifest file.
