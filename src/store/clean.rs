@@ -4,8 +4,9 @@
 //! Finding leftovers means listing every partition directory of every table,
 //! which grows with the store (an authority of 300 schools has some 6,400
 //! directories). A writer does it only when the marker is missing or does
-//! not belong to the current manifest: after a crash, an error, or a writer
-//! of a version that did not know the marker.
+//! not belong to the current manifest (after a crash, an error, or a writer
+//! of a version that did not know the marker), and once in [`WALK_EVERY`]
+//! commits whatever the marker says.
 //!
 //! The protocol, all under the exclusive writer lock:
 //! - `begin` removes the marker and fsyncs the store root before it creates
