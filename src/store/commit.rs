@@ -369,7 +369,7 @@ impl<'a> Transaction<'a> {
         // (the store is then not marked clean). Only this transaction's
         // superseded files can be garbage: leftovers of crashed writers went
         // at `begin`, so no need to walk the store.
-        let removed = remove_superseded(self.store, &self.old, &self.new);
+        let removed = remove_superseded(self.store, &self.old, &self.written, &self.new);
         failpoint("after-cleanup");
         if let Ok(dirs) = removed {
             self.removed_from.extend(dirs);
@@ -481,11 +481,15 @@ fn concurrently<T: Sync>(
     }
 }
 
-/// Remove the files `old` names and `new` does not, and the partition
-/// directories that leaves empty; returns the directories that lost an entry.
+/// Remove the files `old` names or this transaction `written`, that `new`
+/// does not name, and the partition directories that leaves empty; returns
+/// the directories that lost an entry. (A partition put twice in one
+/// transaction leaves its first file unnamed: garbage too, which the store
+/// must not keep once marked clean.)
 fn remove_superseded(
     store: &Store,
     old: &Manifest,
+    written: &[String],
     new: &Manifest,
 ) -> Result<BTreeSet<PathBuf>, StoreError> {
     let mut removed_from = BTreeSet::new();
@@ -499,7 +503,8 @@ fn remove_superseded(
         .files
         .iter()
         .map(|f| f.path.as_str())
-        .chain(old.ingests.iter().map(|r| r.raw.as_str()));
+        .chain(old.ingests.iter().map(|r| r.raw.as_str()))
+        .chain(written.iter().map(String::as_str));
     for rel in was.filter(|p| !live.contains(p)) {
         let path = store.root.join(rel);
         fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
@@ -568,4 +573,57 @@ fn sweep(
         }
     }
     Ok(empty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Mode;
+
+    fn frame(values: &[&str]) -> DataFrame {
+        DataFrame::new(
+            values.len(),
+            vec![Column::new("SCN".into(), values.to_vec())],
+        )
+        .unwrap()
+    }
+
+    /// Files under the table and raw directories, store-relative.
+    fn files(root: &Path) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut dirs = vec![root.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if rel.contains('/') {
+                    out.insert(rel.into_owned());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_partition_put_twice_leaves_no_unnamed_file_behind_a_clean_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(&dir.path().join("store"));
+        store.create().unwrap();
+        let lock = store
+            .lock(Mode::Exclusive, std::time::Duration::ZERO)
+            .unwrap();
+        let mut tx = Transaction::begin(&store, &lock, None).unwrap();
+        for values in [&["1"][..], &["1", "2"]] {
+            tx.replace_partition("bge", "EHS", "2025-26/1", &mut frame(values))
+                .unwrap();
+        }
+        tx.commit().unwrap();
+        let m = store.read_manifest().unwrap();
+        let named: BTreeSet<String> = m.files.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(named.len(), 1);
+        assert_eq!(files(&store.root), named);
+        assert!(store.root.join(clean::FILE_NAME).exists());
+    }
 }
