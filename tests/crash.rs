@@ -5,8 +5,10 @@
 //! from the same store, kills the ingest there (SIGKILL, from inside), and
 //! checks that (1) what readers see is exactly the store before or exactly
 //! the store after a clean run, (2) `tracker verify` finds no damage (only
-//! leftovers), (3) running the ingest again gives exactly the after state,
-//! and the next committing ingest leaves no leftovers. Random kill delays
+//! leftovers), and the clean marker (`.clean`) is not there if leftovers
+//! are, (3) running the ingest again gives exactly the after state, and the
+//! next committing ingest leaves no leftovers and marks the store clean.
+//! Random kill delays
 //! (SIGKILL from outside) cover the moments between failpoints.
 //!
 //! Needs `--features failpoints`; without it the failpoint tests skip.

@@ -131,8 +131,8 @@ impl<'a> Transaction<'a> {
             Some(walked) => {
                 // The last writer left nothing in the table and raw
                 // directories. Temporary files at the root are looked for
-                // all the same: the root is one short listing, and
-                // `Store::create` writes there outside a transaction.
+                // all the same: the root is one short listing, and `init`
+                // and `Store::create` write there outside a transaction.
                 remove_root_temps(store)?;
                 walked
             }
