@@ -5,14 +5,19 @@
 //! from the same store, kills the ingest there (SIGKILL, from inside), and
 //! checks that (1) what readers see is exactly the store before or exactly
 //! the store after a clean run, (2) `tracker verify` finds no damage (only
-//! leftovers), (3) running the ingest again gives exactly the after state,
-//! and the next committing ingest leaves no leftovers. Random kill delays
+//! leftovers), and the clean marker (`.clean`) is not there if leftovers
+//! are, (3) running the ingest again gives exactly the after state, and the
+//! next committing ingest leaves no leftovers and marks the store clean.
+//! Random kill delays
 //! (SIGKILL from outside) cover the moments between failpoints.
 //!
 //! Needs `--features failpoints`; without it the failpoint tests skip.
 
 mod safety;
-use safety::{Scenario, WINDOW, copy_tree, ingest, run_ok, scenario, settle, verify, visible};
+use safety::{
+    Scenario, WINDOW, assert_marker_true, copy_tree, ingest, leftovers, run_ok, scenario, settle,
+    verify, visible,
+};
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -59,6 +64,7 @@ fn check_after_kill(sc: &Scenario, work: &Path, label: &str) -> Outcome {
             sc.before_visible, sc.after_visible
         );
     };
+    assert_marker_true(work, label);
     let (code, rows) = verify(work);
     assert_eq!(code, Some(0), "{label}: verify found damage: {rows:?}");
     assert!(
@@ -88,6 +94,7 @@ fn kill_at_every_point(kind: &str) -> usize {
     for want in [
         "begin",
         "leftovers-removed",
+        "marker-removed",
         "tmp-created",
         "tmp-written",
         "before-rename",
@@ -98,6 +105,7 @@ fn kill_at_every_point(kind: &str) -> usize {
         "before-manifest",
         "after-manifest",
         "after-cleanup",
+        "marker-written",
     ] {
         assert!(
             names.contains(want),
@@ -160,6 +168,39 @@ fn kill_at_every_failpoint_while_cleaning_a_crashed_writers_leftovers() {
         assert!(removals >= 8, "{removals} removals");
         kill_at_every_point("leftovers");
     }
+}
+
+#[test]
+fn a_killed_writer_leaves_the_store_unmarked_and_the_next_ingest_removes_its_leftovers() {
+    if !failpoints_compiled() {
+        return;
+    }
+    let sc = scenario("replace");
+    let work = sc.dir.join("work");
+    copy_tree(&sc.before, &work);
+    assert!(
+        work.join(".clean").exists(),
+        "a clean ingest marks the store"
+    );
+    let out = ingest(&work, WINDOW, &sc.x)
+        .env("TRACKER_FAILPOINT", "before-manifest")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{out:?}");
+    assert!(
+        !leftovers(&work).is_empty(),
+        "the kill left nothing to find"
+    );
+    assert!(!work.join(".clean").exists(), "killed, yet marked clean");
+    // The next ingest (of another window, so it does not rewrite what the
+    // killed one wrote) walks the store and removes them.
+    run_ok(
+        ingest(&work, "2025-26/2", std::slice::from_ref(&sc.y)),
+        "next ingest",
+    );
+    assert_eq!(leftovers(&work), Vec::<String>::new());
+    assert_eq!(verify(&work), (Some(0), vec![]));
+    assert!(work.join(".clean").exists(), "not marked clean again");
 }
 
 /// A small deterministic generator, so a failing run can be repeated with

@@ -11,33 +11,13 @@
 
 mod safety;
 use safety::{
-    Scenario, WINDOW, assert_no_panic, bin, copy_tree, ingest, run_ok, scenario, settle, tracker,
-    visible,
+    Scenario, WINDOW, assert_no_panic, bin, copy_tree, ingest, run_ok, scenario, settle, strace,
+    tracker, visible,
 };
 
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn strace() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("strace"))
-            .find(|p| p.is_file())
-    });
-    // strace may be present but unable to trace (no ptrace in a container).
-    let works = found.as_ref().is_some_and(|s| {
-        Command::new(s)
-            .args(["-f", "-qq", "-o", "/dev/null", "true"])
-            .status()
-            .is_ok_and(|st| st.success())
-    });
-    if !works {
-        eprintln!("skipped: `strace` is missing or cannot trace here; install Debian `strace`");
-        return None;
-    }
-    found
-}
 
 fn x_args(sc: &Scenario, store: &Path) -> Vec<String> {
     let mut args = vec![
@@ -76,14 +56,36 @@ fn traced(strace: &Path, set: &str, inject: Option<&str>, trace: &Path, args: &[
     c.output().unwrap()
 }
 
+/// How the store starts: marked clean by the ingest that made it (so the
+/// ingest under test skips the walk for leftovers), or without the marker,
+/// as a store of an earlier version or after a killed writer (so it walks).
+#[derive(Clone, Copy, PartialEq)]
+enum Start {
+    Marked,
+    Unmarked,
+}
+
+fn start(sc: &Scenario, work: &Path, how: Start) {
+    copy_tree(&sc.before, work);
+    let marker = work.join(".clean");
+    assert!(marker.exists(), "the scenario's store is not marked clean");
+    if how == Start::Unmarked {
+        std::fs::remove_file(marker).unwrap();
+    }
+}
+
 /// Sweep N over every call of `set` a clean run makes; returns (runs, failed).
 fn sweep(set: &str, errno: &str, message: &str) -> (usize, usize) {
+    sweep_from(Start::Marked, set, errno, message)
+}
+
+fn sweep_from(how: Start, set: &str, errno: &str, message: &str) -> (usize, usize) {
     let Some(strace) = strace() else {
         return (0, 0);
     };
     let sc = scenario("replace");
     let work = sc.dir.join("work");
-    copy_tree(&sc.before, &work);
+    start(&sc, &work, how);
     let trace = sc.dir.join("trace");
     let clean = traced(&strace, set, None, &trace, &x_args(&sc, &work));
     assert!(clean.status.success(), "{clean:?}");
@@ -101,7 +103,7 @@ fn sweep(set: &str, errno: &str, message: &str) -> (usize, usize) {
     let (mut failed, mut harmless, mut not_started) = (0, 0, 0);
     for n in 1..=calls {
         let label = format!("{set}:error={errno}:when={n}");
-        copy_tree(&sc.before, &work);
+        start(&sc, &work, how);
         let out = traced(
             &strace,
             set,
@@ -164,12 +166,44 @@ fn write_fails_with_enospc() {
     assert!(calls == 0 || failed >= 4, "{failed} of {calls}");
 }
 
+/// How many fsyncs a clean run of the ingest makes after the one that
+/// makes its manifest swap durable: those of the directories that lost
+/// entries to the removal of superseded files, before the store is marked
+/// clean again.
+fn fsyncs_after_the_commit(strace: &Path) -> usize {
+    let sc = scenario("replace");
+    let work = sc.dir.join("work");
+    start(&sc, &work, Start::Marked);
+    let trace = sc.dir.join("trace");
+    let set = "fsync,fdatasync,?rename,renameat,?renameat2";
+    let clean = traced(strace, set, None, &trace, &x_args(&sc, &work));
+    assert!(clean.status.success(), "{clean:?}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let calls: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("rename") || l.contains("sync("))
+        .collect();
+    let swap = calls
+        .iter()
+        .position(|l| l.contains("rename") && l.contains("manifest.json"))
+        .expect("the manifest is renamed into place");
+    let after = calls[swap + 1..]
+        .iter()
+        .filter(|l| l.contains("sync("))
+        .count();
+    assert!(after >= 2, "{text}");
+    after - 1
+}
+
 #[test]
 fn fsync_fails_with_eio() {
     let (calls, failed) = sweep("fsync,fdatasync", "EIO", "Input/output error");
-    // Every fsync before the commit point matters; the directory fsync
-    // after the manifest swap is rolled back.
-    assert!(calls == 0 || failed == calls, "{failed} of {calls}");
+    // Every fsync up to the commit point matters, and the directory fsync
+    // after the manifest swap is rolled back. Those after it only make the
+    // removal of superseded files durable before the store is marked clean:
+    // a failure there leaves it unmarked, committed (harmless).
+    let after = strace().map_or(0, |s| fsyncs_after_the_commit(&s));
+    assert!(calls == 0 || failed == calls - after, "{failed} of {calls}");
 }
 
 #[test]
@@ -204,6 +238,29 @@ fn read_fails_with_eio() {
 fn directory_listing_fails_with_eio() {
     let (calls, failed) = sweep("getdents64", "EIO", "Input/output error");
     assert!(calls == 0 || failed >= 1, "{failed} of {calls}");
+}
+
+// A store without the clean marker (an earlier version's, or after a killed
+// writer) is walked for leftovers first: the walk's listings and opens fail
+// cleanly too.
+
+#[test]
+fn directory_listing_fails_with_eio_while_walking_for_leftovers() {
+    let (calls, failed) = sweep_from(Start::Unmarked, "getdents64", "EIO", "Input/output error");
+    // Two listings per directory: the fixture store has over 16.
+    assert!(calls == 0 || failed >= 32, "{failed} of {calls}");
+}
+
+#[test]
+fn open_fails_with_enospc_while_walking_for_leftovers() {
+    let (calls, failed) = sweep_from(
+        Start::Unmarked,
+        "?open,openat",
+        "ENOSPC",
+        "No space left on device",
+    );
+    // The 37 of an ingest into a marked store, and one per directory walked.
+    assert!(calls == 0 || failed >= 50, "{failed} of {calls}");
 }
 
 /// RLIMIT_FSIZE on the child: every write past the limit fails with EFBIG

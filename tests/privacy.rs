@@ -139,6 +139,7 @@ fn everything_tracker_creates_is_owner_only_under_umask_000() {
         ("manifest", has(&|n| n == "manifest.json")),
         ("config", has(&|n| n == "tracker.toml")),
         ("lock", has(&|n| n == ".lock")),
+        ("clean marker", has(&|n| n == ".clean")),
         (
             "partition",
             has(&|n| n.ends_with(".parquet") && n.starts_with("part-")),

@@ -222,6 +222,9 @@ fn leftovers_are_reported_without_failing_and_the_next_ingest_removes_them() {
     .unwrap();
     std::fs::write(store.join(".tmp-manifest"), b"{").unwrap();
     std::fs::write(store.join("raw/0123.csv"), b"a,b").unwrap();
+    // As a killed writer leaves the store: unmarked (it removes the clean
+    // marker before it writes anything), so the next writer looks for them.
+    std::fs::remove_file(store.join(".clean")).unwrap();
     let (code, rows) = verify_unchanged(&store);
     assert_eq!(code, Some(0), "{rows:?}");
     assert_eq!(

@@ -139,7 +139,9 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
     let store = &s.store;
     let existed = store.exists();
     let mut lock = None;
-    let mut manifest = crate::store::Manifest::empty();
+    // The manifest file as read under the lock, handed on to the
+    // transaction (which holds the same lock) so it is parsed once.
+    let mut read = None;
     if existed {
         let mode = if dry_run {
             Mode::Shared
@@ -147,8 +149,10 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
             Mode::Exclusive
         };
         lock = Some(store.lock(mode, s.lock_timeout)?);
-        manifest = store.read_manifest()?;
+        read = store.read_manifest_file()?;
     }
+    let empty = crate::store::Manifest::empty();
+    let manifest = read.as_ref().map_or(&empty, |(m, _)| m);
 
     let files: usize = reqs.iter().map(|r| r.files.len()).sum();
     let bar = crate::commands::progress_bar(s, files as u64, "reading");
@@ -163,7 +167,7 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
             s,
             &rules,
             req,
-            &manifest,
+            manifest,
             &store.root,
             !dry_run,
             &bar,
@@ -213,7 +217,7 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
     // leaves the store as it was (a failed fsync after the swap is rolled
     // back); only a failed rollback leaves the outcome uncertain.
     let written = (|| -> anyhow::Result<()> {
-        let mut tx = Transaction::begin(store, &lock)?;
+        let mut tx = Transaction::begin(store, &lock, read)?;
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let window = first.window.to_string();
         for st in staged {

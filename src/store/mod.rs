@@ -5,11 +5,13 @@
 //! <store>/manifest.json                       the commit point
 //! <store>/tracker.toml                        config written by `init`
 //! <store>/.lock                               writer/reader lock
+//! <store>/.clean                              the last writer left no leftovers (clean.rs)
 //! <store>/raw/<sha256>.csv                    byte-exact copies of every ingested file
 //! <store>/<table>/school=<C>/window=<W>/part-*.parquet
 //! ```
 //! Tables are the five kinds plus `rejects` and `conflicts`.
 
+pub mod clean;
 pub mod commit;
 pub mod fsutil;
 pub mod lock;
@@ -139,13 +141,27 @@ impl Store {
 
     /// The current manifest; an empty one when nothing was ever committed.
     pub fn read_manifest(&self) -> Result<Manifest, StoreError> {
+        Ok(self
+            .read_manifest_file()?
+            .map_or_else(Manifest::empty, |(m, _)| m))
+    }
+
+    /// The manifest and the bytes it was parsed from; None when there is no
+    /// manifest file.
+    pub fn read_manifest_file(&self) -> Result<Option<(Manifest, Vec<u8>)>, StoreError> {
         let path = self.manifest_path();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::empty()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::io(&path, e)),
         };
-        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| StoreError::BadManifest {
+        Ok(Some((self.parse_manifest(&bytes)?, bytes)))
+    }
+
+    /// The manifest in `bytes`, read from this store's manifest file.
+    pub fn parse_manifest(&self, bytes: &[u8]) -> Result<Manifest, StoreError> {
+        let path = self.manifest_path();
+        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| StoreError::BadManifest {
             path: path.display().to_string(),
             problem: e.to_string(),
         })?;

@@ -88,7 +88,10 @@ pub fn leftovers(store: &Path) -> Vec<String> {
         .filter(|(k, (_, bytes))| {
             bytes.is_some()
                 && !live.contains(k)
-                && !matches!(k.as_str(), "manifest.json" | "tracker.toml" | ".lock")
+                && !matches!(
+                    k.as_str(),
+                    "manifest.json" | "tracker.toml" | ".lock" | ".clean"
+                )
         })
         .map(|(k, _)| k)
         .collect()
@@ -158,6 +161,28 @@ pub fn visible(store: &Path, windows: &[&str]) -> Visible {
         subjects,
         windows: windows_csv,
     }
+}
+
+/// The `strace` binary, if it is installed and can trace here; says why
+/// the caller skips otherwise.
+pub fn strace() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("strace"))
+            .find(|p| p.is_file())
+    });
+    // strace may be present but unable to trace (no ptrace in a container).
+    let works = found.as_ref().is_some_and(|s| {
+        Command::new(s)
+            .args(["-f", "-qq", "-o", "/dev/null", "true"])
+            .status()
+            .is_ok_and(|st| st.success())
+    });
+    if !works {
+        eprintln!("skipped: `strace` is missing or cannot trace here; install Debian `strace`");
+        return None;
+    }
+    found
 }
 
 /// Run `tracker verify --format csv`: (exit code, rows of findings).
@@ -338,4 +363,18 @@ pub fn settle(sc: &Scenario, work: &Path, label: &str) {
     assert!(out.status.success(), "{label}: next ingest: {out:?}");
     assert_eq!(leftovers(work), Vec::<String>::new(), "{label}: leftovers");
     assert_eq!(verify(work), (Some(0), vec![]), "{label}: verify after");
+    assert!(
+        work.join(".clean").exists(),
+        "{label}: a committed ingest did not mark the store clean"
+    );
+}
+
+/// The promise of the clean marker: while it is there, the store holds
+/// nothing the manifest does not name.
+pub fn assert_marker_true(store: &Path, label: &str) {
+    let left = leftovers(store);
+    assert!(
+        left.is_empty() || !store.join(".clean").exists(),
+        "{label}: marked clean beside leftovers {left:?}"
+    );
 }
