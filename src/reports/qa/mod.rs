@@ -20,6 +20,8 @@ pub use completeness::{
 pub use findings::findings;
 pub use history::{History, SetAside, history};
 
+use polars::prelude::PlHashMap;
+
 use crate::config::Severity;
 use crate::output::{Cell, ColType, Table};
 use crate::rules::followup::text_key;
@@ -126,19 +128,55 @@ pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
 
 /// SPEC 8 order for people: errors first, then kind (in `KINDS` order), SCN,
 /// subject; school, teacher and detail only break ties.
-pub fn sort(findings: &mut [Finding]) {
+pub fn sort(findings: &mut Vec<Finding>) {
     let kind_index = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
-    findings.sort_by_cached_key(|f| {
-        (
-            std::cmp::Reverse(f.severity),
-            kind_index(f.kind),
-            f.scn.clone().unwrap_or_default(),
-            text_key(f.subject.as_deref().unwrap_or_default()),
-            f.school.clone(),
-            text_key(f.teacher.as_deref().unwrap_or_default()),
-            f.detail.clone(),
-        )
-    });
+    // A national run has most of a million findings but a few hundred
+    // subjects and some thousands of teachers: each distinct text gets its
+    // `text_key` rank once, so the sort compares numbers and borrowed text
+    // and allocates nothing per finding.
+    let order: Vec<usize> = {
+        let subjects = text_ranks(findings.iter().map(|f| f.subject.as_deref()));
+        let teachers = text_ranks(findings.iter().map(|f| f.teacher.as_deref()));
+        let mut keys: Vec<_> = findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let rank = |ranks: &PlHashMap<&str, usize>, s: &Option<String>| {
+                    ranks
+                        .get(s.as_deref().unwrap_or_default())
+                        .copied()
+                        .unwrap_or_default()
+                };
+                (
+                    std::cmp::Reverse(f.severity),
+                    kind_index(f.kind),
+                    f.scn.as_deref().unwrap_or_default(),
+                    rank(&subjects, &f.subject),
+                    f.school.as_str(),
+                    rank(&teachers, &f.teacher),
+                    f.detail.as_str(),
+                    // Equal keys keep their order, as a stable sort would.
+                    i,
+                )
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k.7).collect()
+    };
+    let mut slots: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    *findings = order.into_iter().filter_map(|i| slots[i].take()).collect();
+}
+
+/// Each distinct text (None as empty) with its rank in `text_key` order;
+/// equal ranks mean equal texts, since `text_key` breaks ties by the text.
+fn text_ranks<'a>(texts: impl Iterator<Item = Option<&'a str>>) -> PlHashMap<&'a str, usize> {
+    let mut ranks: PlHashMap<&str, usize> = texts.map(|t| (t.unwrap_or_default(), 0)).collect();
+    let mut distinct: Vec<&str> = ranks.keys().copied().collect();
+    distinct.sort_by_cached_key(|t| text_key(t));
+    for (rank, t) in distinct.into_iter().enumerate() {
+        ranks.insert(t, rank);
+    }
+    ranks
 }
 
 pub const COLUMNS: &[(&str, ColType)] = &[
