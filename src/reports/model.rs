@@ -553,19 +553,56 @@ const ROW_COLS: &[&str] = &[
     "source",
 ];
 
-/// The key of a pupil-subject: SCN and subject ignoring case and surrounding spaces.
-pub fn subject_key(scn: &str, subject: &str) -> String {
-    let mut key = String::new();
-    subject_key_into(&mut key, scn, subject);
-    key
+/// Values by pupil-subject: SCN, and subject ignoring case and surrounding
+/// spaces. A lookup hashes the SCN and compares the pupil's few subjects in
+/// place, so it builds no key: reports look up every row of a national
+/// window. `K` is `String` for a map kept beyond its rows, `&str` for one
+/// borrowing them.
+#[derive(Debug, Clone)]
+pub struct BySubject<K, V> {
+    by_scn: PlHashMap<K, Vec<(K, V)>>,
 }
 
-/// [`subject_key`] into a reused buffer, so looking one up allocates nothing.
-fn subject_key_into(key: &mut String, scn: &str, subject: &str) {
-    key.clear();
-    key.push_str(scn);
-    key.push('\u{1f}');
-    key.extend(subject.trim().chars().flat_map(char::to_lowercase));
+impl<K, V> Default for BySubject<K, V> {
+    fn default() -> Self {
+        BySubject {
+            by_scn: PlHashMap::default(),
+        }
+    }
+}
+
+impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
+    pub fn get(&self, scn: &str, subject: &str) -> Option<&V> {
+        let subjects = self.by_scn.get(scn)?;
+        subjects
+            .iter()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, scn: &str, subject: &str) -> Option<&mut V> {
+        let subjects = self.by_scn.get_mut(scn)?;
+        subjects
+            .iter_mut()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
+            .map(|(_, v)| v)
+    }
+
+    /// Set a pupil-subject's value, replacing the one it had.
+    pub fn insert(&mut self, scn: K, subject: K, value: V) {
+        let subjects = self.by_scn.entry(scn).or_default();
+        match subjects
+            .iter_mut()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject.borrow()))
+        {
+            Some((_, v)) => *v = value,
+            None => subjects.push((subject, value)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_scn.is_empty()
+    }
 }
 
 /// Best valid target per (SCN, subject) over the session's windows before `window`.
@@ -574,8 +611,8 @@ fn earlier_targets(
     snap: &Snapshot,
     school: &str,
     window: Window,
-) -> anyhow::Result<HashMap<String, u8>> {
-    let mut best: HashMap<String, u8> = HashMap::new();
+) -> anyhow::Result<BySubject<String, u8>> {
+    let mut best: BySubject<String, u8> = BySubject::default();
     for w in snap.windows(Some(school)) {
         if w.session != window.session || w >= window {
             continue;
@@ -597,8 +634,10 @@ fn earlier_targets(
             let level = c.get("course_level", i).and_then(|l| ctx.levels.parse(l));
             let target = valid_grade(level, c.get("target_grade", i));
             if let Some(t) = target {
-                let e = best.entry(subject_key(scn, subject)).or_insert(t);
-                *e = (*e).min(t);
+                match best.get_mut(scn, subject) {
+                    Some(e) => *e = (*e).min(t),
+                    None => best.insert(scn.to_string(), subject.to_string(), t),
+                }
             }
         }
     }
@@ -656,7 +695,6 @@ pub fn load(
         overrides: HashMap::new(),
         interventions: Vec::new(),
     };
-    let mut key = String::new();
     for phase in [Phase::Bge, Phase::Senior] {
         let Some(df) = snap
             .read(phase.as_str(), school, window, None)
@@ -666,7 +704,7 @@ pub fn load(
         };
         let earlier = match phase {
             Phase::Senior => earlier_targets(ctx, snap, school, window)?,
-            Phase::Bge => HashMap::new(),
+            Phase::Bge => BySubject::default(),
         };
         let c = Cols::new(&df, ROW_COLS)?;
         let lines = c.lines();
@@ -678,11 +716,8 @@ pub fn load(
             let (faculty, mapped) = ctx.faculties.faculty_of(subject);
             let entered = entered(phase, |col| c.get(col, i));
             let earlier_target = match phase {
-                Phase::Senior if !earlier.is_empty() => {
-                    subject_key_into(&mut key, scn, subject);
-                    earlier.get(&key).copied()
-                }
-                _ => None,
+                Phase::Senior => earlier.get(scn, subject).copied(),
+                Phase::Bge => None,
             };
             let known = pupil.map(|p| PupilContext {
                 stage: p.stage,

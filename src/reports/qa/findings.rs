@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::config::LeadBy;
-use crate::reports::model::{Ctx, Intervention, Phase, Row, SchoolWindow, subject_key};
+use crate::reports::model::{BySubject, Ctx, Intervention, Phase, Row, SchoolWindow};
 use crate::reports::offtrack::pupil_lines;
 use crate::rules::Status;
 use crate::rules::values::comment_too_long;
@@ -100,7 +100,7 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
                     c.row("missing_entry", r, "no level entered".into());
                 }
                 if let (Some(now), Some((w, levels))) = (r.level, &history.earlier_levels)
-                    && let Some(&before) = levels.get(&subject_key(&r.scn, &r.subject))
+                    && let Some(&before) = levels.get(&r.scn, &r.subject)
                     && now < before
                 {
                     let detail = format!(
@@ -171,14 +171,14 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
 /// or whole-school.
 struct Helped<'a> {
     whole_school: HashSet<&'a str>,
-    subjects: HashSet<String>,
+    subjects: BySubject<&'a str, ()>,
 }
 
 impl<'a> Helped<'a> {
     fn new(now: &'a [Intervention], before: &'a [Intervention]) -> Helped<'a> {
         let mut h = Helped {
             whole_school: HashSet::new(),
-            subjects: HashSet::new(),
+            subjects: BySubject::default(),
         };
         for i in now.iter().chain(before) {
             match i
@@ -188,7 +188,7 @@ impl<'a> Helped<'a> {
                 .filter(|s| !s.is_empty())
             {
                 Some(subject) => {
-                    h.subjects.insert(subject_key(&i.scn, subject));
+                    h.subjects.insert(&i.scn, subject, ());
                 }
                 None => {
                     h.whole_school.insert(&i.scn);
@@ -199,7 +199,7 @@ impl<'a> Helped<'a> {
     }
 
     fn covers(&self, scn: &str, subject: &str) -> bool {
-        self.whole_school.contains(scn) || self.subjects.contains(&subject_key(scn, subject))
+        self.whole_school.contains(scn) || self.subjects.get(scn, subject).is_some()
     }
 }
 
@@ -327,15 +327,17 @@ fn set_aside_findings(
             detail,
         );
     }
-    // A conflict's teacher is the teacher of the row that was kept.
-    let kept: HashMap<String, &Row> =
-        c.sw.rows
-            .iter()
-            .map(|r| (subject_key(&r.scn, &r.subject), r))
-            .collect();
+    // A conflict's teacher is the teacher of the row that was kept; most
+    // windows have no conflicts, and then no row is indexed.
+    let mut kept: BySubject<&str, &Row> = BySubject::default();
+    if !history.conflicts.is_empty() {
+        for r in &c.sw.rows {
+            kept.insert(&r.scn, &r.subject, r);
+        }
+    }
     for d in history.conflicts.iter().filter(|d| stages(d.stage)) {
         let row = match (&d.scn, &d.subject) {
-            (Some(scn), Some(subject)) => kept.get(&subject_key(scn, subject)).copied(),
+            (Some(scn), Some(subject)) => kept.get(scn, subject).copied(),
             _ => None,
         };
         let teacher = row.and_then(|r| r.teacher.as_deref());
