@@ -244,6 +244,18 @@ impl Tally {
         }
     }
 
+    /// Add `by` to every pupil id, so that a tally counted with ids from 1
+    /// gets the ids that follow the schools counted before it.
+    pub fn shift_ids(&mut self, by: u32) {
+        let units = (self.status.values_mut().map(|a| &mut a.unit))
+            .chain(self.groups.values_mut().map(|a| &mut a.unit))
+            .chain(self.projection.values_mut().map(|a| &mut a.unit))
+            .chain(self.early_warning.values_mut().map(|a| &mut a.0));
+        for unit in units {
+            unit.sample.iter_mut().for_each(|id| *id += by);
+        }
+    }
+
     /// Add another school's tally (whose pupils are all different).
     pub fn merge(&mut self, other: &Tally, min: usize) {
         for (k, o) in &other.status {
