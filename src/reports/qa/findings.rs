@@ -327,11 +327,16 @@ fn set_aside_findings(
             detail,
         );
     }
-    // A conflict's teacher is the teacher of the row that was kept; most
-    // windows have no conflicts, and then no row is indexed.
+    // A conflict's teacher is the teacher of the row that was kept. A
+    // window has few conflicts, so only the rows of their pupils are indexed.
+    let pupils: HashSet<&str> = history
+        .conflicts
+        .iter()
+        .filter_map(|d| d.scn.as_deref())
+        .collect();
     let mut kept: BySubject<&str, &Row> = BySubject::default();
-    if !history.conflicts.is_empty() {
-        for r in &c.sw.rows {
+    if !pupils.is_empty() {
+        for r in c.sw.rows.iter().filter(|r| pupils.contains(r.scn.as_str())) {
             kept.insert(&r.scn, &r.subject, r);
         }
     }
