@@ -1,6 +1,8 @@
 //! The findings of one school's window, kind by kind.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::LeadBy;
 use crate::reports::model::{BySubject, Ctx, Intervention, Phase, Row, SchoolWindow};
@@ -170,14 +172,14 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
 /// The interventions that count for a window (SPEC 2.4): by SCN, for a subject
 /// or whole-school.
 struct Helped<'a> {
-    whole_school: HashSet<&'a str>,
+    whole_school: PlHashSet<&'a str>,
     subjects: BySubject<&'a str, ()>,
 }
 
 impl<'a> Helped<'a> {
     fn new(now: &'a [Intervention], before: &'a [Intervention]) -> Helped<'a> {
         let mut h = Helped {
-            whole_school: HashSet::new(),
+            whole_school: PlHashSet::default(),
             subjects: BySubject::default(),
         };
         for i in now.iter().chain(before) {
@@ -211,7 +213,8 @@ fn pupil_findings(
     filter: &QaFilter,
 ) {
     let sw = c.sw;
-    let mut subject_rows: HashMap<&str, (usize, bool)> = HashMap::new();
+    // Per row, so the fast hash: std's SipHash showed in national profiles.
+    let mut subject_rows: PlHashMap<&str, (usize, bool)> = PlHashMap::default();
     for r in rows {
         let e = subject_rows.entry(r.scn.as_str()).or_default();
         e.0 += 1;
