@@ -85,6 +85,9 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
         Some(p) => format!("{} or {p}", c.sw.window),
         None => c.sw.window.to_string(),
     };
+    // The same for every row of the school, which can be most of its rows.
+    let no_intervention =
+        format!("off track with no intervention for this subject or whole-school in {searched}");
     for r in rows {
         let pupil = c.sw.pupil(&r.scn);
         let names = [
@@ -148,10 +151,7 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
             c.row("comment_too_long", r, detail);
         }
         if r.status == Status::OffTrack && !helped.covers(&r.scn, &r.subject) {
-            let detail = format!(
-                "off track with no intervention for this subject or whole-school in {searched}"
-            );
-            c.row("no_intervention", r, detail);
+            c.row("no_intervention", r, no_intervention.clone());
         }
     }
     let mut unmapped: HashSet<String> = HashSet::new();
