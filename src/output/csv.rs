@@ -125,6 +125,25 @@ mod tests {
     }
 
     #[test]
+    fn a_table_of_many_parts_is_written_as_one_stream_writes_it() {
+        let mut t = Table::new("t", &[("name", ColType::Text), ("n", ColType::Int)]);
+        t.rows = (0..2 * PART_ROWS + 3)
+            .map(|i| vec![Cell::Text(format!("=a,\"{i}")), Cell::Int(i as i64)])
+            .collect();
+        let mut parts = Vec::new();
+        write(&mut parts, std::slice::from_ref(&t)).unwrap();
+        let mut one = Vec::new();
+        {
+            let mut out = Stream::new(&mut one, ["name", "n"]).unwrap();
+            for row in &t.rows {
+                out.record(row.iter().map(Val::from)).unwrap();
+            }
+            out.finish().unwrap();
+        }
+        assert_eq!(parts, one);
+    }
+
+    #[test]
     fn round_trip_keeps_awkward_text_and_neutralises_payloads() {
         let mut t = Table::new(
             "t",

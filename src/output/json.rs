@@ -154,6 +154,30 @@ mod tests {
     }
 
     #[test]
+    fn a_table_of_many_parts_is_written_as_one_stream_writes_it() {
+        let mut t = table();
+        t.rows = (0..2 * PART_ROWS + 3)
+            .map(|i| vec![Cell::Text(format!("S{i}")), Cell::Int(i as i64), Cell::Null])
+            .collect();
+        let mut parts = Vec::new();
+        write_array(&mut parts, &t).unwrap();
+        let mut one = Vec::new();
+        {
+            let names = ["scn", "b", "a"];
+            let mut out = Stream::new(&mut one, &names).unwrap();
+            for row in &t.rows {
+                out.record(row.iter().map(Val::from)).unwrap();
+            }
+            out.end().unwrap();
+        }
+        one.push(b'\n');
+        assert_eq!(
+            String::from_utf8(parts).unwrap(),
+            String::from_utf8(one).unwrap()
+        );
+    }
+
+    #[test]
     fn numbers_are_numbers_null_is_null_and_keys_keep_column_order() {
         let mut out = Vec::new();
         write_array(&mut out, &table()).unwrap();
