@@ -10,7 +10,7 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use super::{Table, Val, round1};
+use super::{PART_ROWS, Table, Val, in_waves, round1};
 
 /// `[{...},{...}]`, one row object per line.
 pub fn write_array(w: &mut dyn Write, table: &Table) -> Result<()> {
@@ -38,11 +38,37 @@ pub fn write_object(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
 
 fn array(w: &mut dyn Write, table: &Table) -> Result<()> {
     let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-    let mut out = Stream::new(w, &names)?;
-    for row in &table.rows {
-        out.record(row.iter().map(Val::from))?;
+    if table.rows.len() <= PART_ROWS {
+        let mut out = Stream::new(w, &names)?;
+        for row in &table.rows {
+            out.record(row.iter().map(Val::from))?;
+        }
+        return out.end();
     }
-    out.end()
+    // Parts of a large table render on every core and are written in order.
+    // Every part's rows start `,` and a line end; the array's first row
+    // starts with the line end alone, as `Stream::new` would write it.
+    let parts: Vec<_> = table.rows.chunks(PART_ROWS).collect();
+    w.write_all(b"[")?;
+    let mut first = true;
+    in_waves(
+        parts.len(),
+        |i| {
+            let mut buf = Vec::new();
+            let mut out = Stream::continued(&mut buf, &names);
+            for row in parts[i] {
+                out.record(row.iter().map(Val::from))?;
+            }
+            Ok(buf)
+        },
+        |buf| {
+            let body = if first { &buf[1..] } else { &buf[..] };
+            first = false;
+            Ok(w.write_all(body)?)
+        },
+    )?;
+    w.write_all(b"\n]")?;
+    Ok(())
 }
 
 /// A JSON array written an object at a time, one per line.
@@ -125,6 +151,30 @@ mod tests {
             Cell::Float(f64::NAN),
         ]);
         t
+    }
+
+    #[test]
+    fn a_table_of_many_parts_is_written_as_one_stream_writes_it() {
+        let mut t = table();
+        t.rows = (0..2 * PART_ROWS + 3)
+            .map(|i| vec![Cell::Text(format!("S{i}")), Cell::Int(i as i64), Cell::Null])
+            .collect();
+        let mut parts = Vec::new();
+        write_array(&mut parts, &t).unwrap();
+        let mut one = Vec::new();
+        {
+            let names = ["scn", "b", "a"];
+            let mut out = Stream::new(&mut one, &names).unwrap();
+            for row in &t.rows {
+                out.record(row.iter().map(Val::from)).unwrap();
+            }
+            out.end().unwrap();
+        }
+        one.push(b'\n');
+        assert_eq!(
+            String::from_utf8(parts).unwrap(),
+            String::from_utf8(one).unwrap()
+        );
     }
 
     #[test]

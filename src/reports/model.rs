@@ -407,24 +407,83 @@ impl SchoolWindow {
 /// Text columns of a frame as borrowed cells; absent columns are all None.
 pub struct Cols<'a> {
     frame: &'a DataFrame,
-    // Looked up once per cell, so a fast hash matters at millions of rows.
-    cache: PlHashMap<&'static str, Vec<Option<&'a str>>>,
+    cells: Vec<Vec<Option<&'a str>>>,
+    /// Per [`slot`], the index of its column in `cells`.
+    by_slot: [Option<usize>; SLOTS],
+    /// Columns with no slot, by name.
+    others: Vec<(&'static str, usize)>,
+}
+
+/// How many column names have a [`slot`].
+const SLOTS: usize = 30;
+
+/// A slot for each column name read per cell from subject and pupil rows.
+/// `Cols::get` runs for every cell of a national window, and a `match` on
+/// literals compiles to comparisons of lengths and small integers, where a
+/// hash map spent most of `get`'s time hashing and calling memcmp.
+fn slot(name: &str) -> Option<usize> {
+    Some(match name {
+        "scn" => 0,
+        "subject" => 1,
+        "level" => 2,
+        "course_level" => 3,
+        "working_grade" => 4,
+        "target_grade" => 5,
+        "stage" => 6,
+        "forename" => 7,
+        "surname" => 8,
+        "class" => 9,
+        "teacher" => 10,
+        "effort" => 11,
+        "behaviour" => 12,
+        "homework" => 13,
+        "comment" => 14,
+        "source" => 15,
+        "reg_class" => 16,
+        "house" => 17,
+        "gender" => 18,
+        "simd_decile" => 19,
+        "simd_quintile" => 20,
+        "fsm" => 21,
+        "asn" => 22,
+        "care_experienced" => 23,
+        "young_carer" => 24,
+        "eal" => 25,
+        "attendance" => 26,
+        "cat_sas" => 27,
+        "pathway_band" => 28,
+        "lead_role" => 29,
+        _ => return None,
+    })
 }
 
 impl<'a> Cols<'a> {
     pub fn new(frame: &'a DataFrame, names: &[&'static str]) -> PolarsResult<Cols<'a>> {
-        let mut cache = PlHashMap::new();
+        let mut cols = Cols {
+            frame,
+            cells: Vec::with_capacity(names.len()),
+            by_slot: [None; SLOTS],
+            others: Vec::new(),
+        };
         for &n in names {
-            let v: Vec<Option<&str>> = match frame.column(n) {
+            let at = cols.cells.len();
+            cols.cells.push(match frame.column(n) {
                 Ok(c) => c.str()?.iter().collect(),
                 Err(_) => vec![None; frame.height()],
-            };
-            cache.insert(n, v);
+            });
+            match slot(n) {
+                Some(s) => cols.by_slot[s] = Some(at),
+                None => cols.others.push((n, at)),
+            }
         }
-        Ok(Cols { frame, cache })
+        Ok(cols)
     }
     pub fn get(&self, name: &str, i: usize) -> Option<&'a str> {
-        self.cache.get(name).and_then(|v| v[i])
+        let at = match slot(name) {
+            Some(s) => self.by_slot[s]?,
+            None => self.others.iter().find(|(n, _)| *n == name)?.1,
+        };
+        self.cells[at][i]
     }
     pub fn owned(&self, name: &str, i: usize) -> Option<String> {
         self.get(name, i).map(str::to_string)
@@ -553,19 +612,56 @@ const ROW_COLS: &[&str] = &[
     "source",
 ];
 
-/// The key of a pupil-subject: SCN and subject ignoring case and surrounding spaces.
-pub fn subject_key(scn: &str, subject: &str) -> String {
-    let mut key = String::new();
-    subject_key_into(&mut key, scn, subject);
-    key
+/// Values by pupil-subject: SCN, and subject ignoring case and surrounding
+/// spaces. A lookup hashes the SCN and compares the pupil's few subjects in
+/// place, so it builds no key: reports look up every row of a national
+/// window. `K` is `String` for a map kept beyond its rows, `&str` for one
+/// borrowing them.
+#[derive(Debug, Clone)]
+pub struct BySubject<K, V> {
+    by_scn: PlHashMap<K, Vec<(K, V)>>,
 }
 
-/// [`subject_key`] into a reused buffer, so looking one up allocates nothing.
-fn subject_key_into(key: &mut String, scn: &str, subject: &str) {
-    key.clear();
-    key.push_str(scn);
-    key.push('\u{1f}');
-    key.extend(subject.trim().chars().flat_map(char::to_lowercase));
+impl<K, V> Default for BySubject<K, V> {
+    fn default() -> Self {
+        BySubject {
+            by_scn: PlHashMap::default(),
+        }
+    }
+}
+
+impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
+    pub fn get(&self, scn: &str, subject: &str) -> Option<&V> {
+        let subjects = self.by_scn.get(scn)?;
+        subjects
+            .iter()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, scn: &str, subject: &str) -> Option<&mut V> {
+        let subjects = self.by_scn.get_mut(scn)?;
+        subjects
+            .iter_mut()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
+            .map(|(_, v)| v)
+    }
+
+    /// Set a pupil-subject's value, replacing the one it had.
+    pub fn insert(&mut self, scn: K, subject: K, value: V) {
+        let subjects = self.by_scn.entry(scn).or_default();
+        match subjects
+            .iter_mut()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject.borrow()))
+        {
+            Some((_, v)) => *v = value,
+            None => subjects.push((subject, value)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_scn.is_empty()
+    }
 }
 
 /// Best valid target per (SCN, subject) over the session's windows before `window`.
@@ -574,8 +670,8 @@ fn earlier_targets(
     snap: &Snapshot,
     school: &str,
     window: Window,
-) -> anyhow::Result<HashMap<String, u8>> {
-    let mut best: HashMap<String, u8> = HashMap::new();
+) -> anyhow::Result<BySubject<String, u8>> {
+    let mut best: BySubject<String, u8> = BySubject::default();
     for w in snap.windows(Some(school)) {
         if w.session != window.session || w >= window {
             continue;
@@ -600,8 +696,10 @@ fn earlier_targets(
             };
             let target = valid_grade(Some(level), c.get("target_grade", i));
             if let Some(t) = target {
-                let e = best.entry(subject_key(scn, subject)).or_insert(t);
-                *e = (*e).min(t);
+                match best.get_mut(scn, subject) {
+                    Some(e) => *e = (*e).min(t),
+                    None => best.insert(scn.to_string(), subject.to_string(), t),
+                }
             }
         }
     }
@@ -664,7 +762,6 @@ pub fn load(
         overrides: HashMap::new(),
         interventions: Vec::new(),
     };
-    let mut key = String::new();
     for phase in [Phase::Bge, Phase::Senior] {
         let Some(df) = snap
             .read(phase.as_str(), school, window, None)
@@ -674,7 +771,7 @@ pub fn load(
         };
         let earlier = match phase {
             Phase::Senior => earlier_targets(ctx, snap, school, window)?,
-            Phase::Bge => HashMap::new(),
+            Phase::Bge => BySubject::default(),
         };
         let c = Cols::new(&df, ROW_COLS)?;
         let lines = c.lines();
@@ -686,11 +783,8 @@ pub fn load(
             let (faculty, mapped) = ctx.faculties.faculty_of(subject);
             let entered = entered(phase, |col| c.get(col, i));
             let earlier_target = match phase {
-                Phase::Senior if !earlier.is_empty() => {
-                    subject_key_into(&mut key, scn, subject);
-                    earlier.get(&key).copied()
-                }
-                _ => None,
+                Phase::Senior => earlier.get(scn, subject).copied(),
+                Phase::Bge => None,
             };
             let known = pupil.map(|p| PupilContext {
                 stage: p.stage,
@@ -788,4 +882,46 @@ pub fn interventions(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_read_per_cell_has_its_own_slot() {
+        let names: Vec<&str> = ROW_COLS
+            .iter()
+            .chain(PUPIL_COLS)
+            .chain(&["lead_role"])
+            .copied()
+            .collect();
+        let mut slots: Vec<usize> = names.iter().filter_map(|n| slot(n)).collect();
+        assert_eq!(slots.len(), names.len(), "a name has no slot");
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(
+            slots.len(),
+            SLOTS,
+            "two names share a slot, or one is unused"
+        );
+        assert!(slots.iter().all(|&s| s < SLOTS));
+    }
+
+    #[test]
+    fn cols_find_columns_with_and_without_a_slot() {
+        let df = df!(
+            "scn" => [Some("1"), None],
+            "lead_name" => [Some("Ms Ng"), Some("Mr Roy")],
+        )
+        .unwrap();
+        let c = Cols::new(&df, &["scn", "lead_name", "teacher"]).unwrap();
+        assert_eq!(c.get("scn", 0), Some("1"));
+        assert_eq!(c.get("scn", 1), None);
+        assert_eq!(c.get("lead_name", 1), Some("Mr Roy"));
+        // Asked for but absent from the frame, or never asked for.
+        assert_eq!(c.get("teacher", 0), None);
+        assert_eq!(c.get("subject", 0), None);
+        assert_eq!(c.get("lead_role", 0), None);
+    }
 }

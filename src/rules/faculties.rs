@@ -1,7 +1,9 @@
 //! Which faculty a subject belongs to (SPEC 5.1, 10.8), the unit pupils are
 //! counted off track in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use polars::prelude::PlHashMap;
 
 use super::{folded, with_folded};
 
@@ -14,14 +16,14 @@ fn subject_key(raw: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct FacultyMap {
     /// Subject key -> faculty name.
-    lookup: HashMap<String, String>,
+    lookup: PlHashMap<String, String>,
 }
 
 impl FacultyMap {
     /// From faculty -> subjects. A subject listed under two faculties belongs
     /// to the first in the table's order, so the answer never depends on chance.
     pub fn from_config(f: &BTreeMap<String, Vec<String>>) -> FacultyMap {
-        let mut lookup = HashMap::new();
+        let mut lookup = PlHashMap::default();
         for (faculty, subjects) in f {
             for subject in subjects {
                 lookup

@@ -1,7 +1,7 @@
 //! The Progression Pathway (SPEC 4.1, 10.4): a pupil's predicted band, and the
 //! level that band is expected to have reached at each checkpoint.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap;
 
 use super::scale::Scale;
 use super::values::{parse_number, parse_stage};
@@ -40,7 +40,7 @@ fn band_key(raw: &str) -> String {
 pub struct Pathway {
     names: Vec<String>,
     /// Band name key -> band.
-    lookup: HashMap<String, usize>,
+    lookup: PlHashMap<String, usize>,
     /// (minimum CAT SAS, band), in config order: the first match wins.
     thresholds: Vec<(f64, usize)>,
     /// Per band, each checkpoint with its expected scale position.
@@ -53,7 +53,7 @@ impl Pathway {
     /// band) is left out rather than guessed at.
     pub fn from_config(p: &crate::config::Pathway, scale: &Scale) -> Pathway {
         let names: Vec<String> = p.bands.iter().map(|b| b.name.clone()).collect();
-        let mut lookup = HashMap::with_capacity(names.len());
+        let mut lookup = PlHashMap::with_capacity_and_hasher(names.len(), Default::default());
         for (band, name) in names.iter().enumerate() {
             lookup.entry(band_key(name)).or_insert(band);
         }

@@ -1,7 +1,9 @@
 //! The BGE level scale (SPEC 4.1): where a level code such as `2b` sits, however
 //! a teacher typed it, so levels can be compared as steps.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use polars::prelude::PlHashMap;
 
 use super::{folded, with_folded};
 
@@ -20,7 +22,7 @@ pub fn normalise_code(raw: &str) -> String {
 pub struct Scale {
     codes: Vec<String>,
     /// Normalised code or alias -> position.
-    lookup: HashMap<String, usize>,
+    lookup: PlHashMap<String, usize>,
 }
 
 impl Scale {
@@ -30,7 +32,8 @@ impl Scale {
     /// naming a code that is not on the scale, is ignored (config validation
     /// reports the latter). When two codes normalise alike the first wins.
     pub fn new(codes: &[String], aliases: &BTreeMap<String, String>) -> Scale {
-        let mut lookup = HashMap::with_capacity(codes.len() + aliases.len());
+        let mut lookup =
+            PlHashMap::with_capacity_and_hasher(codes.len() + aliases.len(), Default::default());
         for (pos, code) in codes.iter().enumerate() {
             lookup.entry(normalise_code(code)).or_insert(pos);
         }

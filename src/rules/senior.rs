@@ -2,7 +2,7 @@
 //! grade codes each level accepts, the effective target, the traffic light and
 //! the 5@5 / 5@6 projections.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap;
 
 use super::status::Status;
 use super::{folded, with_folded};
@@ -92,14 +92,14 @@ fn is_level_noise(c: char) -> bool {
 /// The course-level spellings of config `[senior.level_aliases]`.
 #[derive(Debug, Clone)]
 pub struct CourseLevels {
-    lookup: HashMap<String, CourseLevel>,
+    lookup: PlHashMap<String, CourseLevel>,
 }
 
 impl CourseLevels {
     /// Canonical names always mean themselves; each alias list maps to the level
     /// its key names (a key that names no level is ignored), first spelling wins.
     pub fn from_config(s: &crate::config::Senior) -> CourseLevels {
-        let mut lookup: HashMap<String, CourseLevel> = CourseLevel::ALL
+        let mut lookup: PlHashMap<String, CourseLevel> = CourseLevel::ALL
             .into_iter()
             .map(|level| (folded(level.as_str(), is_level_noise), level))
             .collect();

@@ -17,7 +17,7 @@ use polars::prelude::*;
 
 use super::{
     Ctx, Entered, Phase, Pupil, PupilContext, RowView, SchoolWindow, entered, judge, load_pupils,
-    overrides, pupils_frame, subject_key_into,
+    overrides, pupils_frame,
 };
 use crate::rules::Status;
 use crate::rules::senior::CourseLevel;
@@ -411,7 +411,6 @@ pub fn load(
     let mut subjects: PlHashMap<Box<str>, (u32, u32)> = PlHashMap::new();
     let mut rows = Vec::new();
     let mut odd = Vec::new();
-    let mut key = String::new();
     for phase in [Phase::Bge, Phase::Senior] {
         let names = row_columns(phase, need);
         let Some(df) = snap
@@ -422,7 +421,7 @@ pub fn load(
         };
         let earlier = match phase {
             Phase::Senior => super::earlier_targets(ctx, snap, school, window)?,
-            Phase::Bge => HashMap::new(),
+            Phase::Bge => super::BySubject::default(),
         };
         let c = Columns::new(&df, &names)?;
         // Names of pupils with no pupils row come from their subject rows.
@@ -451,11 +450,8 @@ pub fn load(
             };
             let e: Entered = entered(phase, |col| c.get(col, i));
             let earlier_target = match phase {
-                Phase::Senior if !earlier.is_empty() => {
-                    subject_key_into(&mut key, scn, subject);
-                    earlier.get(&key).copied()
-                }
-                _ => None,
+                Phase::Senior => earlier.get(scn, subject).copied(),
+                Phase::Bge => None,
             };
             let context = known.get(scn).copied();
             let v = judge(ctx, window, phase, &e, context, earlier_target);

@@ -1,6 +1,6 @@
 //! Completeness per faculty and teacher: subject rows expected, entries made.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap;
 
 use crate::output::{Cell, ColType, Table};
 use crate::reports::model::{Phase, Row, SchoolWindow};
@@ -45,8 +45,8 @@ pub fn completeness(
     stages: &dyn Fn(Option<u8>) -> bool,
     filter: &QaFilter,
 ) -> Vec<Completeness> {
-    // (faculty, teacher) -> its counts.
-    let mut groups: HashMap<(&str, Option<&str>), Completeness> = HashMap::new();
+    // (faculty, teacher) -> its counts; looked up per row, so the fast hash.
+    let mut groups: PlHashMap<(&str, Option<&str>), Completeness> = PlHashMap::default();
     for r in sw
         .rows
         .iter()

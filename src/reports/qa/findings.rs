@@ -1,9 +1,11 @@
 //! The findings of one school's window, kind by kind.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::LeadBy;
-use crate::reports::model::{Ctx, Intervention, Phase, Row, SchoolWindow, subject_key};
+use crate::reports::model::{BySubject, Ctx, Intervention, Phase, Row, SchoolWindow};
 use crate::reports::offtrack::pupil_lines;
 use crate::rules::Status;
 use crate::rules::values::comment_too_long;
@@ -83,6 +85,9 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
         Some(p) => format!("{} or {p}", c.sw.window),
         None => c.sw.window.to_string(),
     };
+    // The same for every row of the school, which can be most of its rows.
+    let no_intervention =
+        format!("off track with no intervention for this subject or whole-school in {searched}");
     for r in rows {
         let pupil = c.sw.pupil(&r.scn);
         let names = [
@@ -100,7 +105,7 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
                     c.row("missing_entry", r, "no level entered".into());
                 }
                 if let (Some(now), Some((w, levels))) = (r.level, &history.earlier_levels)
-                    && let Some(&before) = levels.get(&subject_key(&r.scn, &r.subject))
+                    && let Some(&before) = levels.get(&r.scn, &r.subject)
                     && now < before
                 {
                     let detail = format!(
@@ -146,10 +151,7 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
             c.row("comment_too_long", r, detail);
         }
         if r.status == Status::OffTrack && !helped.covers(&r.scn, &r.subject) {
-            let detail = format!(
-                "off track with no intervention for this subject or whole-school in {searched}"
-            );
-            c.row("no_intervention", r, detail);
+            c.row("no_intervention", r, no_intervention.clone());
         }
     }
     let mut unmapped: HashSet<String> = HashSet::new();
@@ -170,15 +172,15 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
 /// The interventions that count for a window (SPEC 2.4): by SCN, for a subject
 /// or whole-school.
 struct Helped<'a> {
-    whole_school: HashSet<&'a str>,
-    subjects: HashSet<String>,
+    whole_school: PlHashSet<&'a str>,
+    subjects: BySubject<&'a str, ()>,
 }
 
 impl<'a> Helped<'a> {
     fn new(now: &'a [Intervention], before: &'a [Intervention]) -> Helped<'a> {
         let mut h = Helped {
-            whole_school: HashSet::new(),
-            subjects: HashSet::new(),
+            whole_school: PlHashSet::default(),
+            subjects: BySubject::default(),
         };
         for i in now.iter().chain(before) {
             match i
@@ -188,7 +190,7 @@ impl<'a> Helped<'a> {
                 .filter(|s| !s.is_empty())
             {
                 Some(subject) => {
-                    h.subjects.insert(subject_key(&i.scn, subject));
+                    h.subjects.insert(&i.scn, subject, ());
                 }
                 None => {
                     h.whole_school.insert(&i.scn);
@@ -199,7 +201,7 @@ impl<'a> Helped<'a> {
     }
 
     fn covers(&self, scn: &str, subject: &str) -> bool {
-        self.whole_school.contains(scn) || self.subjects.contains(&subject_key(scn, subject))
+        self.whole_school.contains(scn) || self.subjects.get(scn, subject).is_some()
     }
 }
 
@@ -211,7 +213,8 @@ fn pupil_findings(
     filter: &QaFilter,
 ) {
     let sw = c.sw;
-    let mut subject_rows: HashMap<&str, (usize, bool)> = HashMap::new();
+    // Per row, so the fast hash: std's SipHash showed in national profiles.
+    let mut subject_rows: PlHashMap<&str, (usize, bool)> = PlHashMap::default();
     for r in rows {
         let e = subject_rows.entry(r.scn.as_str()).or_default();
         e.0 += 1;
@@ -327,15 +330,22 @@ fn set_aside_findings(
             detail,
         );
     }
-    // A conflict's teacher is the teacher of the row that was kept.
-    let kept: HashMap<String, &Row> =
-        c.sw.rows
-            .iter()
-            .map(|r| (subject_key(&r.scn, &r.subject), r))
-            .collect();
+    // A conflict's teacher is the teacher of the row that was kept. A
+    // window has few conflicts, so only the rows of their pupils are indexed.
+    let pupils: HashSet<&str> = history
+        .conflicts
+        .iter()
+        .filter_map(|d| d.scn.as_deref())
+        .collect();
+    let mut kept: BySubject<&str, &Row> = BySubject::default();
+    if !pupils.is_empty() {
+        for r in c.sw.rows.iter().filter(|r| pupils.contains(r.scn.as_str())) {
+            kept.insert(&r.scn, &r.subject, r);
+        }
+    }
     for d in history.conflicts.iter().filter(|d| stages(d.stage)) {
         let row = match (&d.scn, &d.subject) {
-            (Some(scn), Some(subject)) => kept.get(&subject_key(scn, subject)).copied(),
+            (Some(scn), Some(subject)) => kept.get(scn, subject).copied(),
             _ => None,
         };
         let teacher = row.and_then(|r| r.teacher.as_deref());

@@ -2,11 +2,9 @@
 //! before it, the levels of the session's earlier window, and the rows ingest
 //! set aside (rejects and duplicate conflicts).
 
-use std::collections::HashMap;
-
 use anyhow::Context;
 
-use crate::reports::model::{self, Cols, Ctx, Intervention, SchoolWindow, subject_key};
+use crate::reports::model::{self, BySubject, Cols, Ctx, Intervention, SchoolWindow};
 use crate::rules::values::parse_stage;
 use crate::rules::window::Window;
 use crate::store::read::Snapshot;
@@ -37,7 +35,7 @@ pub struct History {
     pub previous_interventions: Vec<Intervention>,
     /// The latest earlier window of the same session with BGE rows, and its
     /// valid levels by (SCN, subject) key.
-    pub earlier_levels: Option<(Window, HashMap<String, usize>)>,
+    pub earlier_levels: Option<(Window, BySubject<String, usize>)>,
     pub rejects: Vec<SetAside>,
     pub conflicts: Vec<SetAside>,
 }
@@ -64,14 +62,14 @@ pub fn history(ctx: &Ctx, snap: &Snapshot, sw: &SchoolWindow) -> anyhow::Result<
             .with_context(context)?
         {
             let c = Cols::new(&df, &cols)?;
-            let mut levels = HashMap::with_capacity(c.height());
+            let mut levels = BySubject::default();
             for i in 0..c.height() {
                 if let (Some(scn), Some(subject), Some(pos)) = (
                     c.get("scn", i),
                     c.get("subject", i),
                     c.get("level", i).and_then(|l| ctx.scale.position(l)),
                 ) {
-                    levels.insert(subject_key(scn, subject), pos);
+                    levels.insert(scn.to_string(), subject.to_string(), pos);
                 }
             }
             earlier_levels = Some((w, levels));

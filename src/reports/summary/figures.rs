@@ -7,7 +7,9 @@
 //! pupil line, so a summary over many schools holds one school's window in
 //! memory at a time.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use polars::prelude::PlHashMap;
 
 use crate::reports::model::Ctx;
 use crate::reports::offtrack::PupilLine;
@@ -145,8 +147,12 @@ impl Tally {
     pub fn of(ctx: &Ctx, cohort: &[Member], history: &History, min: usize) -> Tally {
         let mut t = Tally::default();
         let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
+        // Rows count under their faculty as stored, which is keyed by its
+        // sort key once per distinct faculty at the end: a school has
+        // thousands of rows but a few dozen faculties.
+        let mut status = PlHashMap::default();
         for &(id, l) in cohort {
-            t.count_status(id, l, min);
+            count_status(&mut status, id, l, min);
             t.count_groups(id, l, min);
             t.count_projection(ctx, history, id, l, min);
             let flagged = l.faculties_off_track() == 0 && l.concerns >= warn;
@@ -159,35 +165,11 @@ impl Tally {
                 acc.1 += usize::from(flagged);
             }
         }
-        t
-    }
-
-    fn count_status(&mut self, id: u32, l: &PupilLine, min: usize) {
-        let s = stage_key(l);
-        let mut faculties: HashSet<&str> = HashSet::new();
-        for r in &l.rows {
-            let f = Some(text_key(&r.faculty));
-            let at = Status::ALL.iter().position(|x| *x == r.status).unwrap_or(0);
-            for key in [(s, f.clone()), (s, None), (ALL, f), (ALL, None)] {
-                let acc = self.status.entry(key).or_insert_with(|| StatusAcc {
-                    unit: Unit::new(true),
-                    entries: 0,
-                    counts: [0; 6],
-                });
-                acc.entries += 1;
-                acc.counts[at] += 1;
-            }
-            faculties.insert(r.faculty.as_str());
-        }
-        let keys = faculties
+        t.status = status
             .into_iter()
-            .flat_map(|f| [(s, Some(text_key(f))), (ALL, Some(text_key(f)))])
-            .chain([(s, None), (ALL, None)]);
-        for key in keys {
-            if let Some(acc) = self.status.get_mut(&key) {
-                acc.unit.add(id, min);
-            }
-        }
+            .map(|((s, f), acc)| ((s, f.map(text_key)), acc))
+            .collect();
+        t
     }
 
     fn count_groups(&mut self, id: u32, l: &PupilLine, min: usize) {
@@ -241,6 +223,18 @@ impl Tally {
                     e.add(share, basis);
                 }
             }
+        }
+    }
+
+    /// Add `by` to every pupil id, so that a tally counted with ids from 1
+    /// gets the ids that follow the schools counted before it.
+    pub fn shift_ids(&mut self, by: u32) {
+        let units = (self.status.values_mut().map(|a| &mut a.unit))
+            .chain(self.groups.values_mut().map(|a| &mut a.unit))
+            .chain(self.projection.values_mut().map(|a| &mut a.unit))
+            .chain(self.early_warning.values_mut().map(|a| &mut a.0));
+        for unit in units {
+            unit.sample.iter_mut().for_each(|id| *id += by);
         }
     }
 
@@ -307,6 +301,43 @@ impl Tally {
         cells.extend(projection(arena, self.projection));
         cells.extend(early_warning(arena, self.early_warning));
         cells
+    }
+}
+
+/// Count one pupil's rows per stage and faculty as stored (None = all
+/// faculties), and the pupil once in each of those units.
+fn count_status<'a>(
+    status: &mut PlHashMap<(u8, Option<&'a str>), StatusAcc>,
+    id: u32,
+    l: &PupilLine<'a>,
+    min: usize,
+) {
+    let s = stage_key(l);
+    let mut faculties: Vec<&str> = Vec::new();
+    for &r in &l.rows {
+        let f = Some(r.faculty.as_str());
+        let at = Status::ALL.iter().position(|x| *x == r.status).unwrap_or(0);
+        for key in [(s, f), (s, None), (ALL, f), (ALL, None)] {
+            let acc = status.entry(key).or_insert_with(|| StatusAcc {
+                unit: Unit::new(true),
+                entries: 0,
+                counts: [0; 6],
+            });
+            acc.entries += 1;
+            acc.counts[at] += 1;
+        }
+        if !faculties.contains(&r.faculty.as_str()) {
+            faculties.push(&r.faculty);
+        }
+    }
+    let keys = faculties
+        .into_iter()
+        .flat_map(|f| [(s, Some(f)), (ALL, Some(f))])
+        .chain([(s, None), (ALL, None)]);
+    for key in keys {
+        if let Some(acc) = status.get_mut(&key) {
+            acc.unit.add(id, min);
+        }
     }
 }
 

@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::rules::values::stage_label;
 use crate::rules::window::Window;
 
+use super::model::slim::par_map;
 use super::model::{Ctx, SchoolWindow};
 use super::offtrack::{PupilLine, pupil_lines};
 use figures::{Arena, Member, Tally};
@@ -155,11 +156,11 @@ pub struct Input<'a> {
     /// Each school's previous window, where the store has one.
     pub previous: Vec<SchoolAt>,
     /// Loads and judges one school's window; called once for each above,
-    /// one at a time.
-    pub load: &'a dyn Fn(&str, Window) -> anyhow::Result<SchoolWindow>,
+    /// from several threads.
+    pub load: &'a (dyn Fn(&str, Window) -> anyhow::Result<SchoolWindow> + Sync),
     pub history: &'a History,
     /// The `--stage` filter.
-    pub stages: &'a dyn Fn(Option<u8>) -> bool,
+    pub stages: &'a (dyn Fn(Option<u8>) -> bool + Sync),
     /// None turns suppression off.
     pub min_group: Option<usize>,
 }
@@ -184,27 +185,29 @@ pub fn build(ctx: &Ctx, input: &Input) -> anyhow::Result<Summary> {
 }
 
 /// One block per school and, for several schools, `ALL`, suppressed together
-/// so that `ALL` minus the other schools gives nothing away either. Each
-/// school's window is loaded, counted and dropped before the next.
+/// so that `ALL` minus the other schools gives nothing away either. Schools
+/// are counted on every core; each school's window is loaded, counted and
+/// dropped by one worker, so only the tallies stay in memory.
 fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolAt]) -> anyhow::Result<Vec<Block>> {
     let min = input.min_group.unwrap_or(1).max(1);
-    let mut next = 0u32;
-    let mut tallies = Vec::with_capacity(windows.len());
-    let mut everyone = Tally::default();
-    for (school, window) in windows {
+    let counted = par_map(windows, |(school, window)| {
         let sw = (input.load)(school, *window)?;
         let lines: Vec<PupilLine> = pupil_lines(ctx, &sw)
             .into_iter()
             .filter(|l| (input.stages)(l.stage))
             .collect();
-        let members: Vec<Member> = lines
-            .iter()
-            .map(|l| {
-                next += 1;
-                (next, l)
-            })
-            .collect();
+        // Ids count from 1 within the school here, and are moved past the
+        // earlier schools' below, so they are unique across the window.
+        let members: Vec<Member> = (1..).zip(&lines).collect();
         let tally = Tally::of(ctx, &members, input.history, min);
+        Ok((tally, lines.len()))
+    })?;
+    let mut next = 0u32;
+    let mut tallies = Vec::with_capacity(windows.len());
+    let mut everyone = Tally::default();
+    for ((school, window), (mut tally, pupils)) in windows.iter().zip(counted) {
+        tally.shift_ids(next);
+        next += u32::try_from(pupils).expect("fewer than 4 billion pupils");
         if windows.len() > 1 {
             everyone.merge(&tally, min);
         }
