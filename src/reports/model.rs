@@ -95,8 +95,6 @@ pub struct Pupil {
     pub known: bool,
     /// The cells that hold no valid value (QA `invalid_value`).
     pub invalid: Vec<Invalid>,
-    pub source: String,
-    pub line: u32,
 }
 
 /// The display spelling of a stage, `S3`, without allocating; it agrees
@@ -145,8 +143,6 @@ pub struct Row {
     pub surname: Option<String>,
     /// The cells that hold no valid value (QA `invalid_*`).
     pub invalid: Vec<Invalid>,
-    pub source: String,
-    pub line: u32,
 }
 
 /// What reports read from a judged pupil-subject row, an owned [`Row`] or a
@@ -415,7 +411,7 @@ pub struct Cols<'a> {
 }
 
 /// How many column names have a [`slot`].
-const SLOTS: usize = 30;
+const SLOTS: usize = 29;
 
 /// A slot for each column name read per cell from subject and pupil rows.
 /// `Cols::get` runs for every cell of a national window, and a `match` on
@@ -438,21 +434,20 @@ fn slot(name: &str) -> Option<usize> {
         "behaviour" => 12,
         "homework" => 13,
         "comment" => 14,
-        "source" => 15,
-        "reg_class" => 16,
-        "house" => 17,
-        "gender" => 18,
-        "simd_decile" => 19,
-        "simd_quintile" => 20,
-        "fsm" => 21,
-        "asn" => 22,
-        "care_experienced" => 23,
-        "young_carer" => 24,
-        "eal" => 25,
-        "attendance" => 26,
-        "cat_sas" => 27,
-        "pathway_band" => 28,
-        "lead_role" => 29,
+        "reg_class" => 15,
+        "house" => 16,
+        "gender" => 17,
+        "simd_decile" => 18,
+        "simd_quintile" => 19,
+        "fsm" => 20,
+        "asn" => 21,
+        "care_experienced" => 22,
+        "young_carer" => 23,
+        "eal" => 24,
+        "attendance" => 25,
+        "cat_sas" => 26,
+        "pathway_band" => 27,
+        "lead_role" => 28,
         _ => return None,
     })
 }
@@ -536,7 +531,6 @@ const PUPIL_COLS: &[&str] = &[
     "attendance",
     "cat_sas",
     "pathway_band",
-    "source",
 ];
 
 fn load_pupils(
@@ -545,9 +539,8 @@ fn load_pupils(
     current: bool,
 ) -> anyhow::Result<HashMap<String, Pupil>> {
     let c = Cols::new(frame, PUPIL_COLS)?;
-    let lines = c.lines();
     let mut out = HashMap::with_capacity(c.height());
-    for (i, &line) in lines.iter().enumerate() {
+    for i in 0..c.height() {
         let Some(scn) = c.get("scn", i) else { continue };
         let cell = |col: &'static str| c.get(col, i);
         let invalid = ctx.codes().pupil_cells(cell);
@@ -585,8 +578,6 @@ fn load_pupils(
                 .band_index(c.get("pathway_band", i), c.get("cat_sas", i)),
             known: current,
             invalid,
-            source: c.owned("source", i).unwrap_or_default(),
-            line,
         };
         out.insert(scn.to_string(), pupil);
     }
@@ -609,7 +600,6 @@ const ROW_COLS: &[&str] = &[
     "behaviour",
     "homework",
     "comment",
-    "source",
 ];
 
 /// Values by pupil-subject: SCN, and subject ignoring case and surrounding
@@ -774,9 +764,8 @@ pub fn load(
             Phase::Bge => BySubject::default(),
         };
         let c = Cols::new(&df, ROW_COLS)?;
-        let lines = c.lines();
         sw.rows.reserve(c.height());
-        for (i, &line) in lines.iter().enumerate() {
+        for i in 0..c.height() {
             let scn = c.get("scn", i).unwrap_or_default();
             let subject = c.get("subject", i).unwrap_or_default();
             let pupil = sw.pupils.get(scn);
@@ -828,8 +817,6 @@ pub fn load(
                 invalid: ctx
                     .codes()
                     .subject_cells(phase == Phase::Senior, |col| c.get(col, i)),
-                source: c.owned("source", i).unwrap_or_default(),
-                line,
             };
             sw.rows.push(row);
         }
