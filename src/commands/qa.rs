@@ -48,13 +48,21 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
     });
     let failing = threshold.map_or(0, |t| findings.iter().filter(|f| f.severity >= t).count());
     let completeness = qa::completeness_table(&completeness);
-    if args.completeness {
-        output::write(&completeness, &opts)?;
+    let tables = if args.completeness {
+        vec![completeness]
     } else if args.findings {
-        output::write(&qa::findings_table(findings), &opts)?;
+        vec![qa::findings_table(findings)]
     } else {
-        output::write_many(&[qa::findings_table(findings), completeness], &opts)?;
+        vec![qa::findings_table(findings), completeness]
+    };
+    if let [one] = tables.as_slice() {
+        output::write(one, &opts)?;
+    } else {
+        output::write_many(&tables, &opts)?;
     }
+    // The process ends here: no need to free most of a million findings
+    // cell by cell.
+    std::mem::forget(tables);
     match threshold {
         Some(t) if failing > 0 => {
             s.say(&format!(
