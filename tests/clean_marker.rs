@@ -8,7 +8,8 @@
 
 mod safety;
 use safety::{
-    FIXTURES, WINDOW, fixture_store, leftovers, strace, tracker, tree, tree_diff, verify,
+    FIXTURES, WINDOW, fixture_store, leftovers, plant_leftovers, strace, tracker, tree, tree_diff,
+    verify,
 };
 
 use std::collections::BTreeSet;
@@ -85,17 +86,8 @@ fn a_store_without_the_marker_is_walked_and_its_leftovers_removed() {
     let store = fixture_store(dir.path());
     // As an earlier version of tracker leaves a store: no marker, and here
     // the leftovers of one of its writers that was killed.
-    std::fs::remove_file(store.join(".clean")).unwrap();
-    let part = store.join("bge/school=SCHOOL/window=2025-26_1");
-    std::fs::write(part.join(".tmp-abc123"), b"half a file").unwrap();
-    std::fs::create_dir_all(store.join("senior/school=XYZ/window=2025-26_9")).unwrap();
-    std::fs::write(
-        store.join("senior/school=XYZ/window=2025-26_9/part-000009-abc.parquet"),
-        b"PAR1",
-    )
-    .unwrap();
-    std::fs::write(store.join("raw/0123.csv"), b"a,b").unwrap();
-    std::fs::write(store.join(".tmp-manifest"), b"{").unwrap();
+    assert!(store.join(".clean").exists());
+    plant_leftovers(&store);
     assert_eq!(leftovers(&store).len(), 4, "{:?}", leftovers(&store));
     let walked = data_dirs(&store);
     let listed = listed_by_ingest(&strace, &store, &w2());

@@ -3,7 +3,7 @@
 //! changes a byte of the store.
 
 mod safety;
-use safety::{copy_tree, fixture_store, tracker, tree, tree_diff, verify};
+use safety::{copy_tree, fixture_store, plant_leftovers, tracker, tree, tree_diff, verify};
 
 use std::path::Path;
 
@@ -212,19 +212,9 @@ fn a_manifest_path_that_leaves_the_store_is_damage_and_is_not_read() {
 fn leftovers_are_reported_without_failing_and_the_next_ingest_removes_them() {
     let dir = tempfile::tempdir().unwrap();
     let store = fixture_store(dir.path());
-    let part = store.join("bge/school=SCHOOL/window=2025-26_1");
-    std::fs::write(part.join(".tmp-abc123"), b"half a file").unwrap();
-    std::fs::create_dir_all(store.join("senior/school=XYZ/window=2025-26_9")).unwrap();
-    std::fs::write(
-        store.join("senior/school=XYZ/window=2025-26_9/part-000009-abc.parquet"),
-        b"PAR1",
-    )
-    .unwrap();
-    std::fs::write(store.join(".tmp-manifest"), b"{").unwrap();
-    std::fs::write(store.join("raw/0123.csv"), b"a,b").unwrap();
     // As a killed writer leaves the store: unmarked (it removes the clean
     // marker before it writes anything), so the next writer looks for them.
-    std::fs::remove_file(store.join(".clean")).unwrap();
+    plant_leftovers(&store);
     let (code, rows) = verify_unchanged(&store);
     assert_eq!(code, Some(0), "{rows:?}");
     assert_eq!(

@@ -378,3 +378,23 @@ pub fn assert_marker_true(store: &Path, label: &str) {
         "{label}: marked clean beside leftovers {left:?}"
     );
 }
+
+/// Plant the four leftovers a killed writer can leave in `fixture_store`'s
+/// store, as it leaves them: a temp file in a partition, a partition file
+/// of a partition the manifest does not name, a raw copy it does not name,
+/// and a temp manifest at the root. The clean marker is removed too (a
+/// writer removes it before it writes anything).
+#[allow(dead_code)]
+pub fn plant_leftovers(store: &Path) {
+    let _ = std::fs::remove_file(store.join(".clean"));
+    let part = store.join("bge/school=SCHOOL/window=2025-26_1");
+    std::fs::write(part.join(".tmp-abc123"), b"half a file").unwrap();
+    std::fs::create_dir_all(store.join("senior/school=XYZ/window=2025-26_9")).unwrap();
+    std::fs::write(
+        store.join("senior/school=XYZ/window=2025-26_9/part-000009-abc.parquet"),
+        b"PAR1",
+    )
+    .unwrap();
+    std::fs::write(store.join("raw/0123.csv"), b"a,b").unwrap();
+    std::fs::write(store.join(".tmp-manifest"), b"{").unwrap();
+}
