@@ -3,7 +3,7 @@
 use crate::cli::{FailOn, QaArgs};
 use crate::config::Severity;
 use crate::exit::{Exit, UsageError};
-use crate::output::{self, Format};
+use crate::output::{self, Format, Val};
 use crate::reports::model::{self, Ctx, slim};
 use crate::reports::qa::{self, QaFilter};
 use crate::settings::Settings;
@@ -48,21 +48,54 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
     });
     let failing = threshold.map_or(0, |t| findings.iter().filter(|f| f.severity >= t).count());
     let completeness = qa::completeness_table(&completeness);
-    let tables = if args.completeness {
-        vec![completeness]
-    } else if args.findings {
-        vec![qa::findings_table(findings)]
-    } else {
-        vec![qa::findings_table(findings), completeness]
+    // Findings are rendered from the sorted list a part at a time, never
+    // held as a table of cells: a national run has most of a million.
+    let window = scope.window.to_string();
+    let render_findings = |part: usize, sink: &mut dyn output::Sink| {
+        let start = part * output::PART_ROWS;
+        for f in findings.iter().skip(start).take(output::PART_ROWS) {
+            let other;
+            let w = if f.window == scope.window {
+                window.as_str()
+            } else {
+                other = f.window.to_string();
+                other.as_str()
+            };
+            sink.row(&qa::finding_values(f, w))?;
+        }
+        Ok(())
     };
-    if let [one] = tables.as_slice() {
-        output::write(one, &opts)?;
+    let render_completeness = |part: usize, sink: &mut dyn output::Sink| {
+        if let Some(rows) = completeness.rows.chunks(output::PART_ROWS).nth(part) {
+            for row in rows {
+                let vals: Vec<Val> = row.iter().map(Val::from).collect();
+                sink.row(&vals)?;
+            }
+        }
+        Ok(())
+    };
+    let findings_parts = output::Parts {
+        title: "findings",
+        columns: qa::COLUMNS,
+        parts: findings.len().div_ceil(output::PART_ROWS),
+        render: &render_findings,
+    };
+    let completeness_parts = output::Parts {
+        title: &completeness.title,
+        columns: qa::COMPLETENESS_COLUMNS,
+        parts: completeness.rows.len().div_ceil(output::PART_ROWS),
+        render: &render_completeness,
+    };
+    if args.completeness {
+        output::write(&completeness, &opts)?;
+    } else if args.findings {
+        output::write_parts(&[findings_parts], false, &opts)?;
     } else {
-        output::write_many(&tables, &opts)?;
+        output::write_parts(&[findings_parts, completeness_parts], true, &opts)?;
     }
     // The process ends here: no need to free most of a million findings
-    // cell by cell.
-    std::mem::forget(tables);
+    // one by one.
+    std::mem::forget(findings);
     match threshold {
         Some(t) if failing > 0 => {
             s.say(&format!(

@@ -283,57 +283,130 @@ pub fn write_chunks(
     chunks: usize,
     render: impl Fn(usize, &mut dyn Sink) -> Result<()> + Sync,
 ) -> Result<()> {
+    let parts = Parts {
+        title,
+        columns,
+        parts: chunks,
+        render: &render,
+    };
+    write_parts(std::slice::from_ref(&parts), false, opts)
+}
+
+/// A table for [`write_parts`]: `parts` ordered parts that `render` hands
+/// to a [`Sink`] on demand, so that a table too large to hold as cells (a
+/// national `qa` has most of a million findings) is never built as one.
+pub struct Parts<'a> {
+    pub title: &'a str,
+    pub columns: &'a [(&'a str, ColType)],
+    pub parts: usize,
+    pub render: &'a (dyn Fn(usize, &mut dyn Sink) -> Result<()> + Sync),
+}
+
+/// [`write`] (one table) or [`write_many`] (`many`) for tables given as
+/// [`Parts`], with the same bytes: CSV and JSON render the parts on every
+/// core and write them in order; one table in another format streams as
+/// [`write_stream`] does; several collect each table's rows into a
+/// [`Table`] first, as their formats need every row before the first.
+pub fn write_parts(tables: &[Parts], many: bool, opts: &OutputOptions) -> Result<()> {
     let out = opts.output.as_deref();
-    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
-    let width = columns.len();
     match opts.format {
         Format::Csv => write_to(out, |w| {
-            csv::Stream::new(&mut *w, names.iter().copied())?.finish()?;
-            in_waves(
-                chunks,
-                |i| {
-                    let mut buf = Vec::new();
-                    {
-                        let mut sink = Checked(title, width, csv::Stream::headless(&mut buf));
-                        render(i, &mut sink)?;
-                        sink.2.finish()?;
-                    }
-                    Ok(buf)
-                },
-                |buf| Ok(w.write_all(&buf)?),
-            )
-        }),
-        Format::Json => write_to(out, |w| {
-            w.write_all(b"[")?;
-            let mut any = false;
-            in_waves(
-                chunks,
-                |i| {
-                    let mut buf = Vec::new();
-                    {
-                        let mut sink =
-                            Checked(title, width, json::Stream::continued(&mut buf, &names));
-                        render(i, &mut sink)?;
-                    }
-                    Ok(buf)
-                },
-                // Every part's rows start `,`: all but the very first row's.
-                |buf| {
-                    let body = match (any, buf.first()) {
-                        (false, Some(b',')) => &buf[1..],
-                        _ => &buf[..],
-                    };
-                    any |= !buf.is_empty();
-                    Ok(w.write_all(body)?)
-                },
-            )?;
-            w.write_all(if any { b"\n]\n" } else { b"]\n" })?;
+            for (i, t) in tables.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b"\n")?;
+                }
+                let names = t.columns.iter().map(|(n, _)| *n);
+                csv::Stream::new(&mut *w, names)?.finish()?;
+                in_waves(
+                    t.parts,
+                    |i| {
+                        let mut buf = Vec::new();
+                        {
+                            let mut sink =
+                                Checked(t.title, t.columns.len(), csv::Stream::headless(&mut buf));
+                            (t.render)(i, &mut sink)?;
+                            sink.2.finish()?;
+                        }
+                        Ok(buf)
+                    },
+                    |buf| Ok(w.write_all(&buf)?),
+                )?;
+            }
             Ok(())
         }),
-        _ => write_stream(title, columns, opts, |sink| {
-            (0..chunks).try_for_each(|i| render(i, sink))
+        Format::Json => write_to(out, |w| {
+            if !many {
+                let [t] = tables else {
+                    bail!("one table expected, found {}", tables.len());
+                };
+                json_array(w, t)?;
+                return Ok(w.write_all(b"\n")?);
+            }
+            let mut seen = std::collections::HashSet::new();
+            if let Some(t) = tables.iter().find(|t| !seen.insert(t.title)) {
+                bail!("two tables are titled `{}`; JSON keys must differ", t.title);
+            }
+            w.write_all(b"{")?;
+            for (i, t) in tables.iter().enumerate() {
+                w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut *w, t.title)?;
+                w.write_all(b":")?;
+                json_array(w, t)?;
+            }
+            Ok(w.write_all(b"\n}\n")?)
         }),
+        // One table streams (Parquet a row group at a time).
+        _ if !many && tables.len() == 1 => {
+            let t = &tables[0];
+            write_stream(t.title, t.columns, opts, |sink| {
+                (0..t.parts).try_for_each(|i| (t.render)(i, sink))
+            })
+        }
+        _ => {
+            let mut collected = Vec::with_capacity(tables.len());
+            for t in tables {
+                let mut sink = Checked(t.title, t.columns.len(), Table::new(t.title, t.columns));
+                (0..t.parts).try_for_each(|i| (t.render)(i, &mut sink))?;
+                collected.push(sink.2);
+            }
+            dispatch(&collected, many, opts)
+        }
     }
+}
+
+/// A JSON array of a [`Parts`] table, as `json::array` writes a [`Table`]:
+/// `[`, a line end before each object, `,` between them, and a line end
+/// before the closing `]` unless the array is empty.
+fn json_array(w: &mut dyn Write, t: &Parts) -> Result<()> {
+    let names: Vec<&str> = t.columns.iter().map(|(n, _)| *n).collect();
+    w.write_all(b"[")?;
+    let mut any = false;
+    in_waves(
+        t.parts,
+        |i| {
+            let mut buf = Vec::new();
+            {
+                let mut sink = Checked(
+                    t.title,
+                    names.len(),
+                    json::Stream::continued(&mut buf, &names),
+                );
+                (t.render)(i, &mut sink)?;
+            }
+            Ok(buf)
+        },
+        // Every part's rows start `,`: all but the very first row's.
+        |buf| {
+            let body = match (any, buf.first()) {
+                (false, Some(b',')) => &buf[1..],
+                _ => &buf[..],
+            };
+            any |= !buf.is_empty();
+            Ok(w.write_all(body)?)
+        },
+    )?;
+    w.write_all(if any { b"\n]" } else { b"]" })?;
+    Ok(())
 }
 
 /// Render parts `0..chunks` two per core at a time, and hand them to
@@ -699,6 +772,65 @@ mod tests {
             })
             .unwrap();
             assert_eq!(std::fs::read_to_string(&path).unwrap(), want);
+        }
+    }
+
+    /// `write_parts` writes the bytes `write`/`write_many` write for the same
+    /// rows: empty tables, one part, many parts; one table and two.
+    #[test]
+    fn parts_are_written_as_the_tables_they_stand_for() {
+        fn table(title: &str, n: usize) -> Table {
+            let mut t = Table::new(title, &[("a", ColType::Int), ("b", ColType::Text)]);
+            t.rows = (0..n)
+                .map(|i| vec![Cell::Int(i as i64), Cell::Text(format!("=x{i}"))])
+                .collect();
+            t
+        }
+        const COLS: &[(&str, ColType)] = &[("a", ColType::Int), ("b", ColType::Text)];
+        let dir = tempfile::tempdir().unwrap();
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        for (n, m) in [
+            (0, 0),
+            (3, 0),
+            (0, 2),
+            (PART_ROWS + 5, 7),
+            (2 * PART_ROWS, 1),
+        ] {
+            let tables = [table("first", n), table("second", m)];
+            let renders: Vec<_> = tables
+                .iter()
+                .map(|t| {
+                    move |part: usize, sink: &mut dyn Sink| -> Result<()> {
+                        for row in t.rows.chunks(PART_ROWS).nth(part).unwrap_or(&[]) {
+                            let vals: Vec<Val> = row.iter().map(Val::from).collect();
+                            sink.row(&vals)?;
+                        }
+                        Ok(())
+                    }
+                })
+                .collect();
+            let parts: Vec<Parts> = tables
+                .iter()
+                .zip(&renders)
+                .map(|(t, render)| Parts {
+                    title: &t.title,
+                    columns: COLS,
+                    parts: t.rows.len().div_ceil(PART_ROWS),
+                    render,
+                })
+                .collect();
+            for format in [Format::Csv, Format::Json, Format::Table, Format::Parquet] {
+                let at = |name: &str| opts(format, Some(dir.path().join(name)));
+                write(&tables[0], &at("want1")).unwrap();
+                write_parts(&parts[..1], false, &at("got1")).unwrap();
+                assert_eq!(read("want1"), read("got1"), "{format:?} {n} rows");
+                if format == Format::Parquet {
+                    continue;
+                }
+                write_many(&tables, &at("want2")).unwrap();
+                write_parts(&parts, true, &at("got2")).unwrap();
+                assert_eq!(read("want2"), read("got2"), "{format:?} {n} + {m} rows");
+            }
         }
     }
 

@@ -23,7 +23,7 @@ pub use history::{History, SetAside, history};
 use polars::prelude::PlHashMap;
 
 use crate::config::Severity;
-use crate::output::{Cell, ColType, Table};
+use crate::output::{ColType, Val};
 use crate::rules::followup::text_key;
 use crate::rules::validity::{Invalid, column_label};
 use crate::rules::window::Window;
@@ -216,48 +216,19 @@ pub const COLUMNS: &[(&str, ColType)] = &[
     ("detail", ColType::Text),
 ];
 
-/// The findings table; it takes the findings so that a large one is not copied.
-pub fn findings_table(mut findings: Vec<Finding>) -> Table {
-    let mut t = Table::new("findings", COLUMNS);
-    // Half the rows on another thread: a national run has most of a million.
-    let second = findings.split_off(findings.len() / 2);
-    let (mut rows, rest) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| finding_rows(second));
-        let first = finding_rows(findings);
-        (
-            first,
-            other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        )
-    });
-    rows.extend(rest);
-    t.rows = rows;
-    t
-}
-
-fn finding_rows(findings: Vec<Finding>) -> Vec<Vec<Cell>> {
-    // The findings of a run share a window: its text is made once.
-    let mut window: Option<(Window, String)> = None;
-    findings
-        .into_iter()
-        .map(|f| {
-            let text = match &window {
-                Some((w, text)) if *w == f.window => text.clone(),
-                _ => window.insert((f.window, f.window.to_string())).1.clone(),
-            };
-            vec![
-                Cell::from(f.school),
-                Cell::from(text),
-                Cell::from(f.severity.as_str()),
-                Cell::from(f.kind),
-                Cell::from(f.scn),
-                Cell::from(f.subject),
-                Cell::from(f.teacher),
-                Cell::from(f.detail),
-            ]
-        })
-        .collect()
+/// The values of one finding, in `COLUMNS` order; `window` is the text of
+/// its window.
+pub fn finding_values<'f>(f: &'f Finding, window: &'f str) -> [Val<'f>; 8] {
+    [
+        Val::Text(&f.school),
+        Val::Text(window),
+        Val::Text(f.severity.as_str()),
+        Val::Text(f.kind),
+        Val::from(f.scn.as_deref()),
+        Val::from(f.subject.as_deref()),
+        Val::from(f.teacher.as_deref()),
+        Val::Text(&f.detail),
+    ]
 }
 
 #[cfg(test)]
