@@ -148,6 +148,29 @@ fn rejected_rows_are_counted_and_kept_out_with_file_and_line() {
     assert_eq!(music[15], "missing");
 }
 
+/// Old Mac files end lines with a CR alone: rejects still name the line a
+/// person opens the file at.
+#[test]
+fn rejected_rows_name_their_line_whatever_the_line_ends() {
+    for (name, end) in [("lf.csv", "\n"), ("crlf.csv", "\r\n"), ("cr.csv", "\r")] {
+        let env = Env::new();
+        let text = [
+            "SCN,Subject,Level",
+            "100000001,English,2b",
+            ",Maths,2b",
+            "100000001,Art,2a",
+            "",
+        ]
+        .join(end);
+        let b = env.write(name, text);
+        let (_, err) = ingest(&env, "2025-26/1", &[&b]);
+        assert!(
+            err.contains(&format!("{name}:3: rejected: missing_scn")),
+            "{name}\n{err}"
+        );
+    }
+}
+
 #[test]
 fn strict_exits_3_and_dry_run_write_nothing() {
     let env = Env::new();

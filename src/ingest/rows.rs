@@ -429,9 +429,15 @@ impl<'a> LineCounter<'a> {
             start += 1;
         }
         if start > self.pos {
-            self.line += self.text[self.pos..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
+            // A line ends at LF, at CRLF, and at a CR alone (old Mac files,
+            // which the csv reader splits into records the same way).
+            let text = self.text;
+            self.line += (self.pos..start)
+                .filter(|&i| match text[i] {
+                    b'\n' => true,
+                    b'\r' => text.get(i + 1) != Some(&b'\n'),
+                    _ => false,
+                })
                 .count() as u64;
             self.pos = start;
         }
@@ -458,5 +464,31 @@ mod tests {
             got.push(lines.line_at(rec.position().unwrap().byte()));
         }
         assert_eq!(got, vec![1, 2, 4, 6]);
+    }
+
+    #[test]
+    fn line_numbers_count_every_kind_of_line_end() {
+        // (text, lines on which its records start)
+        let cases: &[(&str, &[u64])] = &[
+            ("a\nb\nc\n", &[1, 2, 3]),
+            ("a\r\nb\r\nc\r\n", &[1, 2, 3]),
+            ("a\rb\rc\r", &[1, 2, 3]),
+            ("a\r\rb\rc", &[1, 3, 4]),
+            ("a\r\"x\ry\"\rc\r", &[1, 2, 4]),
+            ("a\n\r\nb\rc", &[1, 3, 4]),
+        ];
+        for (text, want) in cases {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut rec = csv::StringRecord::new();
+            let mut lines = LineCounter::new(text.as_bytes());
+            let mut got = Vec::new();
+            while r.read_record(&mut rec).unwrap() {
+                got.push(lines.line_at(rec.position().unwrap().byte()));
+            }
+            assert_eq!(got, *want, "{text:?}");
+        }
     }
 }

@@ -61,6 +61,8 @@ pub struct Scanner {
     offset: u64,
     /// Bytes that are neither printable nor ordinary whitespace.
     controls: u64,
+    /// The byte before was a CR: a line ends there unless this is its LF.
+    after_cr: bool,
 }
 
 impl Scanner {
@@ -75,6 +77,7 @@ impl Scanner {
             fields: 1,
             offset: 0,
             controls: 0,
+            after_cr: false,
         }
     }
 
@@ -95,9 +98,12 @@ impl Scanner {
         if b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c) {
             self.controls += 1;
         }
-        if b == b'\n' {
+        // A line ends at LF, at CRLF, and at a CR alone (old Mac files), in
+        // quotes or not, as `rows::LineCounter` counts them.
+        if b == b'\n' || self.after_cr {
             self.line += 1;
         }
+        self.after_cr = b == b'\r';
         if self.state == State::AfterCr {
             self.state = State::StartField;
             if b == b'\n' {
@@ -157,9 +163,9 @@ impl Scanner {
         self.fields = 1;
         self.field_bytes = 0;
         self.record_bytes = 0;
-        // A CR alone ends a line for the csv reader but not for line
-        // numbers, which count LF; the next record starts on this line + 1
-        // for LF and CRLF, the common endings.
+        // The next record starts on the next line: an LF has been counted
+        // already; a CR is counted by the byte after it (unless that is the
+        // LF of a CRLF, which counts itself).
         self.record_line = self.line + u64::from(b == b'\r');
     }
 
@@ -229,6 +235,20 @@ mod tests {
             Err(Breach::UnclosedQuote { line: 3 })
         );
         assert_eq!(scan(b"a,b\n1,\x002\n"), Err(Breach::Nul { offset: 6 }));
+        // Every kind of line end counts: CR alone, CRLF, LF, in quotes too.
+        for (head, line) in [
+            ("a,b\r1,2\r", 3),
+            ("a,b\r\n1,2\r\n", 3),
+            ("a,b\r\r1,\"x\ry\"\r", 5),
+            ("a,b\n\r\n1,2\r", 4),
+        ] {
+            let text = format!("{head}3,{}\r", "x".repeat(MAX_FIELD_BYTES + 1));
+            assert_eq!(
+                scan(text.as_bytes()),
+                Err(Breach::FieldTooLong { line }),
+                "{head:?}"
+            );
+        }
     }
 
     #[test]
