@@ -246,6 +246,41 @@ fn leftovers_are_reported_without_failing_and_the_next_ingest_removes_them() {
     assert!(!store.join("senior/school=XYZ").exists());
 }
 
+/// A file put by hand into a store marked clean is not looked for by the
+/// next ingest; verify says so, and deleting the marker has it removed.
+#[test]
+fn a_leftover_in_a_store_marked_clean_says_how_to_have_it_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture_store(dir.path());
+    assert!(store.join(".clean").exists(), "the fixture store is marked");
+    std::fs::write(store.join("raw/copied-by-hand.csv"), b"a,b").unwrap();
+    let (code, rows) = verify_unchanged(&store);
+    assert_eq!(code, Some(0), "{rows:?}");
+    assert_eq!(
+        problems(&rows),
+        vec![(
+            "warning".into(),
+            "leftover".into(),
+            "raw/copied-by-hand.csv".into()
+        )]
+    );
+    assert!(
+        rows[0][3].contains("marked clean") && rows[0][3].contains("delete `.clean`"),
+        "{rows:?}"
+    );
+    std::fs::remove_file(store.join(".clean")).unwrap();
+    let (_, rows) = verify_unchanged(&store);
+    assert!(!rows[0][3].contains("marked clean"), "{rows:?}");
+    let w2 = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small/w2/senior.csv");
+    let out = tracker(&store)
+        .args(["-q", "ingest", "--window", "2025-26/2"])
+        .arg(&w2)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(verify(&store), (Some(0), vec![]));
+}
+
 #[test]
 fn a_lost_manifest_is_damage_and_ingest_refuses_to_sweep_the_store() {
     let dir = tempfile::tempdir().unwrap();

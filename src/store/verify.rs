@@ -290,7 +290,21 @@ fn find_leftovers(store: &Store, m: &Manifest, report: &mut Report) -> Result<()
             found.push((name, "a temporary file".to_string()));
         }
     }
-    for (path, detail) in found {
+    // A store marked clean is not walked by the next ingest: files put there
+    // by hand (or by a copy tool) would stay until the walk due once in
+    // `clean::WALK_EVERY` commits. Say so, and how to have them removed now.
+    let bytes = std::fs::metadata(store.manifest_path()).map_or(0, |m| m.len());
+    let marked = usize::try_from(bytes)
+        .ok()
+        .and_then(|bytes| super::clean::walked_at(&store.root, m, bytes))
+        .is_some();
+    for (path, mut detail) in found {
+        if marked {
+            detail.push_str(&format!(
+                "; the store is marked clean, so the next ingest will not look for it: delete `{}` to have the next ingest remove it",
+                super::clean::FILE_NAME
+            ));
+        }
         report.add(Severity::Leftover, "leftover", &path, detail);
     }
     Ok(())
