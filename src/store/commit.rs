@@ -406,12 +406,7 @@ pub fn remove_unreferenced(
     manifest: &Manifest,
     removed_from: &mut BTreeSet<PathBuf>,
 ) -> Result<(), StoreError> {
-    let live: HashSet<&str> = manifest
-        .files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(manifest.ingests.iter().map(|r| r.raw.as_str()))
-        .collect();
+    let live: HashSet<&str> = manifest.paths().collect();
     for top in super::TABLES.iter().copied().chain(["raw"]) {
         let dir = store.root.join(top);
         if dir.is_dir() {
@@ -493,18 +488,8 @@ fn remove_superseded(
     new: &Manifest,
 ) -> Result<BTreeSet<PathBuf>, StoreError> {
     let mut removed_from = BTreeSet::new();
-    let live: HashSet<&str> = new
-        .files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(new.ingests.iter().map(|r| r.raw.as_str()))
-        .collect();
-    let was = old
-        .files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(old.ingests.iter().map(|r| r.raw.as_str()))
-        .chain(written.iter().map(String::as_str));
+    let live: HashSet<&str> = new.paths().collect();
+    let was = old.paths().chain(written.iter().map(String::as_str));
     for rel in was.filter(|p| !live.contains(p)) {
         let path = store.root.join(rel);
         fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
@@ -532,7 +517,8 @@ fn remove_superseded(
     Ok(removed_from)
 }
 
-fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>, StoreError> {
+/// The entries of `dir`, in the order the file system lists them.
+pub(super) fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>, StoreError> {
     std::fs::read_dir(dir)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| StoreError::io(dir, e))

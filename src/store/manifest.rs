@@ -79,6 +79,16 @@ impl Manifest {
             .map(|(_, f)| f)
     }
 
+    /// Every store-relative path the manifest names: its partition files
+    /// and raw copies. Anything else under the table and raw directories is
+    /// a leftover.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files
+            .iter()
+            .map(|f| f.path.as_str())
+            .chain(self.ingests.iter().map(|r| r.raw.as_str()))
+    }
+
     /// SPEC 10.1/10.16: a file whose SHA-256 is already recorded for the
     /// same kind, school and window is a no-op.
     pub fn already_live(&self, kind: &str, school: &str, window: &str, sha256: &str) -> bool {

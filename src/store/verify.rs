@@ -266,12 +266,7 @@ fn digest_of(
 /// manifest does not name. A directory that holds nothing live is reported
 /// once, not file by file.
 fn find_leftovers(store: &Store, m: &Manifest, report: &mut Report) -> Result<(), StoreError> {
-    let live: HashSet<&str> = m
-        .files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(m.ingests.iter().map(|r| r.raw.as_str()))
-        .collect();
+    let live: HashSet<&str> = m.paths().collect();
     let mut live_dirs: HashSet<&Path> = HashSet::new();
     for p in &live {
         let mut d = Path::new(*p).parent();
@@ -367,10 +362,9 @@ fn walk_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), Stor
     Ok(())
 }
 
+/// The entries of `dir` sorted by name, so a report lists them in a stable order.
 fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>, StoreError> {
-    let mut entries = std::fs::read_dir(dir)
-        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| StoreError::io(dir, e))?;
+    let mut entries = super::commit::read_dir(dir)?;
     entries.sort_by_key(|e| e.file_name());
     Ok(entries)
 }
