@@ -4,37 +4,38 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{PART_ROWS, Table, Val, in_waves, neutralise, round1};
+use super::{Checked, Parts, Table, Val, in_waves, neutralise, round1, table_parts};
 
 /// Write the tables one after another, separated by a blank line.
 pub fn write(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
-    for (i, table) in tables.iter().enumerate() {
+    table_parts(tables, |parts| write_parts(w, parts))
+}
+
+/// [`write`] for tables given as [`Parts`]. The parts of each table render
+/// on every core and are written in order: a national `qa` writes most of a
+/// million rows.
+pub fn write_parts(w: &mut dyn Write, tables: &[Parts]) -> Result<()> {
+    for (i, t) in tables.iter().enumerate() {
         if i > 0 {
             w.write_all(b"\n")?;
         }
-        write_one(&mut *w, table)?;
+        let names = t.columns.iter().map(|(n, _)| *n);
+        Stream::new(&mut *w, names)?.finish()?;
+        in_waves(
+            t.parts,
+            |i| {
+                let mut buf = Vec::new();
+                {
+                    let mut sink = Checked(t.title, t.columns.len(), Stream::headless(&mut buf));
+                    (t.render)(i, &mut sink)?;
+                    sink.2.finish()?;
+                }
+                Ok(buf)
+            },
+            |buf| Ok(w.write_all(&buf)?),
+        )?;
     }
     Ok(())
-}
-
-fn write_one(w: &mut dyn Write, table: &Table) -> Result<()> {
-    Stream::new(&mut *w, table.columns.iter().map(|c| c.name.as_str()))?.finish()?;
-    // Parts of the table render on every core and are written in order: a
-    // national `qa` writes most of a million rows.
-    let parts: Vec<_> = table.rows.chunks(PART_ROWS).collect();
-    in_waves(
-        parts.len(),
-        |i| {
-            let mut buf = Vec::new();
-            let mut out = Stream::headless(&mut buf);
-            for row in parts[i] {
-                out.record(row.iter().map(Val::from))?;
-            }
-            out.finish()?;
-            Ok(buf)
-        },
-        |buf| Ok(w.write_all(&buf)?),
-    )
 }
 
 /// CSV written a record at a time, for tables and for streamed reports alike.
@@ -112,7 +113,7 @@ fn float(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Cell, ColType};
+    use super::super::{Cell, ColType, PART_ROWS};
     use super::*;
 
     fn read_back(bytes: &[u8]) -> Vec<Vec<String>> {

@@ -10,25 +10,37 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use super::{PART_ROWS, Table, Val, in_waves, round1};
+use super::{Checked, Parts, Table, Val, in_waves, round1, table_parts};
 
 /// `[{...},{...}]`, one row object per line.
 pub fn write_array(w: &mut dyn Write, table: &Table) -> Result<()> {
+    table_parts(std::slice::from_ref(table), |parts| {
+        write_parts_array(w, &parts[0])
+    })
+}
+
+/// `{"title": [rows...], ...}` in table order; titles must be unique.
+pub fn write_object(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
+    table_parts(tables, |parts| write_parts_object(w, parts))
+}
+
+/// [`write_array`] for a table given as [`Parts`].
+pub fn write_parts_array(w: &mut dyn Write, table: &Parts) -> Result<()> {
     array(w, table)?;
     w.write_all(b"\n")?;
     Ok(())
 }
 
-/// `{"title": [rows...], ...}` in table order; titles must be unique.
-pub fn write_object(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
+/// [`write_object`] for tables given as [`Parts`].
+pub fn write_parts_object(w: &mut dyn Write, tables: &[Parts]) -> Result<()> {
     let mut seen = HashSet::new();
-    if let Some(t) = tables.iter().find(|t| !seen.insert(t.title.as_str())) {
+    if let Some(t) = tables.iter().find(|t| !seen.insert(t.title)) {
         bail!("two tables are titled `{}`; JSON keys must differ", t.title);
     }
     w.write_all(b"{")?;
     for (i, table) in tables.iter().enumerate() {
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *w, &table.title)?;
+        serde_json::to_writer(&mut *w, table.title)?;
         w.write_all(b":")?;
         array(w, table)?;
     }
@@ -36,38 +48,35 @@ pub fn write_object(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
     Ok(())
 }
 
-fn array(w: &mut dyn Write, table: &Table) -> Result<()> {
-    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-    if table.rows.len() <= PART_ROWS {
-        let mut out = Stream::new(w, &names)?;
-        for row in &table.rows {
-            out.record(row.iter().map(Val::from))?;
-        }
-        return out.end();
-    }
-    // Parts of a large table render on every core and are written in order.
-    // Every part's rows start `,` and a line end; the array's first row
-    // starts with the line end alone, as `Stream::new` would write it.
-    let parts: Vec<_> = table.rows.chunks(PART_ROWS).collect();
+/// `[`, a line end before each object, `,` between them, and a line end
+/// before the closing `]` unless the array is empty. The parts render on
+/// every core and are written in order; every part's rows start `,` and a
+/// line end, and the array's first row starts with the line end alone, as
+/// [`Stream::new`] would write it.
+fn array(w: &mut dyn Write, t: &Parts) -> Result<()> {
+    let names: Vec<&str> = t.columns.iter().map(|(n, _)| *n).collect();
     w.write_all(b"[")?;
-    let mut first = true;
+    let mut any = false;
     in_waves(
-        parts.len(),
+        t.parts,
         |i| {
             let mut buf = Vec::new();
-            let mut out = Stream::continued(&mut buf, &names);
-            for row in parts[i] {
-                out.record(row.iter().map(Val::from))?;
+            {
+                let mut sink = Checked(t.title, names.len(), Stream::continued(&mut buf, &names));
+                (t.render)(i, &mut sink)?;
             }
             Ok(buf)
         },
         |buf| {
-            let body = if first { &buf[1..] } else { &buf[..] };
-            first = false;
+            let body = match (any, buf.first()) {
+                (false, Some(b',')) => &buf[1..],
+                _ => &buf[..],
+            };
+            any |= !buf.is_empty();
             Ok(w.write_all(body)?)
         },
     )?;
-    w.write_all(b"\n]")?;
+    w.write_all(if any { b"\n]" } else { b"]" })?;
     Ok(())
 }
 
@@ -130,7 +139,7 @@ fn value(w: &mut dyn Write, v: Val) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Cell, ColType};
+    use super::super::{Cell, ColType, PART_ROWS};
     use super::*;
     use serde_json::{Value, json};
 

@@ -302,6 +302,41 @@ pub struct Parts<'a> {
     pub render: &'a (dyn Fn(usize, &mut dyn Sink) -> Result<()> + Sync),
 }
 
+/// Tables held as cells, handed to `f` as [`Parts`] of [`PART_ROWS`] rows:
+/// CSV and JSON write both kinds of table with one piece of code.
+fn table_parts<R>(tables: &[Table], f: impl FnOnce(&[Parts]) -> R) -> R {
+    let columns: Vec<Vec<(&str, ColType)>> = tables
+        .iter()
+        .map(|t| t.columns.iter().map(|c| (c.name.as_str(), c.ty)).collect())
+        .collect();
+    let renders: Vec<_> = tables
+        .iter()
+        .map(|t| {
+            move |part: usize, sink: &mut dyn Sink| -> Result<()> {
+                let mut vals = Vec::with_capacity(t.columns.len());
+                for row in t.rows.chunks(PART_ROWS).nth(part).unwrap_or_default() {
+                    vals.clear();
+                    vals.extend(row.iter().map(Val::from));
+                    sink.row(&vals)?;
+                }
+                Ok(())
+            }
+        })
+        .collect();
+    let parts: Vec<Parts> = tables
+        .iter()
+        .zip(&columns)
+        .zip(&renders)
+        .map(|((t, columns), render)| Parts {
+            title: &t.title,
+            columns,
+            parts: t.rows.len().div_ceil(PART_ROWS),
+            render,
+        })
+        .collect();
+    f(&parts)
+}
+
 /// [`write`] (one table) or [`write_many`] (`many`) for tables given as
 /// [`Parts`], with the same bytes: CSV and JSON render the parts on every
 /// core and write them in order; one table in another format streams as
@@ -310,50 +345,11 @@ pub struct Parts<'a> {
 pub fn write_parts(tables: &[Parts], many: bool, opts: &OutputOptions) -> Result<()> {
     let out = opts.output.as_deref();
     match opts.format {
-        Format::Csv => write_to(out, |w| {
-            for (i, t) in tables.iter().enumerate() {
-                if i > 0 {
-                    w.write_all(b"\n")?;
-                }
-                let names = t.columns.iter().map(|(n, _)| *n);
-                csv::Stream::new(&mut *w, names)?.finish()?;
-                in_waves(
-                    t.parts,
-                    |i| {
-                        let mut buf = Vec::new();
-                        {
-                            let mut sink =
-                                Checked(t.title, t.columns.len(), csv::Stream::headless(&mut buf));
-                            (t.render)(i, &mut sink)?;
-                            sink.2.finish()?;
-                        }
-                        Ok(buf)
-                    },
-                    |buf| Ok(w.write_all(&buf)?),
-                )?;
-            }
-            Ok(())
-        }),
-        Format::Json => write_to(out, |w| {
-            if !many {
-                let [t] = tables else {
-                    bail!("one table expected, found {}", tables.len());
-                };
-                json_array(w, t)?;
-                return Ok(w.write_all(b"\n")?);
-            }
-            let mut seen = std::collections::HashSet::new();
-            if let Some(t) = tables.iter().find(|t| !seen.insert(t.title)) {
-                bail!("two tables are titled `{}`; JSON keys must differ", t.title);
-            }
-            w.write_all(b"{")?;
-            for (i, t) in tables.iter().enumerate() {
-                w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut *w, t.title)?;
-                w.write_all(b":")?;
-                json_array(w, t)?;
-            }
-            Ok(w.write_all(b"\n}\n")?)
+        Format::Csv => write_to(out, |w| csv::write_parts(w, tables)),
+        Format::Json if many => write_to(out, |w| json::write_parts_object(w, tables)),
+        Format::Json => write_to(out, |w| match tables {
+            [t] => json::write_parts_array(w, t),
+            _ => bail!("one table expected, found {}", tables.len()),
         }),
         // One table streams (Parquet a row group at a time).
         _ if !many && tables.len() == 1 => {
@@ -372,41 +368,6 @@ pub fn write_parts(tables: &[Parts], many: bool, opts: &OutputOptions) -> Result
             dispatch(&collected, many, opts)
         }
     }
-}
-
-/// A JSON array of a [`Parts`] table, as `json::array` writes a [`Table`]:
-/// `[`, a line end before each object, `,` between them, and a line end
-/// before the closing `]` unless the array is empty.
-fn json_array(w: &mut dyn Write, t: &Parts) -> Result<()> {
-    let names: Vec<&str> = t.columns.iter().map(|(n, _)| *n).collect();
-    w.write_all(b"[")?;
-    let mut any = false;
-    in_waves(
-        t.parts,
-        |i| {
-            let mut buf = Vec::new();
-            {
-                let mut sink = Checked(
-                    t.title,
-                    names.len(),
-                    json::Stream::continued(&mut buf, &names),
-                );
-                (t.render)(i, &mut sink)?;
-            }
-            Ok(buf)
-        },
-        // Every part's rows start `,`: all but the very first row's.
-        |buf| {
-            let body = match (any, buf.first()) {
-                (false, Some(b',')) => &buf[1..],
-                _ => &buf[..],
-            };
-            any |= !buf.is_empty();
-            Ok(w.write_all(body)?)
-        },
-    )?;
-    w.write_all(if any { b"\n]" } else { b"]" })?;
-    Ok(())
 }
 
 /// Render parts `0..chunks` two per core at a time, and hand them to
