@@ -3,9 +3,11 @@
 //! changes a byte of the store.
 
 mod safety;
-use safety::{copy_tree, fixture_store, plant_leftovers, tracker, tree, tree_diff, verify};
+use safety::{
+    copy_tree, fixture_store, ingest, plant_leftovers, run_ok, tracker, tree, tree_diff, verify,
+};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn manifest(store: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap()
@@ -22,6 +24,11 @@ fn verify_unchanged(store: &Path) -> (Option<i32>, Vec<Vec<String>>) {
         tree_diff(&before, &after)
     );
     result
+}
+
+/// The small school's second-window Senior Phase export.
+fn w2() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small/w2/senior.csv")
 }
 
 fn problems(rows: &[Vec<String>]) -> Vec<(String, String, String)> {
@@ -234,13 +241,7 @@ fn leftovers_are_reported_without_failing_and_the_next_ingest_removes_them() {
             ),
         ]
     );
-    let w2 = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small/w2/senior.csv");
-    let out = tracker(&store)
-        .args(["-q", "ingest", "--window", "2025-26/2"])
-        .arg(&w2)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    run_ok(ingest(&store, "2025-26/2", &[w2()]), "ingest 2025-26/2");
     let (code, rows) = verify(&store);
     assert_eq!((code, rows), (Some(0), vec![]));
     assert!(!store.join("senior/school=XYZ").exists());
@@ -271,13 +272,7 @@ fn a_leftover_in_a_store_marked_clean_says_how_to_have_it_removed() {
     std::fs::remove_file(store.join(".clean")).unwrap();
     let (_, rows) = verify_unchanged(&store);
     assert!(!rows[0][3].contains("marked clean"), "{rows:?}");
-    let w2 = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small/w2/senior.csv");
-    let out = tracker(&store)
-        .args(["-q", "ingest", "--window", "2025-26/2"])
-        .arg(&w2)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    run_ok(ingest(&store, "2025-26/2", &[w2()]), "ingest 2025-26/2");
     assert_eq!(verify(&store), (Some(0), vec![]));
 }
 
@@ -290,10 +285,9 @@ fn a_lost_manifest_is_damage_and_ingest_refuses_to_sweep_the_store() {
     assert_eq!(code, Some(1));
     assert_eq!(rows[0][1], "manifest_missing", "{rows:?}");
     let before = tree(&store);
-    let w2 = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small/w2/senior.csv");
     let out = tracker(&store)
         .args(["ingest", "--window", "2025-26/2"])
-        .arg(&w2)
+        .arg(w2())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
