@@ -3,7 +3,7 @@
 use crate::cli::{FailOn, QaArgs};
 use crate::config::Severity;
 use crate::exit::{Exit, UsageError};
-use crate::output::{self, Format, Val};
+use crate::output::{self, Format};
 use crate::reports::model::{self, Ctx, slim};
 use crate::reports::qa::{self, QaFilter};
 use crate::settings::Settings;
@@ -65,33 +65,20 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
         }
         Ok(())
     };
-    let render_completeness = |part: usize, sink: &mut dyn output::Sink| {
-        if let Some(rows) = completeness.rows.chunks(output::PART_ROWS).nth(part) {
-            for row in rows {
-                let vals: Vec<Val> = row.iter().map(Val::from).collect();
-                sink.row(&vals)?;
-            }
-        }
-        Ok(())
-    };
     let findings_parts = output::Parts {
         title: "findings",
         columns: qa::COLUMNS,
         parts: findings.len().div_ceil(output::PART_ROWS),
         render: &render_findings,
     };
-    let completeness_parts = output::Parts {
-        title: &completeness.title,
-        columns: qa::COMPLETENESS_COLUMNS,
-        parts: completeness.rows.len().div_ceil(output::PART_ROWS),
-        render: &render_completeness,
-    };
     if args.completeness {
         output::write(&completeness, &opts)?;
     } else if args.findings {
         output::write_parts(&[findings_parts], false, &opts)?;
     } else {
-        output::write_parts(&[findings_parts, completeness_parts], true, &opts)?;
+        output::table_parts(std::slice::from_ref(&completeness), |c| {
+            output::write_parts(&[findings_parts, c[0]], true, &opts)
+        })?;
     }
     // The process ends here: no need to free most of a million findings
     // one by one.

@@ -295,6 +295,7 @@ pub fn write_chunks(
 /// A table for [`write_parts`]: `parts` ordered parts that `render` hands
 /// to a [`Sink`] on demand, so that a table too large to hold as cells (a
 /// national `qa` has most of a million findings) is never built as one.
+#[derive(Clone, Copy)]
 pub struct Parts<'a> {
     pub title: &'a str,
     pub columns: &'a [(&'a str, ColType)],
@@ -303,8 +304,9 @@ pub struct Parts<'a> {
 }
 
 /// Tables held as cells, handed to `f` as [`Parts`] of [`PART_ROWS`] rows:
-/// CSV and JSON write both kinds of table with one piece of code.
-fn table_parts<R>(tables: &[Table], f: impl FnOnce(&[Parts]) -> R) -> R {
+/// CSV and JSON write both kinds of table with one piece of code, and a
+/// report can write a table of cells beside a streamed one.
+pub fn table_parts<R>(tables: &[Table], f: impl FnOnce(&[Parts]) -> R) -> R {
     let columns: Vec<Vec<(&str, ColType)>> = tables
         .iter()
         .map(|t| t.columns.iter().map(|c| (c.name.as_str(), c.ty)).collect())
