@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+mod kinds;
+pub use kinds::QaKind;
+
 /// The commented default configuration, written by `tracker init`.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
 
@@ -187,7 +190,7 @@ impl Severity {
 #[serde(deny_unknown_fields)]
 pub struct Qa {
     #[serde(default)]
-    pub severity: BTreeMap<String, Severity>,
+    pub severity: BTreeMap<QaKind, Severity>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -418,24 +421,16 @@ impl Config {
                 ));
             }
         }
-        for (kind, _) in config.qa.severity.iter() {
-            if !crate::reports::qa::KINDS.contains(&kind.as_str()) {
-                return Err(invalid(
-                    0,
-                    format!("`qa.severity` names unknown finding kind `{kind}`"),
-                ));
-            }
-        }
         Ok(config)
     }
 
     /// The severity of a QA finding kind, after the config's `[qa.severity]`.
-    pub fn severity(&self, kind: &str) -> Severity {
+    pub fn severity(&self, kind: QaKind) -> Severity {
         self.qa
             .severity
-            .get(kind)
+            .get(&kind)
             .copied()
-            .unwrap_or_else(|| crate::reports::qa::default_severity(kind))
+            .unwrap_or_else(|| kind.default_severity())
     }
 }
 
@@ -451,7 +446,7 @@ mod tests {
         assert_eq!(c.followup.band.len(), 3);
         assert_eq!(c.suppression.min_group, 5);
         assert!(c.faculties.contains_key("RMPS"));
-        assert_eq!(c.severity("level_regressed"), Severity::Info);
+        assert_eq!(c.severity(QaKind::LevelRegressed), Severity::Info);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::pathway::Pathway;
 use super::scale::Scale;
 use super::senior::{self, CourseLevel, CourseLevels};
 use super::values::{parse_bool, parse_number, parse_rating, parse_stage, simd_quintile};
+use crate::config::QaKind;
 
 /// The QA finding kind of an invalid cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,13 +32,18 @@ impl InvalidKind {
     ];
 
     /// The QA kind (SPEC 8).
-    pub fn as_str(self) -> &'static str {
+    pub fn qa_kind(self) -> QaKind {
         match self {
-            InvalidKind::Level => "invalid_level",
-            InvalidKind::Grade => "invalid_grade",
-            InvalidKind::Rating => "invalid_rating",
-            InvalidKind::Value => "invalid_value",
+            InvalidKind::Level => QaKind::InvalidLevel,
+            InvalidKind::Grade => QaKind::InvalidGrade,
+            InvalidKind::Rating => QaKind::InvalidRating,
+            InvalidKind::Value => QaKind::InvalidValue,
         }
+    }
+
+    /// The QA kind's name.
+    pub fn as_str(self) -> &'static str {
+        self.qa_kind().as_str()
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use polars::prelude::{PlHashMap, PlHashSet};
 
-use crate::config::LeadBy;
+use crate::config::{LeadBy, QaKind};
 use crate::reports::model::{BySubject, Ctx, Intervention, Phase, Row, SchoolWindow};
 use crate::reports::offtrack::pupil_lines;
 use crate::rules::Status;
@@ -22,7 +22,7 @@ struct Collector<'a> {
 impl Collector<'_> {
     fn push(
         &mut self,
-        kind: &'static str,
+        kind: QaKind,
         scn: Option<&str>,
         subject: Option<&str>,
         teacher: Option<&str>,
@@ -40,7 +40,7 @@ impl Collector<'_> {
         });
     }
 
-    fn row(&mut self, kind: &'static str, r: &Row, detail: String) {
+    fn row(&mut self, kind: QaKind, r: &Row, detail: String) {
         self.push(
             kind,
             Some(&r.scn),
@@ -97,12 +97,12 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
             pupil.and_then(|p| p.surname.as_deref()),
         ];
         for i in &r.invalid {
-            c.row(i.kind.as_str(), r, invalid_detail(i, &names));
+            c.row(i.kind.qa_kind(), r, invalid_detail(i, &names));
         }
         match r.phase {
             Phase::Bge => {
                 if r.level_text.is_none() {
-                    c.row("missing_entry", r, "no level entered".into());
+                    c.row(QaKind::MissingEntry, r, "no level entered".into());
                 }
                 if let (Some(now), Some((w, levels))) = (r.level, &history.earlier_levels)
                     && let Some(&before) = levels.get(&r.scn, &r.subject)
@@ -113,20 +113,20 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
                         ctx.scale.code(now),
                         ctx.scale.code(before)
                     );
-                    c.row("level_regressed", r, detail);
+                    c.row(QaKind::LevelRegressed, r, detail);
                 }
             }
             Phase::Senior => {
                 if r.course_level_text.is_none() {
-                    c.row("missing_entry", r, "no course level entered".into());
+                    c.row(QaKind::MissingEntry, r, "no course level entered".into());
                 }
                 if r.working_text.is_none() {
-                    c.row("missing_entry", r, "no working grade entered".into());
+                    c.row(QaKind::MissingEntry, r, "no working grade entered".into());
                 }
                 let graded = r.course_level.is_some_and(|l| l.is_graded());
                 if graded && r.effective_target.is_none() {
                     c.row(
-                        "no_target",
+                        QaKind::NoTarget,
                         r,
                         "no target grade recorded this session".into(),
                     );
@@ -137,7 +137,7 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
                     let detail = format!(
                         "target {t} is worse than {e} recorded earlier this session; the effective target stays {e}"
                     );
-                    c.row("target_lowered", r, detail);
+                    c.row(QaKind::TargetLowered, r, detail);
                 }
             }
         }
@@ -148,17 +148,17 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
                 "comment is {} characters; the limit is {max_chars}",
                 comment.chars().count()
             );
-            c.row("comment_too_long", r, detail);
+            c.row(QaKind::CommentTooLong, r, detail);
         }
         if r.status == Status::OffTrack && !helped.covers(&r.scn, &r.subject) {
-            c.row("no_intervention", r, no_intervention.clone());
+            c.row(QaKind::NoIntervention, r, no_intervention.clone());
         }
     }
     let mut unmapped: HashSet<String> = HashSet::new();
     for r in rows.iter().filter(|r| !r.mapped) {
         if unmapped.insert(r.subject.trim().to_lowercase()) {
             c.push(
-                "unmapped_subject",
+                QaKind::UnmappedSubject,
                 None,
                 Some(r.subject.trim()),
                 None,
@@ -235,7 +235,7 @@ fn pupil_findings(
             let n = subject_rows.get(scn).map_or(0, |e| e.0);
             let rows = if n == 1 { "row" } else { "rows" };
             c.push(
-                "unknown_pupil",
+                QaKind::UnknownPupil,
                 Some(scn),
                 None,
                 None,
@@ -246,7 +246,7 @@ fn pupil_findings(
         let names = [pupil.forename.as_deref(), pupil.surname.as_deref()];
         for i in &pupil.invalid {
             c.push(
-                "invalid_value",
+                QaKind::InvalidValue,
                 Some(scn),
                 None,
                 None,
@@ -256,7 +256,7 @@ fn pupil_findings(
         let has_bge = subject_rows.get(scn).is_some_and(|e| e.1);
         if has_bge && pupil.band.is_none() {
             c.push(
-                "no_pathway_band",
+                QaKind::NoPathwayBand,
                 Some(scn),
                 None,
                 None,
@@ -300,7 +300,7 @@ fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter
         }
     }
     for (scn, detail) in found {
-        c.push("missing_staff", scn.as_deref(), None, None, detail);
+        c.push(QaKind::MissingStaff, scn.as_deref(), None, None, detail);
     }
 }
 
@@ -323,7 +323,7 @@ fn set_aside_findings(
             detail.push_str(&format!(" ({})", r.detail));
         }
         c.push(
-            "rejected_row",
+            QaKind::RejectedRow,
             r.scn.as_deref(),
             r.subject.as_deref(),
             None,
@@ -361,7 +361,7 @@ fn set_aside_findings(
             d.kind, d.source, d.line, d.earlier_source, d.earlier_line
         );
         c.push(
-            "duplicate_conflict",
+            QaKind::DuplicateConflict,
             d.scn.as_deref(),
             d.subject.as_deref(),
             teacher,

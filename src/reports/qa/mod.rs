@@ -22,7 +22,7 @@ pub use history::{History, SetAside, history};
 
 use polars::prelude::PlHashMap;
 
-use crate::config::Severity;
+use crate::config::{QaKind, Severity};
 use crate::output::{ColType, Val};
 use crate::rules::followup::text_key;
 use crate::rules::validity::{Invalid, column_label};
@@ -31,42 +31,13 @@ use crate::rules::window::Window;
 use super::matches;
 use super::model::Row;
 
-/// Every QA finding kind, in the order of SPEC 8 (plus rejected rows, 10.15).
-pub const KINDS: &[&str] = &[
-    "invalid_level",
-    "invalid_grade",
-    "invalid_rating",
-    "invalid_value",
-    "missing_entry",
-    "no_pathway_band",
-    "no_target",
-    "target_lowered",
-    "level_regressed",
-    "comment_too_long",
-    "unmapped_subject",
-    "unknown_pupil",
-    "duplicate_conflict",
-    "missing_staff",
-    "no_intervention",
-    "rejected_row",
-];
-
-/// SPEC 10.15: the severity of a kind before `[qa.severity]`.
-pub fn default_severity(kind: &str) -> Severity {
-    match kind {
-        "invalid_level" | "invalid_grade" | "missing_entry" | "rejected_row" => Severity::Error,
-        "level_regressed" => Severity::Info,
-        _ => Severity::Warning,
-    }
-}
-
 /// One anomaly, as a row of the findings table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub school: String,
     pub window: Window,
     pub severity: Severity,
-    pub kind: &'static str,
+    pub kind: QaKind,
     pub scn: Option<String>,
     pub subject: Option<String>,
     pub teacher: Option<String>,
@@ -129,7 +100,6 @@ pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
 /// SPEC 8 order for people: errors first, then kind (in `KINDS` order), SCN,
 /// subject; school, teacher and detail only break ties.
 pub fn sort(findings: &mut Vec<Finding>) {
-    let kind_index = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
     // A national run has most of a million findings but a few hundred
     // subjects and some thousands of teachers: each distinct text gets its
     // `text_key` rank once, so the sort compares numbers and borrowed text
@@ -150,7 +120,7 @@ pub fn sort(findings: &mut Vec<Finding>) {
                 let scn = f.scn.as_deref().unwrap_or_default();
                 (
                     std::cmp::Reverse(f.severity),
-                    kind_index(f.kind),
+                    f.kind,
                     prefix(scn),
                     scn,
                     rank(&subjects, &f.subject),
@@ -223,7 +193,7 @@ pub fn finding_values<'f>(f: &'f Finding, window: &'f str) -> [Val<'f>; 8] {
         Val::Text(&f.school),
         Val::Text(window),
         Val::Text(f.severity.as_str()),
-        Val::Text(f.kind),
+        Val::Text(f.kind.as_str()),
         Val::from(f.scn.as_deref()),
         Val::from(f.subject.as_deref()),
         Val::from(f.teacher.as_deref()),
@@ -270,30 +240,17 @@ mod tests {
     }
 
     #[test]
-    fn severities_follow_spec_10_15() {
-        let cases: &[(&str, Severity)] = &[
-            ("invalid_level", Severity::Error),
-            ("invalid_grade", Severity::Error),
-            ("missing_entry", Severity::Error),
-            ("rejected_row", Severity::Error),
-            ("invalid_rating", Severity::Warning),
-            ("no_intervention", Severity::Warning),
-            ("duplicate_conflict", Severity::Warning),
-            ("level_regressed", Severity::Info),
-        ];
-        for (kind, want) in cases {
-            assert_eq!(default_severity(kind), *want, "{kind}");
-        }
-        for kind in KINDS {
+    fn the_default_config_keeps_every_default_severity() {
+        for kind in QaKind::ALL {
             assert_eq!(
                 crate::config::Config::default().severity(kind),
-                default_severity(kind),
-                "the default config agrees for {kind}"
+                kind.default_severity(),
+                "{kind:?}"
             );
         }
     }
 
-    fn finding(severity: Severity, kind: &'static str, scn: &str, subject: &str) -> Finding {
+    fn finding(severity: Severity, kind: QaKind, scn: &str, subject: &str) -> Finding {
         Finding {
             school: "EHS".into(),
             window: "2025-26/1".parse().unwrap(),
@@ -310,27 +267,27 @@ mod tests {
     fn findings_sort_errors_first_then_kind_scn_subject() {
         use Severity::*;
         let mut v = vec![
-            finding(Info, "level_regressed", "1", "English"),
-            finding(Warning, "invalid_rating", "2", "art"),
-            finding(Error, "rejected_row", "1", ""),
-            finding(Warning, "invalid_rating", "2", "Art"),
-            finding(Error, "invalid_level", "3", "Maths"),
-            finding(Warning, "invalid_rating", "1", "Zoology"),
+            finding(Info, QaKind::LevelRegressed, "1", "English"),
+            finding(Warning, QaKind::InvalidRating, "2", "art"),
+            finding(Error, QaKind::RejectedRow, "1", ""),
+            finding(Warning, QaKind::InvalidRating, "2", "Art"),
+            finding(Error, QaKind::InvalidLevel, "3", "Maths"),
+            finding(Warning, QaKind::InvalidRating, "1", "Zoology"),
         ];
         sort(&mut v);
-        let got: Vec<(&str, Option<&str>, Option<&str>)> = v
+        let got: Vec<(QaKind, Option<&str>, Option<&str>)> = v
             .iter()
             .map(|f| (f.kind, f.scn.as_deref(), f.subject.as_deref()))
             .collect();
         assert_eq!(
             got,
             vec![
-                ("invalid_level", Some("3"), Some("Maths")),
-                ("rejected_row", Some("1"), None),
-                ("invalid_rating", Some("1"), Some("Zoology")),
-                ("invalid_rating", Some("2"), Some("Art")),
-                ("invalid_rating", Some("2"), Some("art")),
-                ("level_regressed", Some("1"), Some("English")),
+                (QaKind::InvalidLevel, Some("3"), Some("Maths")),
+                (QaKind::RejectedRow, Some("1"), None),
+                (QaKind::InvalidRating, Some("1"), Some("Zoology")),
+                (QaKind::InvalidRating, Some("2"), Some("Art")),
+                (QaKind::InvalidRating, Some("2"), Some("art")),
+                (QaKind::LevelRegressed, Some("1"), Some("English")),
             ]
         );
     }
