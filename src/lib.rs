@@ -10,6 +10,7 @@ pub mod demo;
 pub mod exit;
 pub mod ingest;
 pub mod output;
+pub mod par;
 pub mod reports;
 pub mod rules;
 pub mod settings;

@@ -6,9 +6,10 @@ use clap::Parser;
 use tracker::cli::Cli;
 use tracker::exit::{Exit, UsageError};
 
-/// mimalloc instead of glibc's malloc: reports build and drop millions of
+/// jemalloc instead of glibc's malloc: reports build and drop millions of
 /// small strings, and glibc spent most of `qa`'s time consolidating and
-/// unlinking free chunks (BENCHMARKS.md).
+/// unlinking free chunks; mimalloc was faster for `qa` but raised the peak
+/// memory of `offtrack` and `subjects` (BENCHMARKS.md).
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

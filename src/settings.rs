@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::{ColorChoice, GlobalArgs, OutputArgs};
+use crate::cli::{ColorChoice, FilterArgs, GlobalArgs, OutputArgs, ReportArgs};
 use crate::config::Config;
 use crate::exit::UsageError;
 use crate::output::{Format, OutputOptions};
+use crate::reports::{Filter, Request};
 use crate::store::Store;
 
 pub struct Settings {
@@ -29,13 +30,8 @@ pub struct Settings {
 impl Settings {
     /// SPEC 6/7.2: `--store`, else `$TRACKER_STORE`, else `./tracker-store`;
     /// `--config`, else `$TRACKER_CONFIG`, else `<store>/tracker.toml`, else
-    /// the built-in defaults.
-    pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Settings> {
-        Settings::resolve_with(global, true)
-    }
-
-    /// As [`Settings::resolve`]; with `load_config` false the built-in
-    /// defaults are used, so `init --force` can replace a broken config.
+    /// the built-in defaults. With `load_config` false the built-in defaults
+    /// are used, so `init --force` can replace a broken config.
     pub fn resolve_with(global: &GlobalArgs, load_config: bool) -> anyhow::Result<Settings> {
         let env = |k: &str| {
             std::env::var_os(k)
@@ -119,6 +115,25 @@ impl Settings {
             output: args.output.clone(),
             color: self.color && args.output.is_none(),
         })
+    }
+
+    /// What a report's flags ask it to cover.
+    pub fn request(&self, args: &ReportArgs) -> Request {
+        Request {
+            window: args.window,
+            school: args.school.clone(),
+            stages: args.stage.clone(),
+        }
+    }
+
+    /// `--teacher`, `--class`, `--faculty`, `--subject`.
+    pub fn filter(&self, args: &FilterArgs) -> Filter {
+        Filter {
+            teacher: args.teacher.clone(),
+            class: args.class.clone(),
+            faculty: args.faculty.clone(),
+            subject: args.subject.clone(),
+        }
     }
 
     /// A message for the person at the terminal, unless `--quiet`.

@@ -572,7 +572,7 @@ proptest! {
             && let Ok(prepared) = prepare_raw(raw, forced, &Default::default())
         {
             let config = tracker::config::Config::default();
-            let rules = tracker::reports::model::Ctx::new(&config);
+            let rules = tracker::rules::Ctx::new(&config);
             let mut batch = KindBatch::new(prepared.kind, rules.codes());
             if batch.add_file(&prepared).is_ok() {
                 let (finished, stats, _, _) = batch.finish();

@@ -5,12 +5,14 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 
-use crate::cli::{DemoArgs, FilterArgs, OutputArgs, ReportArgs};
+use crate::cli::{DemoArgs, OutputArgs, ReportArgs};
 use crate::commands::ingest::{Request, ingest};
 use crate::config::Config;
 use crate::demo::generate::{DemoOptions, generate};
 use crate::exit::Exit;
 use crate::output::{Format, OutputOptions};
+use crate::reports::Filter;
+use crate::reports::model::Need;
 use crate::reports::offtrack::{self, Listing};
 use crate::rules::window::Window;
 use crate::settings::Settings;
@@ -104,14 +106,19 @@ fn print_offtrack(s: &Settings, demo: &Settings, args: &DemoArgs) -> anyhow::Res
             output: None,
         },
     };
-    let (ctx, loaded, scope) = crate::commands::load_window(demo, &report)?;
+    let need = Need {
+        pupils: true,
+        ..Need::default()
+    };
+    let l = crate::commands::load(demo, &demo.request(&report), need)?;
+    let scope = &l.scope;
     let lines = offtrack::select(
-        &ctx,
-        &loaded,
+        &l.ctx,
+        &l.schools,
         Listing::OffTrack,
         &|st| scope.wants_stage(st),
-        &FilterArgs::default(),
-    );
+        &Filter::default(),
+    )?;
     s.say(&format!(
         "off-track pupils, {}{}:",
         scope.window,

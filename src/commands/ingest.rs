@@ -11,7 +11,6 @@ use crate::cli::IngestArgs;
 use crate::exit::{Exit, UsageError};
 use crate::ingest::rows::{Conflict, FileStats, KindBatch, Reject};
 use crate::ingest::{Kind, PreparedFile, prepare};
-use crate::reports::model::slim;
 use crate::rules::values::stage_label;
 use crate::rules::window::Window;
 use crate::settings::Settings;
@@ -156,9 +155,9 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
 
     let files: usize = reqs.iter().map(|r| r.files.len()).sum();
     let bar = crate::commands::progress_bar(s, files as u64, "reading");
-    let rules = crate::reports::model::Ctx::new(&s.config);
+    let rules = crate::rules::Ctx::new(&s.config);
     let failed = AtomicBool::new(false);
-    let results = slim::par_map(reqs, |req| {
+    let results = crate::par::map(reqs, |req| {
         let mut messages = Vec::new();
         if failed.load(Ordering::Relaxed) {
             return Ok((messages, None));
@@ -302,7 +301,7 @@ impl Staged {
 #[allow(clippy::too_many_arguments)]
 fn stage(
     s: &Settings,
-    rules: &crate::reports::model::Ctx,
+    rules: &crate::rules::Ctx,
     req: &Request,
     manifest: &crate::store::Manifest,
     root: &Path,

@@ -3,8 +3,9 @@
 use crate::cli::PupilArgs;
 use crate::exit::{Exit, UsageError};
 use crate::output;
-use crate::reports::model::{self, Ctx};
+use crate::reports::model::{self, Need};
 use crate::reports::pupil;
+use crate::rules::Ctx;
 use crate::rules::values::is_valid_scn;
 use crate::settings::Settings;
 
@@ -14,20 +15,23 @@ pub fn run(s: &Settings, args: &PupilArgs) -> anyhow::Result<Exit> {
     if !is_valid_scn(scn) {
         return Err(UsageError(format!("`{scn}` is not an SCN; expected 9 digits")).into());
     }
-    let (snap, _scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
+    let request = s.request(&args.report);
+    let (snap, _scope) = crate::reports::open(&s.store, &request, s.lock_timeout)?;
     let ctx = Ctx::new(&s.config);
-    let mut loaded = Vec::new();
-    for w in snap.windows(args.report.school.as_deref()) {
-        if args.report.window.is_some_and(|only| only != w) {
+    let mut wanted = Vec::new();
+    for w in snap.windows(request.school.as_deref()) {
+        if request.window.is_some_and(|only| only != w) {
             continue;
         }
         for school in snap.schools(Some(w)) {
-            if args.report.school.as_deref().is_some_and(|c| c != school) {
-                continue;
+            if request.school.as_deref().is_none_or(|c| c == school) {
+                wanted.push((school, w));
             }
-            loaded.push(model::load(&ctx, &snap, &school, w)?);
         }
     }
+    let loaded = crate::par::map(&wanted, |(school, w)| {
+        model::load(&ctx, &snap, school, *w, Need::default())
+    })?;
     let table = pupil::table(&ctx, &loaded, scn);
     if table.rows.is_empty() {
         anyhow::bail!("no rows for SCN `{scn}` in the store");

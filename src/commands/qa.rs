@@ -4,8 +4,9 @@ use crate::cli::{FailOn, QaArgs};
 use crate::config::Severity;
 use crate::exit::{Exit, UsageError};
 use crate::output::{self, Format};
-use crate::reports::model::{self, Ctx, slim};
+use crate::reports::model::{self, Need};
 use crate::reports::qa::{self, QaFilter};
+use crate::rules::Ctx;
 use crate::settings::Settings;
 
 pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
@@ -16,7 +17,7 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
         )
         .into());
     }
-    let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
+    let (snap, scope) = crate::reports::open(&s.store, &s.request(&args.report), s.lock_timeout)?;
     let ctx = Ctx::new(&s.config);
     let filter = QaFilter {
         teacher: args.teacher.clone(),
@@ -25,8 +26,8 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
     let stages = |st| scope.wants_stage(st);
     // Schools on every core; each worker drops its school's window before
     // taking the next, so only the findings of the whole store stay in memory.
-    let per_school = slim::per_school(&scope.schools, |school| {
-        let sw = model::load(&ctx, &snap, school, scope.window)?;
+    let per_school = crate::par::map(&scope.schools, |school| {
+        let sw = model::load(&ctx, &snap, school, scope.window, Need::ALL)?;
         let history = qa::history(&ctx, &snap, &sw)?;
         let findings = qa::findings(&ctx, &sw, &history, &stages, &filter);
         let completeness = qa::completeness(&sw, &stages, &filter);

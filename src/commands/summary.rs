@@ -6,17 +6,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::cli::SummaryArgs;
 use crate::exit::Exit;
 use crate::output::{self, Format};
-use crate::reports::model::{self, Ctx};
+use crate::reports::model::{self, Need};
 use crate::reports::summary::projection::History;
 use crate::reports::summary::table::{self, Hidden};
 use crate::reports::summary::{self, Input, html};
+use crate::rules::Ctx;
 use crate::rules::window::Window;
 use crate::settings::Settings;
 use crate::store::read::Snapshot;
 
 pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     let opts = s.summary_output(&args.report.out)?;
-    let (snap, scope) = crate::reports::open(&s.store, &args.report, s.lock_timeout)?;
+    let (snap, scope) = crate::reports::open(&s.store, &s.request(&args.report), s.lock_timeout)?;
     let ctx = Ctx::new(&s.config);
     let mut previous = Vec::new();
     let mut earlier = Vec::new();
@@ -33,7 +34,11 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     let bar = super::progress_bar(s, loads as u64, "summary");
     let load = |school: &str, w: Window| {
         bar.inc(1);
-        model::load(&ctx, &snap, school, w)
+        let need = Need {
+            pupils: true,
+            ..Need::default()
+        };
+        model::load(&ctx, &snap, school, w, need)
     };
     let min_group = s.config.suppression.min_group;
     let mut history = History::new(min_group);

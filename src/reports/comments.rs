@@ -2,12 +2,12 @@
 //!
 //! The comments are the data here, so they go to the output and nowhere else.
 
-use crate::cli::FilterArgs;
 use crate::output::{Cell, ColType, Table};
 use crate::rules::followup::text_key;
 use crate::rules::values::{comment_too_long, stage_label};
 
-use super::model::{Row, SchoolWindow};
+use super::Filter;
+use super::model::{RowRef, SchoolWindow};
 
 pub const COLUMNS: &[(&str, ColType)] = &[
     ("school", ColType::Text),
@@ -23,7 +23,7 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 
 /// What `comments` keeps, besides the stage set.
 pub struct Selection<'a> {
-    pub filter: &'a FilterArgs,
+    pub filter: &'a Filter,
     /// Only pupils whose ASN is recorded true.
     pub asn_only: bool,
     pub max_chars: usize,
@@ -39,34 +39,33 @@ pub struct Line {
 }
 
 /// The non-empty comment of a row.
-fn comment(r: &Row) -> Option<&str> {
-    r.comment.as_deref().filter(|c| !c.trim().is_empty())
+fn comment<'r>(r: &RowRef<'r>) -> Option<&'r str> {
+    r.comment().filter(|c| !c.trim().is_empty())
 }
 
 /// The comment rows of one school's window that pass the stage set and selection.
 pub fn lines(sw: &SchoolWindow, stages: &dyn Fn(Option<u8>) -> bool, sel: &Selection) -> Vec<Line> {
-    sw.rows
-        .iter()
-        .filter(|r| stages(r.stage) && sel.filter.accepts(r))
-        .filter(|r| !sel.asn_only || sw.pupil(&r.scn).and_then(|p| p.asn) == Some(true))
+    sw.rows()
+        .filter(|r| stages(r.stage()) && sel.filter.accepts(r))
+        .filter(|r| !sel.asn_only || sw.pupil(r.scn()).and_then(|p| p.asn) == Some(true))
         .filter_map(|r| {
-            let c = comment(r)?;
+            let c = comment(&r)?;
             let over = comment_too_long(c, sel.max_chars);
             Some(Line {
                 key: (
-                    r.teacher.is_none(),
-                    text_key(r.teacher.as_deref().unwrap_or_default()),
-                    text_key(&r.subject),
-                    r.scn.clone(),
+                    r.teacher().is_none(),
+                    text_key(r.teacher().unwrap_or_default()),
+                    text_key(r.subject()),
+                    r.scn().to_string(),
                     sw.school.clone(),
                 ),
                 cells: vec![
                     Cell::from(sw.school.as_str()),
                     Cell::from(sw.window.to_string()),
-                    Cell::from(r.scn.as_str()),
-                    Cell::from(r.stage.map(stage_label)),
-                    Cell::from(r.subject.as_str()),
-                    Cell::from(r.teacher.as_deref()),
+                    Cell::from(r.scn()),
+                    Cell::from(r.stage().map(stage_label)),
+                    Cell::from(r.subject()),
+                    Cell::from(r.teacher()),
                     Cell::from(c.chars().count()),
                     Cell::from(if over { "Y" } else { "N" }),
                     Cell::from(c),

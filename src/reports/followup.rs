@@ -1,9 +1,9 @@
 //! `tracker followup`: off-track pupils grouped by lead, for the meeting.
 
-use super::model::{RowView, stage_name};
+use super::model::stage_name;
 use super::offtrack::{PupilLine, Ranks};
 use crate::config::FollowupBand;
-use crate::output::{Cell, ColType, Table, Val};
+use crate::output::{ColType, Val};
 use crate::rules::followup::band_rank;
 
 pub const COLUMNS: &[(&str, ColType)] = &[
@@ -26,7 +26,7 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 /// else after all bands), lead name (empty last), surname, forename, scn
 /// (then school, so the order never depends on chance). Bands rank by
 /// their `min` ([`band_rank`]), not by where the config lists them.
-pub fn sort<R: RowView>(lines: &mut [PupilLine<R>], bands: &[FollowupBand]) {
+pub fn sort(lines: &mut [PupilLine], bands: &[FollowupBand]) {
     let leads = Ranks::text_owned(lines.iter().filter_map(|l| l.lead_name.as_deref()));
     let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
     let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
@@ -45,11 +45,7 @@ pub fn sort<R: RowView>(lines: &mut [PupilLine<R>], bands: &[FollowupBand]) {
 
 /// The values of one line, in `COLUMNS` order; `window` is the window's
 /// label and `faculties` the line's faculties joined with `; `.
-pub fn values<'l, R: RowView>(
-    l: &'l PupilLine<R>,
-    window: &'l str,
-    faculties: &'l str,
-) -> [Val<'l>; 13] {
+pub fn values<'l>(l: &'l PupilLine, window: &'l str, faculties: &'l str) -> [Val<'l>; 13] {
     let p = l.pupil;
     [
         Val::Text(&l.sw.school),
@@ -66,21 +62,4 @@ pub fn values<'l, R: RowView>(
         Val::from(Some(faculties).filter(|s| !s.is_empty())),
         Val::Text(if l.overridden { "Y" } else { "N" }),
     ]
-}
-
-/// One pupil's cells, in `COLUMNS` order.
-pub fn cells<R: RowView>(l: &PupilLine<R>) -> Vec<Cell> {
-    let window = l.sw.window.to_string();
-    let faculties = l.faculties.join("; ");
-    values(l, &window, &faculties)
-        .iter()
-        .map(|v| v.to_cell())
-        .collect()
-}
-
-pub fn table<R: RowView>(lines: &mut [PupilLine<R>], bands: &[FollowupBand]) -> Table {
-    sort(lines, bands);
-    let mut t = Table::new("followup", COLUMNS);
-    t.rows = lines.iter().map(cells).collect();
-    t
 }

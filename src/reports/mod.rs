@@ -9,7 +9,6 @@ pub mod qa;
 pub mod subjects;
 pub mod summary;
 
-use crate::cli::{FilterArgs, ReportArgs};
 use crate::rules::window::Window;
 use crate::store::Store;
 use crate::store::read::Snapshot;
@@ -24,10 +23,21 @@ pub struct Scope {
 /// The hint every "nothing to report" message ends with.
 pub const HOW_TO_INGEST: &str = "hint: ingest exports first, e.g. `tracker ingest --window 2025-26/1 pupils.csv bge.csv senior.csv`";
 
+/// What a report was asked to cover, before it is resolved against the store.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// None: the latest window in the store.
+    pub window: Option<Window>,
+    /// None: every school.
+    pub school: Option<String>,
+    /// Empty: every stage.
+    pub stages: Vec<u8>,
+}
+
 /// Open the store for reading and pick the window and schools.
 pub fn open(
     store: &Store,
-    args: &ReportArgs,
+    args: &Request,
     timeout: std::time::Duration,
 ) -> anyhow::Result<(Snapshot, Scope)> {
     if !store.exists() {
@@ -75,7 +85,7 @@ pub fn open(
         Scope {
             window,
             schools,
-            stages: args.stage.clone(),
+            stages: args.stages.clone(),
         },
     ))
 }
@@ -94,7 +104,17 @@ pub fn matches(filter: &Option<String>, value: Option<&str>) -> bool {
     }
 }
 
-impl FilterArgs {
+/// `--teacher`, `--class`, `--faculty` and `--subject`: which subject rows a
+/// report keeps, each matched ignoring case and surrounding spaces.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub teacher: Option<String>,
+    pub class: Option<String>,
+    pub faculty: Option<String>,
+    pub subject: Option<String>,
+}
+
+impl Filter {
     pub fn is_empty(&self) -> bool {
         self.teacher.is_none()
             && self.class.is_none()
@@ -102,13 +122,8 @@ impl FilterArgs {
             && self.subject.is_none()
     }
 
-    /// Whether a subject row passes `--teacher`, `--class`, `--faculty`, `--subject`.
-    pub fn accepts(&self, row: &model::Row) -> bool {
-        self.accepts_view(row)
-    }
-
-    /// [`FilterArgs::accepts`] for any judged row, owned or compact.
-    pub fn accepts_view<R: model::RowView>(&self, row: &R) -> bool {
+    /// Whether a subject row passes the filter.
+    pub fn accepts(&self, row: &model::RowRef) -> bool {
         matches(&self.teacher, row.teacher())
             && matches(&self.class, row.class())
             && matches(&self.faculty, Some(row.faculty()))

@@ -4,21 +4,19 @@ use std::borrow::Cow;
 
 use polars::prelude::{PlHashMap, PlHashSet};
 
-use super::model::slim::{self, SlimRef, SlimSchool};
-use super::model::{Ctx, Phase, Pupil, Row, RowView, SchoolWindow, stage_name};
-use crate::cli::FilterArgs;
+use super::Filter;
+use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
 use crate::output::{Cell, ColType, Table, Val};
-use crate::rules::Status;
 use crate::rules::followup::{assign_lead, band_for_role, off_track_faculties, text_key};
 use crate::rules::senior::projected;
+use crate::rules::{Ctx, Phase, Status};
 
-/// One pupil's line: what `offtrack`, `followup` and `summary` share. The
-/// rows are owned [`Row`]s, or compact ones for reports over many schools.
-pub struct PupilLine<'a, R = Row> {
+/// One pupil's line: what `offtrack`, `followup`, `summary` and `qa` share.
+pub struct PupilLine<'a> {
     pub sw: &'a SchoolWindow,
     pub scn: &'a str,
     pub pupil: Option<&'a Pupil>,
-    pub rows: Vec<&'a R>,
+    pub rows: Vec<RowRef<'a>>,
     pub forename: Option<&'a str>,
     pub surname: Option<&'a str>,
     pub stage: Option<u8>,
@@ -40,7 +38,7 @@ pub struct PupilLine<'a, R = Row> {
     pub projected: Option<(usize, usize)>,
 }
 
-impl<R: RowView> PupilLine<'_, R> {
+impl PupilLine<'_> {
     pub fn faculties_off_track(&self) -> usize {
         self.faculties.len()
     }
@@ -54,19 +52,15 @@ impl<R: RowView> PupilLine<'_, R> {
 
 /// Every pupil with at least one subject row in the window (10.11).
 pub fn pupil_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
-    let mut lines = lines_of(ctx, sw, &sw.rows);
+    let mut lines = lines_of(ctx, sw);
     sort_offtrack(&mut lines);
     lines
 }
 
-/// The lines of the pupils of `rows`, one school's window, in no order.
-pub fn lines_of<'a, R: RowView>(
-    ctx: &Ctx,
-    sw: &'a SchoolWindow,
-    rows: &'a [R],
-) -> Vec<PupilLine<'a, R>> {
-    let mut by_pupil: PlHashMap<&str, Vec<&R>> = PlHashMap::default();
-    for r in rows {
+/// The lines of the pupils of one school's window, in no order.
+pub fn lines_of<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
+    let mut by_pupil: PlHashMap<&str, Vec<RowRef<'a>>> = PlHashMap::default();
+    for r in sw.rows() {
         by_pupil.entry(r.scn()).or_default().push(r);
     }
     let mut interventions: PlHashMap<&str, usize> = PlHashMap::default();
@@ -83,7 +77,7 @@ pub fn lines_of<'a, R: RowView>(
                 rows.iter().map(|r| (r.faculty(), r.status())),
                 cfg.followup.count,
             );
-            let first = |f: fn(&'a R) -> Option<&'a str>| rows.iter().find_map(|r| f(r));
+            let first = |f: fn(&RowRef<'a>) -> Option<&'a str>| rows.iter().find_map(f);
             let stage = pupil
                 .and_then(|p| p.stage)
                 .or_else(|| rows.iter().find_map(|r| r.stage()));
@@ -183,7 +177,7 @@ impl<'a> Ranks<'a> {
 
 /// 7.3: faculties_off_track desc, off_track desc, surname, forename, scn
 /// (then school, so the order never depends on chance).
-pub fn sort_offtrack<R: RowView>(lines: &mut [PupilLine<R>]) {
+pub fn sort_offtrack(lines: &mut [PupilLine]) {
     let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
     let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
     lines.sort_by_cached_key(|l| {
@@ -229,15 +223,6 @@ pub const COLUMNS: &[(&str, ColType)] = &[
     ("projected_5at6", ColType::Int),
 ];
 
-/// Y/N, empty when unknown (10.3).
-pub fn yn(v: Option<bool>) -> Cell {
-    match v {
-        Some(true) => Cell::from("Y"),
-        Some(false) => Cell::from("N"),
-        None => Cell::Null,
-    }
-}
-
 /// Y/N, empty when unknown, without allocating.
 pub fn yn_val(v: Option<bool>) -> Val<'static> {
     match v {
@@ -254,11 +239,7 @@ fn count(n: usize) -> Val<'static> {
 
 /// The values of one line, in `COLUMNS` order. `window` is the window's
 /// label and `faculties` the line's faculties joined with `; `.
-pub fn values<'l, R: RowView>(
-    l: &'l PupilLine<R>,
-    window: &'l str,
-    faculties: &'l str,
-) -> [Val<'l>; 28] {
+pub fn values<'l>(l: &'l PupilLine, window: &'l str, faculties: &'l str) -> [Val<'l>; 28] {
     let p = l.pupil;
     [
         Val::Text(&l.sw.school),
@@ -292,7 +273,7 @@ pub fn values<'l, R: RowView>(
     ]
 }
 
-pub fn cells<R: RowView>(l: &PupilLine<R>) -> Vec<Cell> {
+pub fn cells(l: &PupilLine) -> Vec<Cell> {
     let window = l.sw.window.to_string();
     let faculties = l.faculties.join("; ");
     values(l, &window, &faculties)
@@ -312,37 +293,20 @@ pub enum Listing {
     EarlyWarning,
 }
 
-/// The pupils a listing, stage set and filter select, in report order.
-pub fn select<'a>(
-    ctx: &Ctx,
-    loaded: &'a [SchoolWindow],
-    listing: Listing,
-    stages: &dyn Fn(Option<u8>) -> bool,
-    filter: &FilterArgs,
-) -> Vec<PupilLine<'a>> {
-    let mut lines: Vec<PupilLine> = loaded
-        .iter()
-        .flat_map(|sw| select_in(ctx, sw, &sw.rows, listing, stages, filter))
-        .collect();
-    sort_offtrack(&mut lines);
-    lines
-}
-
-/// The pupils of one school's rows that a listing, stage set and filter
+/// The pupils of one school's window that a listing, stage set and filter
 /// select, in no order.
-pub fn select_in<'a, R: RowView>(
+pub fn select_in<'a>(
     ctx: &Ctx,
     sw: &'a SchoolWindow,
-    rows: &'a [R],
     listing: Listing,
     stages: &dyn Fn(Option<u8>) -> bool,
-    filter: &FilterArgs,
-) -> Vec<PupilLine<'a, R>> {
+    filter: &Filter,
+) -> Vec<PupilLine<'a>> {
     let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
-    let mut lines = lines_of(ctx, sw, rows);
+    let mut lines = lines_of(ctx, sw);
     lines.retain(|l| {
         stages(l.stage)
-            && (filter.is_empty() || l.rows.iter().any(|r| filter.accepts_view(*r)))
+            && (filter.is_empty() || l.rows.iter().any(|r| filter.accepts(r)))
             && match listing {
                 Listing::OffTrack => l.faculties_off_track() >= 1,
                 Listing::All => true,
@@ -352,28 +316,22 @@ pub fn select_in<'a, R: RowView>(
     lines
 }
 
-/// [`select_in`] over every compact school, on every core, in no order.
-/// `views` holds each school's [`SlimSchool::views`].
-pub fn select_slim<'a>(
+/// [`select_in`] over every school on every core, sorted as 7.3 says.
+pub fn select<'a>(
     ctx: &Ctx,
-    schools: &'a [SlimSchool],
-    views: &'a [Vec<SlimRef<'a>>],
+    schools: &'a [SchoolWindow],
     listing: Listing,
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
-    filter: &FilterArgs,
-) -> Vec<PupilLine<'a, SlimRef<'a>>> {
-    let pairs: Vec<(&SlimSchool, &Vec<SlimRef>)> = schools.iter().zip(views).collect();
-    let per_school = slim::par_map(&pairs, |(school, views)| {
-        Ok(select_in(ctx, &school.sw, views, listing, stages, filter))
-    });
-    per_school
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect()
+    filter: &Filter,
+) -> anyhow::Result<Vec<PupilLine<'a>>> {
+    let refs: Vec<&'a SchoolWindow> = schools.iter().collect();
+    let per_school = crate::par::map(&refs, |sw| Ok(select_in(ctx, sw, listing, stages, filter)))?;
+    let mut lines: Vec<PupilLine> = per_school.into_iter().flatten().collect();
+    sort_offtrack(&mut lines);
+    Ok(lines)
 }
 
-pub fn table<R: RowView>(lines: &[PupilLine<R>]) -> Table {
+pub fn table(lines: &[PupilLine]) -> Table {
     let mut t = Table::new("offtrack", COLUMNS);
     t.rows = lines.iter().map(cells).collect();
     t

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use crate::cli::FilterArgs;
-use crate::output::{Cell, ColType, Sink, Table, Val};
+use crate::output::{Cell, ColType, Sink, Val};
 use crate::rules::followup::text_key;
+use crate::rules::{Ctx, Phase};
 
-use super::model::slim::SlimSchool;
-use super::model::{Ctx, Phase, Row, RowView, SchoolWindow, stage_name};
+use super::Filter;
+use super::model::{RowRef, SchoolWindow, stage_name};
 
 pub const COLUMNS: &[(&str, ColType)] = &[
     ("school", ColType::Text),
@@ -32,10 +32,6 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 ];
 
 /// A grade as shown (10.7): the number when it is one, else the text as entered.
-pub fn grade_cell(valid: Option<u8>, text: Option<&str>) -> Cell {
-    grade_val(valid, text).to_cell()
-}
-
 fn grade_val(valid: Option<u8>, text: Option<&str>) -> Val<'_> {
     match (valid, text) {
         (Some(g), _) => Val::Int(g.into()),
@@ -50,12 +46,7 @@ fn grade_val(valid: Option<u8>, text: Option<&str>) -> Val<'_> {
 
 /// The values of one row, in `COLUMNS` order, borrowed from the row, the
 /// rules and the school and window labels.
-pub fn values<'r, R: RowView>(
-    ctx: &'r Ctx,
-    school: &'r str,
-    window: &'r str,
-    r: &'r R,
-) -> [Val<'r>; 19] {
+pub fn values<'r>(ctx: &'r Ctx, school: &'r str, window: &'r str, r: &RowRef<'r>) -> [Val<'r>; 19] {
     let (level, expected, course_level, target, working) = match r.phase() {
         Phase::Bge => (
             match r.level() {
@@ -113,7 +104,8 @@ pub fn values<'r, R: RowView>(
 }
 
 /// The cells of one row, in `COLUMNS` order.
-pub fn cells<R: RowView>(ctx: &Ctx, sw: &SchoolWindow, r: &R) -> Vec<Cell> {
+pub fn cells(ctx: &Ctx, r: &RowRef) -> Vec<Cell> {
+    let sw = r.window();
     let window = sw.window.to_string();
     values(ctx, &sw.school, &window, r)
         .iter()
@@ -121,38 +113,19 @@ pub fn cells<R: RowView>(ctx: &Ctx, sw: &SchoolWindow, r: &R) -> Vec<Cell> {
         .collect()
 }
 
-/// The report over the schools loaded for a window.
-pub fn report(
-    ctx: &Ctx,
-    loaded: &[SchoolWindow],
-    stages: &dyn Fn(Option<u8>) -> bool,
-    filter: &FilterArgs,
-) -> Table {
-    let mut rows: Vec<(&SchoolWindow, &Row)> = loaded
-        .iter()
-        .flat_map(|sw| sw.rows.iter().map(move |r| (sw, r)))
-        .filter(|(_, r)| stages(r.stage) && filter.accepts(r))
-        .collect();
-    rows.sort_by_cached_key(|(sw, r)| (r.scn.clone(), text_key(&r.subject), sw.school.clone()));
-    let mut table = Table::new("subjects", COLUMNS);
-    table.rows = rows.into_iter().map(|(sw, r)| cells(ctx, sw, r)).collect();
-    table
-}
-
-/// The report over compact schools, in the order of [`report`], handed to
-/// `sink` row by row.
+/// The report, handed to `sink` row by row in [`Order`].
 pub fn stream(
     ctx: &Ctx,
-    schools: &[SlimSchool],
+    schools: &[SchoolWindow],
     stages: &dyn Fn(Option<u8>) -> bool,
-    filter: &FilterArgs,
+    filter: &Filter,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<()> {
     let order = Order::new(schools, stages, filter);
     order.rows(ctx, schools, 0..order.len(), sink)
 }
 
-/// The rows of the report over compact schools, in the order of [`report`]:
+/// The rows of the report in SPEC 7.3's order:
 /// by SCN, subject (ignoring case, ties by the exact text), then school;
 /// rows equal in all three keep load order. Any range of it can be rendered
 /// on its own, so output can be written on every core.
@@ -164,9 +137,9 @@ pub struct Order {
 
 impl Order {
     pub fn new(
-        schools: &[SlimSchool],
+        schools: &[SchoolWindow],
         stages: &dyn Fn(Option<u8>) -> bool,
-        filter: &FilterArgs,
+        filter: &Filter,
     ) -> Order {
         // Rank every SCN and every subject text once, so the sort compares
         // integers, not strings, three million rows over.
@@ -193,7 +166,7 @@ impl Order {
         drop(scns);
         let mut subjects: Vec<&str> = schools
             .iter()
-            .flat_map(|school| school.rows.iter().map(|r| school.subject_text(r.subject())))
+            .flat_map(|school| school.rows().map(|r| r.subject()))
             .collect();
         subjects.sort_unstable();
         subjects.dedup();
@@ -207,16 +180,15 @@ impl Order {
         let mut keys: Vec<u128> = Vec::new();
         for (s, school) in schools.iter().enumerate() {
             let mut ranks: HashMap<usize, u32> = HashMap::new();
-            for (i, r) in school.rows.iter().enumerate() {
-                let view = school.view(r);
-                if !(stages(view.stage()) && filter.accepts_view(&view)) {
+            for (i, r) in school.rows().enumerate() {
+                if !(stages(r.stage()) && filter.accepts(&r)) {
                     continue;
                 }
                 let subject = *ranks
-                    .entry(r.subject())
-                    .or_insert_with(|| subject_rank[school.subject_text(r.subject())]);
+                    .entry(r.subject_id())
+                    .or_insert_with(|| subject_rank[r.subject()]);
                 keys.push(
-                    u128::from(scn_rank[s][r.pupil()]) << 96
+                    u128::from(scn_rank[s][r.pupil_id()]) << 96
                         | u128::from(subject) << 64
                         | (s as u128) << 32
                         | i as u128,
@@ -226,7 +198,7 @@ impl Order {
         keys.sort_unstable();
         Order {
             keys,
-            windows: schools.iter().map(|s| s.sw.window.to_string()).collect(),
+            windows: schools.iter().map(|s| s.window.to_string()).collect(),
         }
     }
 
@@ -243,7 +215,7 @@ impl Order {
     pub fn rows(
         &self,
         ctx: &Ctx,
-        schools: &[SlimSchool],
+        schools: &[SchoolWindow],
         range: std::ops::Range<usize>,
         sink: &mut dyn Sink,
     ) -> anyhow::Result<()> {
@@ -251,8 +223,12 @@ impl Order {
             let s = (key >> 32) as u32 as usize;
             let i = key as u32 as usize;
             let school = &schools[s];
-            let view = school.view(&school.rows[i]);
-            sink.row(&values(ctx, &school.sw.school, &self.windows[s], &view))?;
+            sink.row(&values(
+                ctx,
+                &school.school,
+                &self.windows[s],
+                &school.row(i),
+            ))?;
         }
         Ok(())
     }

@@ -15,9 +15,11 @@ pub mod senior;
 pub mod status;
 pub mod validity;
 pub mod values;
+pub mod verdict;
 pub mod window;
 
 pub use status::Status;
+pub use verdict::{Ctx, Phase};
 
 /// Longest ASCII text [`with_folded`] folds on the stack; longer or non-ASCII
 /// text takes the allocating path, which gives the same result.

@@ -1,8 +1,6 @@
 //! The cell values of SEEMiS exports (SPEC 2.1, 2.5, 4.3, 10.3): stages, booleans,
-//! ratings, SCNs, numbers, SIMD, comments and dates, parsed the one way every
+//! ratings, SCNs, numbers, SIMD and comments, parsed the one way every
 //! report agrees on.
-
-use chrono::NaiveDate;
 
 /// `S1`..`S6`, `s3`, `1`..`6`, with surrounding spaces: the stage number 1..=6.
 pub fn parse_stage(raw: &str) -> Option<u8> {
@@ -77,28 +75,6 @@ pub fn simd_quintile(quintile: Option<&str>, decile: Option<&str>) -> Option<u8>
 pub fn comment_too_long(comment: &str, max_chars: usize) -> bool {
     // A text has no more characters than bytes, so most comments need no count.
     comment.len() > max_chars && comment.chars().count() > max_chars
-}
-
-/// A date written `dd/mm/yyyy` (UK SEEMiS and Excel) or ISO `yyyy-mm-dd` (2.5).
-///
-/// The year must have four digits: `01/02/25` is ambiguous, so it is not a date.
-pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let t = raw.trim();
-    let (y, m, d) = if let Some((d, rest)) = t.split_once('/') {
-        let (m, y) = rest.split_once('/')?;
-        (y, m, d)
-    } else {
-        let (y, rest) = t.split_once('-')?;
-        let (m, d) = rest.split_once('-')?;
-        (y, m, d)
-    };
-    let number = |s: &str, lens: std::ops::RangeInclusive<usize>| {
-        (lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-    };
-    let year = i32::try_from(number(y, 4..=4)?).ok()?;
-    NaiveDate::from_ymd_opt(year, number(m, 1..=2)?, number(d, 1..=2)?)
 }
 
 #[cfg(test)]
@@ -265,29 +241,6 @@ mod tests {
         }
         assert!(!comment_too_long(&"é".repeat(400), 400));
         assert!(comment_too_long(&"é".repeat(401), 400));
-    }
-
-    #[test]
-    fn dates() {
-        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-        let cases: &[(&str, Option<NaiveDate>)] = &[
-            ("01/02/2025", ymd(2025, 2, 1)),
-            ("1/2/2025", ymd(2025, 2, 1)),
-            (" 31/12/2025 ", ymd(2025, 12, 31)),
-            ("2025-02-01", ymd(2025, 2, 1)),
-            ("2024-02-29", ymd(2024, 2, 29)),
-            ("2025-02-29", None),
-            ("31/04/2025", None),
-            ("01/02/25", None),
-            ("02/01/2025x", None),
-            ("2025/02/01", None),
-            ("01-02-2025", None),
-            ("", None),
-            ("today", None),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(parse_date(raw), *want, "{raw:?}");
-        }
     }
 
     proptest! {

@@ -3,7 +3,8 @@
 use polars::prelude::PlHashMap;
 
 use crate::output::{Cell, ColType, Table};
-use crate::reports::model::{Phase, Row, SchoolWindow};
+use crate::reports::model::{RowRef, SchoolWindow};
+use crate::rules::Phase;
 use crate::rules::followup::text_key;
 use crate::rules::window::Window;
 
@@ -32,10 +33,10 @@ impl Completeness {
 
 /// Whether a row's entry was made: a level (BGE) or a working grade (Senior
 /// Phase), valid or not.
-pub fn entered(r: &Row) -> bool {
-    match r.phase {
-        Phase::Bge => r.level_text.is_some(),
-        Phase::Senior => r.working_text.is_some(),
+pub fn entered(r: &RowRef) -> bool {
+    match r.phase() {
+        Phase::Bge => r.level_entered(),
+        Phase::Senior => r.working_entered(),
     }
 }
 
@@ -48,23 +49,22 @@ pub fn completeness(
     // (faculty, teacher) -> its counts; looked up per row, so the fast hash.
     let mut groups: PlHashMap<(&str, Option<&str>), Completeness> = PlHashMap::default();
     for r in sw
-        .rows
-        .iter()
-        .filter(|r| stages(r.stage) && filter.accepts(r))
+        .rows()
+        .filter(|r| stages(r.stage()) && filter.accepts(&r))
     {
-        let teacher = r.teacher.as_deref().map(str::trim);
+        let teacher = r.teacher().map(str::trim);
         let g = groups
-            .entry((r.faculty.as_str(), teacher))
+            .entry((r.faculty(), teacher))
             .or_insert_with(|| Completeness {
                 school: sw.school.clone(),
                 window: sw.window,
-                faculty: r.faculty.clone(),
+                faculty: r.faculty().to_string(),
                 teacher: teacher.map(str::to_string),
                 expected: 0,
                 entered: 0,
             });
         g.expected += 1;
-        g.entered += usize::from(entered(r));
+        g.entered += usize::from(entered(&r));
     }
     groups.into_values().collect()
 }

@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::{LeadBy, QaKind};
-use crate::reports::model::{BySubject, Ctx, Intervention, Phase, Row, SchoolWindow};
+use crate::reports::model::{BySubject, Intervention, RowRef, SchoolWindow};
 use crate::reports::offtrack::pupil_lines;
-use crate::rules::Status;
 use crate::rules::values::comment_too_long;
+use crate::rules::{Ctx, Phase, Status};
 
 use super::{Finding, History, QaFilter, invalid_detail};
 
@@ -40,14 +40,8 @@ impl Collector<'_> {
         });
     }
 
-    fn row(&mut self, kind: QaKind, r: &Row, detail: String) {
-        self.push(
-            kind,
-            Some(&r.scn),
-            Some(&r.subject),
-            r.teacher.as_deref(),
-            detail,
-        );
+    fn row(&mut self, kind: QaKind, r: &RowRef, detail: String) {
+        self.push(kind, Some(r.scn()), Some(r.subject()), r.teacher(), detail);
     }
 }
 
@@ -59,10 +53,9 @@ pub fn findings(
     stages: &dyn Fn(Option<u8>) -> bool,
     filter: &QaFilter,
 ) -> Vec<Finding> {
-    let rows: Vec<&Row> = sw
-        .rows
-        .iter()
-        .filter(|r| stages(r.stage) && filter.accepts(r))
+    let rows: Vec<RowRef> = sw
+        .rows()
+        .filter(|r| stages(r.stage()) && filter.accepts(r))
         .collect();
     let mut c = Collector {
         ctx,
@@ -77,7 +70,7 @@ pub fn findings(
 }
 
 /// Findings about single pupil-subject rows.
-fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
+fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
     let ctx = c.ctx;
     let max_chars = ctx.config.bge.comment_max_chars;
     let helped = Helped::new(&c.sw.interventions, &history.previous_interventions);
@@ -89,23 +82,23 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
     let no_intervention =
         format!("off track with no intervention for this subject or whole-school in {searched}");
     for r in rows {
-        let pupil = c.sw.pupil(&r.scn);
+        let pupil = c.sw.pupil(r.scn());
         let names = [
-            r.forename.as_deref(),
-            r.surname.as_deref(),
+            r.forename(),
+            r.surname(),
             pupil.and_then(|p| p.forename.as_deref()),
             pupil.and_then(|p| p.surname.as_deref()),
         ];
-        for i in &r.invalid {
+        for i in r.invalid() {
             c.row(i.kind.qa_kind(), r, invalid_detail(i, &names));
         }
-        match r.phase {
+        match r.phase() {
             Phase::Bge => {
-                if r.level_text.is_none() {
+                if !r.level_entered() {
                     c.row(QaKind::MissingEntry, r, "no level entered".into());
                 }
-                if let (Some(now), Some((w, levels))) = (r.level, &history.earlier_levels)
-                    && let Some(&before) = levels.get(&r.scn, &r.subject)
+                if let (Some(now), Some((w, levels))) = (r.level(), &history.earlier_levels)
+                    && let Some(&before) = levels.get(r.scn(), r.subject())
                     && now < before
                 {
                     let detail = format!(
@@ -117,21 +110,21 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
                 }
             }
             Phase::Senior => {
-                if r.course_level_text.is_none() {
+                if !r.course_level_entered() {
                     c.row(QaKind::MissingEntry, r, "no course level entered".into());
                 }
-                if r.working_text.is_none() {
+                if !r.working_entered() {
                     c.row(QaKind::MissingEntry, r, "no working grade entered".into());
                 }
-                let graded = r.course_level.is_some_and(|l| l.is_graded());
-                if graded && r.effective_target.is_none() {
+                let graded = r.course_level().is_some_and(|l| l.is_graded());
+                if graded && r.effective_target().is_none() {
                     c.row(
                         QaKind::NoTarget,
                         r,
                         "no target grade recorded this session".into(),
                     );
                 }
-                if let (true, Some(t), Some(e)) = (graded, r.target, r.earlier_target)
+                if let (true, Some(t), Some(e)) = (graded, r.target(), r.earlier_target())
                     && t > e
                 {
                     let detail = format!(
@@ -141,7 +134,7 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
                 }
             }
         }
-        if let Some(comment) = &r.comment
+        if let Some(comment) = r.comment()
             && comment_too_long(comment, max_chars)
         {
             let detail = format!(
@@ -150,17 +143,17 @@ fn row_findings(c: &mut Collector, rows: &[&Row], history: &History) {
             );
             c.row(QaKind::CommentTooLong, r, detail);
         }
-        if r.status == Status::OffTrack && !helped.covers(&r.scn, &r.subject) {
+        if r.status() == Status::OffTrack && !helped.covers(r.scn(), r.subject()) {
             c.row(QaKind::NoIntervention, r, no_intervention.clone());
         }
     }
     let mut unmapped: HashSet<String> = HashSet::new();
-    for r in rows.iter().filter(|r| !r.mapped) {
-        if unmapped.insert(r.subject.trim().to_lowercase()) {
+    for r in rows.iter().filter(|r| !r.mapped()) {
+        if unmapped.insert(r.subject().trim().to_lowercase()) {
             c.push(
                 QaKind::UnmappedSubject,
                 None,
-                Some(r.subject.trim()),
+                Some(r.subject().trim()),
                 None,
                 "no faculty in `[faculties]` lists this subject; it counts as its own faculty"
                     .into(),
@@ -208,7 +201,7 @@ impl<'a> Helped<'a> {
 /// Findings about pupils: context values, bands, SCNs with no pupils row.
 fn pupil_findings(
     c: &mut Collector,
-    rows: &[&Row],
+    rows: &[RowRef],
     stages: &dyn Fn(Option<u8>) -> bool,
     filter: &QaFilter,
 ) {
@@ -216,9 +209,9 @@ fn pupil_findings(
     // Per row, so the fast hash: std's SipHash showed in national profiles.
     let mut subject_rows: PlHashMap<&str, (usize, bool)> = PlHashMap::default();
     for r in rows {
-        let e = subject_rows.entry(r.scn.as_str()).or_default();
+        let e = subject_rows.entry(r.scn()).or_default();
         e.0 += 1;
-        e.1 |= r.phase == Phase::Bge;
+        e.1 |= r.phase() == Phase::Bge;
     }
     let mut scns: Vec<&str> = subject_rows.keys().copied().collect();
     if filter.is_empty() {
@@ -337,10 +330,10 @@ fn set_aside_findings(
         .iter()
         .filter_map(|d| d.scn.as_deref())
         .collect();
-    let mut kept: BySubject<&str, &Row> = BySubject::default();
+    let mut kept: BySubject<&str, RowRef> = BySubject::default();
     if !pupils.is_empty() {
-        for r in c.sw.rows.iter().filter(|r| pupils.contains(r.scn.as_str())) {
-            kept.insert(&r.scn, &r.subject, r);
+        for r in c.sw.rows().filter(|r| pupils.contains(r.scn())) {
+            kept.insert(r.scn(), r.subject(), r);
         }
     }
     for d in history.conflicts.iter().filter(|d| stages(d.stage)) {
@@ -348,9 +341,9 @@ fn set_aside_findings(
             (Some(scn), Some(subject)) => kept.get(scn, subject).copied(),
             _ => None,
         };
-        let teacher = row.and_then(|r| r.teacher.as_deref());
+        let teacher = row.and_then(|r| r.teacher());
         let pass = match row {
-            Some(r) => filter.accepts(r),
+            Some(r) => filter.accepts(&r),
             None => filter.accepts_unowned(faculty_of(d.subject.as_deref()).as_deref()),
         };
         if !pass {

@@ -4,7 +4,9 @@
 
 use anyhow::Context;
 
-use crate::reports::model::{self, BySubject, Cols, Ctx, Intervention, SchoolWindow};
+use crate::reports::model::columns::u32_column;
+use crate::reports::model::{self, BySubject, Columns, Intervention, SchoolWindow};
+use crate::rules::Ctx;
 use crate::rules::values::parse_stage;
 use crate::rules::window::Window;
 use crate::store::read::Snapshot;
@@ -61,7 +63,7 @@ pub fn history(ctx: &Ctx, snap: &Snapshot, sw: &SchoolWindow) -> anyhow::Result<
             .read("bge", school, w, Some(&cols))
             .with_context(context)?
         {
-            let c = Cols::new(&df, &cols)?;
+            let c = Columns::new(&df, &cols)?;
             let mut levels = BySubject::default();
             for i in 0..c.height() {
                 if let (Some(scn), Some(subject), Some(pos)) = (
@@ -104,28 +106,21 @@ fn set_aside(
         "subject",
         "stage_group",
     ];
-    let c = Cols::new(&df, &names)?;
-    let lines = c.lines();
-    let earlier_lines: Vec<u32> = df
-        .column("earlier_line")
-        .ok()
-        .and_then(|col| {
-            col.u32()
-                .ok()
-                .map(|ca| ca.iter().map(|v| v.unwrap_or(0)).collect())
-        })
-        .unwrap_or_else(|| vec![0; df.height()]);
+    let c = Columns::new(&df, &names)?;
+    let lines = u32_column(&df, "line");
+    let earlier_lines = u32_column(&df, "earlier_line");
+    let owned = |name: &str, i: usize| c.get(name, i).map(str::to_string);
     Ok((0..c.height())
         .map(|i| SetAside {
-            kind: c.owned("kind", i).unwrap_or_default(),
-            source: c.owned("source", i).unwrap_or_default(),
+            kind: owned("kind", i).unwrap_or_default(),
+            source: owned("source", i).unwrap_or_default(),
             line: lines[i],
-            reason: c.owned("reason", i).unwrap_or_default(),
-            detail: c.owned("detail", i).unwrap_or_default(),
-            earlier_source: c.owned("earlier_source", i).unwrap_or_default(),
+            reason: owned("reason", i).unwrap_or_default(),
+            detail: owned("detail", i).unwrap_or_default(),
+            earlier_source: owned("earlier_source", i).unwrap_or_default(),
             earlier_line: earlier_lines[i],
-            scn: c.owned("scn", i),
-            subject: c.owned("subject", i),
+            scn: owned("scn", i),
+            subject: owned("subject", i),
             stage: c.get("stage_group", i).and_then(parse_stage),
         })
         .collect())

@@ -29,7 +29,7 @@ use crate::rules::validity::{Invalid, column_label};
 use crate::rules::window::Window;
 
 use super::matches;
-use super::model::Row;
+use super::model::RowRef;
 
 /// One anomaly, as a row of the findings table.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,8 +59,8 @@ impl QaFilter {
         self.teacher.is_none() && self.faculty.is_none()
     }
 
-    fn accepts(&self, row: &Row) -> bool {
-        matches(&self.teacher, row.teacher.as_deref()) && matches(&self.faculty, Some(&row.faculty))
+    fn accepts(&self, row: &RowRef) -> bool {
+        matches(&self.teacher, row.teacher()) && matches(&self.faculty, Some(row.faculty()))
     }
 
     /// A finding that belongs to no teacher passes only without `--teacher`;

@@ -11,10 +11,9 @@ use std::collections::BTreeMap;
 
 use polars::prelude::PlHashMap;
 
-use crate::reports::model::Ctx;
 use crate::reports::offtrack::PupilLine;
-use crate::rules::Status;
 use crate::rules::followup::text_key;
+use crate::rules::{Ctx, Status};
 
 use super::projection::{Basis, Goal, History};
 use super::suppress::{Line, Unit};
@@ -314,9 +313,12 @@ fn count_status<'a>(
 ) {
     let s = stage_key(l);
     let mut faculties: Vec<&str> = Vec::new();
-    for &r in &l.rows {
-        let f = Some(r.faculty.as_str());
-        let at = Status::ALL.iter().position(|x| *x == r.status).unwrap_or(0);
+    for r in &l.rows {
+        let f = Some(r.faculty());
+        let at = Status::ALL
+            .iter()
+            .position(|x| *x == r.status())
+            .unwrap_or(0);
         for key in [(s, f), (s, None), (ALL, f), (ALL, None)] {
             let acc = status.entry(key).or_insert_with(|| StatusAcc {
                 unit: Unit::new(true),
@@ -326,8 +328,8 @@ fn count_status<'a>(
             acc.entries += 1;
             acc.counts[at] += 1;
         }
-        if !faculties.contains(&r.faculty.as_str()) {
-            faculties.push(&r.faculty);
+        if !faculties.contains(&r.faculty()) {
+            faculties.push(r.faculty());
         }
     }
     let keys = faculties

@@ -18,9 +18,9 @@ use std::collections::{BTreeSet, HashMap};
 use crate::rules::values::stage_label;
 use crate::rules::window::Window;
 
-use super::model::slim::par_map;
-use super::model::{Ctx, SchoolWindow};
+use super::model::SchoolWindow;
 use super::offtrack::{PupilLine, pupil_lines};
+use crate::rules::Ctx;
 use figures::{Arena, Member, Tally};
 use projection::{Basis, History};
 
@@ -190,7 +190,7 @@ pub fn build(ctx: &Ctx, input: &Input) -> anyhow::Result<Summary> {
 /// dropped by one worker, so only the tallies stay in memory.
 fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolAt]) -> anyhow::Result<Vec<Block>> {
     let min = input.min_group.unwrap_or(1).max(1);
-    let counted = par_map(windows, |(school, window)| {
+    let counted = crate::par::map(windows, |(school, window)| {
         let sw = (input.load)(school, *window)?;
         let lines: Vec<PupilLine> = pupil_lines(ctx, &sw)
             .into_iter()

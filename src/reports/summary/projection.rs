@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 
-use crate::reports::model::{Ctx, SchoolWindow};
+use crate::reports::model::SchoolWindow;
 use crate::reports::offtrack::pupil_lines;
+use crate::rules::Ctx;
 use crate::rules::same_text;
 
 /// Where an estimate came from.

@@ -1,0 +1,433 @@
+//! Loading one school's window: each stored table read once, projected to
+//! the columns a [`Need`] names, every subject row judged by the rules.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use polars::prelude::*;
+
+use super::columns::Columns;
+use super::{
+    BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Row,
+    SchoolWindow,
+};
+use crate::rules::senior::CourseLevel;
+use crate::rules::values::{self, parse_bool, parse_number, parse_stage};
+use crate::rules::verdict::{Entered, PupilContext, carried_target, judge};
+use crate::rules::window::Window;
+use crate::rules::{Ctx, Phase};
+use crate::store::read::Snapshot;
+
+/// The pupils table for a window: that window's, else the latest earlier one.
+fn pupils_frame(
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+    columns: &[&str],
+) -> anyhow::Result<Option<DataFrame>> {
+    snap.manifest
+        .file_at_or_before("pupils", school, &window.to_string())
+        .map(|f| crate::store::read::read_data_file(&snap.store.root, f, Some(columns)))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// The pupil columns a report shows or judges with.
+const PUPIL_COLS: &[&str] = &[
+    "scn",
+    "forename",
+    "surname",
+    "stage",
+    "reg_class",
+    "house",
+    "gender",
+    "simd_decile",
+    "simd_quintile",
+    "fsm",
+    "asn",
+    "care_experienced",
+    "young_carer",
+    "eal",
+    "attendance",
+    "cat_sas",
+    "pathway_band",
+];
+
+/// The pupil columns a verdict reads when the report needs no more.
+const CONTEXT_COLS: &[&str] = &["scn", "stage", "cat_sas", "pathway_band"];
+
+fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<HashMap<String, Pupil>> {
+    let c = Columns::new(frame, PUPIL_COLS)?;
+    let mut out = HashMap::with_capacity(c.height());
+    for i in 0..c.height() {
+        let Some(scn) = c.get("scn", i) else { continue };
+        let cell = |col: &'static str| c.get(col, i);
+        let owned = |col: &'static str| cell(col).map(str::to_string);
+        // Invalid booleans are unknown (10.3); `invalid` says which and why.
+        let flag = |col: &'static str| parse_bool(cell(col).unwrap_or("")).ok();
+        let pupil = Pupil {
+            scn: scn.to_string(),
+            forename: owned("forename"),
+            surname: owned("surname"),
+            stage: cell("stage").and_then(parse_stage),
+            reg_class: owned("reg_class"),
+            house: owned("house"),
+            gender: owned("gender"),
+            simd_quintile: values::simd_quintile(cell("simd_quintile"), cell("simd_decile")),
+            fsm: flag("fsm"),
+            asn: flag("asn"),
+            care_experienced: flag("care_experienced"),
+            young_carer: flag("young_carer"),
+            eal: flag("eal"),
+            attendance: cell("attendance")
+                .and_then(parse_number)
+                .filter(|a| (0.0..=100.0).contains(a)),
+            band: ctx
+                .pathway
+                .band_index(cell("pathway_band"), cell("cat_sas")),
+            invalid: if need.invalid {
+                ctx.codes().pupil_cells(cell)
+            } else {
+                Vec::new()
+            },
+        };
+        out.insert(scn.to_string(), pupil);
+    }
+    Ok(out)
+}
+
+/// The columns a verdict reads, per phase, and what the need adds.
+fn row_columns(phase: Phase, need: Need) -> Vec<&'static str> {
+    let mut cols = vec!["scn", "subject", "stage"];
+    cols.extend_from_slice(match phase {
+        Phase::Bge => &["level"][..],
+        Phase::Senior => &["course_level", "target_grade", "working_grade"],
+    });
+    cols.extend_from_slice(&["effort", "behaviour", "homework"]);
+    if need.teacher_and_class {
+        cols.extend_from_slice(&["teacher", "class"]);
+    }
+    if need.comments {
+        cols.push("comment");
+    }
+    if need.names {
+        cols.extend_from_slice(&["forename", "surname"]);
+    }
+    cols
+}
+
+/// A window's small table of texts, each stored once.
+#[derive(Default)]
+struct Texts {
+    all: Vec<Box<str>>,
+    ids: PlHashMap<Box<str>, u32>,
+}
+
+impl Texts {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.all.len()).expect("fewer than 4 billion texts");
+        self.all.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    fn opt(&mut self, s: Option<&str>) -> u32 {
+        s.map_or(NO_TEXT, |s| self.id(s))
+    }
+}
+
+/// Load and judge one school's window, reading what `need` asks for.
+pub fn load(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+    need: Need,
+) -> anyhow::Result<SchoolWindow> {
+    let context = || format!("cannot read {school} {window} from the store");
+    let cols = if need.pupils {
+        PUPIL_COLS
+    } else {
+        CONTEXT_COLS
+    };
+    let pupils_df = pupils_frame(snap, school, window, cols).with_context(context)?;
+    let pupils: HashMap<String, Pupil> = match (&pupils_df, need.pupils) {
+        (Some(df), true) => load_pupils(ctx, df, need)?,
+        _ => HashMap::new(),
+    };
+    // SCN -> the pupil's stage and band, borrowed from whichever was loaded.
+    let mut known: PlHashMap<&str, PupilContext> = PlHashMap::new();
+    if need.pupils {
+        for (scn, p) in &pupils {
+            let (stage, band) = (p.stage, p.band);
+            known.insert(scn, PupilContext { stage, band });
+        }
+    } else if let Some(df) = &pupils_df {
+        let c = Columns::new(df, CONTEXT_COLS)?;
+        for i in 0..df.height() {
+            if let Some(scn) = c.get("scn", i) {
+                let stage = c.get("stage", i).and_then(parse_stage);
+                let band = ctx
+                    .pathway
+                    .band_index(c.get("pathway_band", i), c.get("cat_sas", i));
+                known.insert(scn, PupilContext { stage, band });
+            }
+        }
+    }
+
+    let mut b = Builder::default();
+    for phase in [Phase::Bge, Phase::Senior] {
+        let names = row_columns(phase, need);
+        let Some(df) = snap
+            .read(phase.as_str(), school, window, Some(&names))
+            .with_context(context)?
+        else {
+            continue;
+        };
+        let earlier = match phase {
+            Phase::Senior => earlier_targets(ctx, snap, school, window)?,
+            Phase::Bge => BySubject::default(),
+        };
+        let c = Columns::new(&df, &names)?;
+        // Names of pupils with no pupils row come from their subject rows.
+        let mut names_df = None;
+        b.rows.reserve(df.height());
+        for i in 0..df.height() {
+            let cell = |col: &'static str| c.get(col, i);
+            let scn = cell("scn").unwrap_or_default();
+            let subject = cell("subject").unwrap_or_default();
+            let e = Entered::of(phase, cell);
+            let earlier_target = match phase {
+                Phase::Senior => earlier.get(scn, subject).copied(),
+                Phase::Bge => None,
+            };
+            let pupil_context = known.get(scn).copied();
+            let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
+
+            let t = &mut b.texts;
+            let mut o = Odd::default();
+            if v.level.is_none() {
+                o.level = t.opt(e.level);
+            }
+            if v.course_level.is_none() {
+                o.course_level = t.opt(e.course_level);
+            }
+            if v.target.is_none() {
+                o.target = t.opt(e.target);
+            }
+            if v.working.is_none() {
+                o.working = t.opt(e.working);
+            }
+            if need.teacher_and_class {
+                o.teacher = t.opt(cell("teacher"));
+                o.class = t.opt(cell("class"));
+            }
+            if need.comments {
+                o.comment = t.opt(cell("comment"));
+            }
+            if need.names {
+                o.forename = t.opt(cell("forename"));
+                o.surname = t.opt(cell("surname"));
+            } else if need.pupils && pupil_context.is_none() {
+                let df = match &mut names_df {
+                    Some(df) => df,
+                    None => names_df.insert(
+                        snap.read(
+                            phase.as_str(),
+                            school,
+                            window,
+                            Some(&["forename", "surname"]),
+                        )?
+                        .unwrap_or_default(),
+                    ),
+                };
+                let name = |col: &str| {
+                    df.column(col)
+                        .ok()
+                        .and_then(|c| c.str().ok())
+                        .and_then(|c| c.get(i))
+                };
+                o.forename = t.opt(name("forename"));
+                o.surname = t.opt(name("surname"));
+            }
+            if need.invalid {
+                let invalid = ctx.codes().subject_cells(phase == Phase::Senior, cell);
+                if !invalid.is_empty() {
+                    o.invalid = u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
+                    b.invalid.push(invalid);
+                }
+            }
+            let odd = if o.is_empty() {
+                NO_TEXT
+            } else {
+                b.odd.push(o);
+                u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows")
+            };
+            let (subject, faculty, mapped) = b.subject(ctx, subject);
+            let narrow = |v: Option<usize>| v.and_then(|v| u16::try_from(v).ok()).unwrap_or(NO16);
+            let small = |v: Option<i64>| v.and_then(|v| i16::try_from(v).ok()).unwrap_or(NO_GAP);
+            let row = Row {
+                pupil: b.pupil(scn),
+                subject,
+                faculty,
+                odd,
+                band: narrow(v.band),
+                level: narrow(v.level),
+                expected: narrow(v.expected),
+                steps: small(v.steps),
+                gap: small(v.gap),
+                stage: v.stage.unwrap_or(NO8),
+                phase,
+                status: v.status,
+                course_level: v
+                    .course_level
+                    .and_then(|l| CourseLevel::ALL.iter().position(|x| *x == l))
+                    .map_or(NO8, |p| p as u8),
+                target: v.target.unwrap_or(NO8),
+                effective_target: v.effective_target.unwrap_or(NO8),
+                earlier_target: v.earlier_target.unwrap_or(NO8),
+                working: v.working.unwrap_or(NO8),
+                ratings: v.ratings.map(|r| r.ok().flatten().unwrap_or(NO8)),
+                concern: v.concern,
+                mapped,
+            };
+            b.rows.push(row);
+        }
+    }
+    drop(known);
+    let (overrides, interventions) = if need.pupils {
+        (
+            overrides(snap, school, window)?,
+            interventions(snap, school, window)?,
+        )
+    } else {
+        Default::default()
+    };
+    Ok(SchoolWindow {
+        school: school.to_string(),
+        window,
+        pupils,
+        overrides,
+        interventions,
+        rows: b.rows,
+        scns: b.scns,
+        texts: b.texts.all,
+        odd: b.odd,
+        invalid: b.invalid,
+    })
+}
+
+/// The tables a window's rows index into, built as the rows are read.
+#[derive(Default)]
+struct Builder {
+    rows: Vec<Row>,
+    texts: Texts,
+    scns: Vec<Box<str>>,
+    scn_ids: PlHashMap<Box<str>, u32>,
+    /// Subject as stored -> (subject, faculty) text ids and whether mapped.
+    subjects: PlHashMap<Box<str>, (u32, u32, bool)>,
+    odd: Vec<Odd>,
+    invalid: Vec<Vec<crate::rules::validity::Invalid>>,
+}
+
+impl Builder {
+    fn pupil(&mut self, scn: &str) -> u32 {
+        if let Some(&id) = self.scn_ids.get(scn) {
+            return id;
+        }
+        let id = u32::try_from(self.scns.len()).expect("fewer than 4 billion pupils");
+        self.scns.push(scn.into());
+        self.scn_ids.insert(scn.into(), id);
+        id
+    }
+
+    fn subject(&mut self, ctx: &Ctx, subject: &str) -> (u32, u32, bool) {
+        if let Some(&ids) = self.subjects.get(subject) {
+            return ids;
+        }
+        let (faculty, mapped) = ctx.faculties.faculty_of(subject);
+        let ids = (self.texts.id(subject), self.texts.id(faculty), mapped);
+        self.subjects.insert(subject.into(), ids);
+        ids
+    }
+}
+
+/// Best valid target per (SCN, subject) over the session's windows before `window`.
+fn earlier_targets(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<BySubject<String, u8>> {
+    let mut best: BySubject<String, u8> = BySubject::default();
+    let names = ["scn", "subject", "course_level", "target_grade"];
+    for w in snap.windows(Some(school)) {
+        if w.session != window.session || w >= window {
+            continue;
+        }
+        let Some(df) = snap.read("senior", school, w, Some(&names))? else {
+            continue;
+        };
+        let c = Columns::new(&df, &names)?;
+        for i in 0..c.height() {
+            let (Some(scn), Some(subject)) = (c.get("scn", i), c.get("subject", i)) else {
+                continue;
+            };
+            let target = carried_target(ctx, c.get("course_level", i), c.get("target_grade", i));
+            if let Some(t) = target {
+                match best.get_mut(scn, subject) {
+                    Some(e) => *e = (*e).min(t),
+                    None => best.insert(scn.to_string(), subject.to_string(), t),
+                }
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// What the school decided about leads for a window (SPEC 2.4), by SCN.
+fn overrides(
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<HashMap<String, Override>> {
+    let mut out = HashMap::new();
+    let names = ["scn", "lead_role", "lead_name"];
+    if let Some(df) = snap.read("overrides", school, window, None)? {
+        let c = Columns::new(&df, &names)?;
+        for i in 0..c.height() {
+            if let (Some(scn), Some(role)) = (c.get("scn", i), c.get("lead_role", i)) {
+                let name = c.get("lead_name", i).map(str::to_string);
+                let role = role.to_string();
+                out.insert(scn.to_string(), Override { role, name });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The interventions recorded for a window.
+pub fn interventions(
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+) -> anyhow::Result<Vec<Intervention>> {
+    let mut out = Vec::new();
+    let names = ["scn", "subject"];
+    if let Some(df) = snap.read("interventions", school, window, None)? {
+        let c = Columns::new(&df, &names)?;
+        for i in 0..c.height() {
+            if let Some(scn) = c.get("scn", i) {
+                let subject = c.get("subject", i).map(str::to_string);
+                out.push(Intervention {
+                    scn: scn.to_string(),
+                    subject,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

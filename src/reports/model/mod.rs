@@ -1,0 +1,472 @@
+//! One judged window: a school's window loaded from the store, every subject
+//! row with its verdict from [`crate::rules::verdict`]. Every report reads it.
+//!
+//! A [`Row`] is about 40 bytes: the verdict's numbers, and indexes into the
+//! window's small tables of SCNs and texts (subjects, faculties, the rare
+//! invalid code as entered). Text a report needs only sometimes (teacher
+//! and class, comments, names, invalid cells) is read only when its
+//! [`Need`] asks, so a national `offtrack` holds three million rows in a
+//! few hundred megabytes and `qa` has everything it checks.
+//!
+//! [`load`] reads each stored table once, projected to the columns the need
+//! names; [`RowRef`] reads a row back.
+
+pub mod columns;
+mod load;
+
+use std::collections::HashMap;
+
+use polars::prelude::PlHashMap;
+
+pub use columns::Columns;
+pub use load::{interventions, load};
+
+use crate::rules::Phase;
+use crate::rules::Status;
+use crate::rules::senior::CourseLevel;
+use crate::rules::validity::Invalid;
+use crate::rules::window::Window;
+
+/// What a report needs besides each row's verdict.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Need {
+    /// Pupil context, overrides, interventions and, for pupils with no
+    /// pupils row, names from the subject rows.
+    pub pupils: bool,
+    /// Teacher and class of every row, for `--teacher` and `--class`.
+    pub teacher_and_class: bool,
+    /// Every row's report comment.
+    pub comments: bool,
+    /// Every row's forename and surname as the subject export holds them.
+    pub names: bool,
+    /// The cells of each row and pupil that hold no valid value.
+    pub invalid: bool,
+}
+
+impl Need {
+    /// Everything: what `qa` checks.
+    pub const ALL: Need = Need {
+        pupils: true,
+        teacher_and_class: true,
+        comments: true,
+        names: true,
+        invalid: true,
+    };
+}
+
+/// A pupil's context row (SPEC 2.1), parsed. Booleans are None when unknown
+/// (no pupils row) or invalid (10.3).
+#[derive(Debug, Clone, Default)]
+pub struct Pupil {
+    pub scn: String,
+    pub forename: Option<String>,
+    pub surname: Option<String>,
+    pub stage: Option<u8>,
+    pub reg_class: Option<String>,
+    pub house: Option<String>,
+    pub gender: Option<String>,
+    pub simd_quintile: Option<u8>,
+    pub fsm: Option<bool>,
+    pub asn: Option<bool>,
+    pub care_experienced: Option<bool>,
+    pub young_carer: Option<bool>,
+    pub eal: Option<bool>,
+    pub attendance: Option<f64>,
+    pub band: Option<usize>,
+    /// The cells that hold no valid value (QA `invalid_value`), with
+    /// [`Need::invalid`].
+    pub invalid: Vec<Invalid>,
+}
+
+/// The display spelling of a stage, `S3`, without allocating; it agrees
+/// with [`crate::rules::values::stage_label`] for every stage a row can hold.
+pub fn stage_name(stage: u8) -> &'static str {
+    const NAMES: [&str; 10] = ["S0", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9"];
+    NAMES.get(usize::from(stage)).copied().unwrap_or("S?")
+}
+
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub role: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Intervention {
+    pub scn: String,
+    pub subject: Option<String>,
+}
+
+/// "No value" in the narrow fields of [`Row`].
+const NO8: u8 = u8::MAX;
+const NO16: u16 = u16::MAX;
+const NO_GAP: i16 = i16::MIN;
+const NO_TEXT: u32 = u32::MAX;
+
+/// One judged pupil-subject row, without text of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    /// Index into the window's SCNs.
+    pupil: u32,
+    /// Indexes into the window's texts.
+    subject: u32,
+    faculty: u32,
+    /// Index into the window's [`Odd`] texts, or [`NO_TEXT`].
+    odd: u32,
+    band: u16,
+    level: u16,
+    expected: u16,
+    steps: i16,
+    gap: i16,
+    stage: u8,
+    phase: Phase,
+    status: Status,
+    /// Index into [`CourseLevel::ALL`].
+    course_level: u8,
+    target: u8,
+    effective_target: u8,
+    earlier_target: u8,
+    working: u8,
+    ratings: [u8; 3],
+    concern: bool,
+    /// Whether `[faculties]` lists the subject.
+    mapped: bool,
+}
+
+/// Text a row rarely needs, as indexes into the window's texts: an invalid
+/// code as entered, and what a [`Need`] asked for.
+#[derive(Debug, Clone, Copy)]
+struct Odd {
+    level: u32,
+    course_level: u32,
+    target: u32,
+    working: u32,
+    forename: u32,
+    surname: u32,
+    teacher: u32,
+    class: u32,
+    comment: u32,
+    /// Index into the window's lists of invalid cells.
+    invalid: u32,
+}
+
+impl Default for Odd {
+    fn default() -> Odd {
+        Odd {
+            level: NO_TEXT,
+            course_level: NO_TEXT,
+            target: NO_TEXT,
+            working: NO_TEXT,
+            forename: NO_TEXT,
+            surname: NO_TEXT,
+            teacher: NO_TEXT,
+            class: NO_TEXT,
+            comment: NO_TEXT,
+            invalid: NO_TEXT,
+        }
+    }
+}
+
+impl Odd {
+    fn is_empty(&self) -> bool {
+        [
+            self.level,
+            self.course_level,
+            self.target,
+            self.working,
+            self.forename,
+            self.surname,
+            self.teacher,
+            self.class,
+            self.comment,
+            self.invalid,
+        ]
+        .iter()
+        .all(|&t| t == NO_TEXT)
+    }
+}
+
+/// A school's window: its pupils, its judged rows, what the school decided.
+pub struct SchoolWindow {
+    pub school: String,
+    pub window: Window,
+    /// Loaded with [`Need::pupils`].
+    pub pupils: HashMap<String, Pupil>,
+    pub overrides: HashMap<String, Override>,
+    pub interventions: Vec<Intervention>,
+    rows: Vec<Row>,
+    scns: Vec<Box<str>>,
+    texts: Vec<Box<str>>,
+    odd: Vec<Odd>,
+    invalid: Vec<Vec<Invalid>>,
+}
+
+impl SchoolWindow {
+    /// The pupil's context row, if the pupils export has one.
+    pub fn pupil(&self, scn: &str) -> Option<&Pupil> {
+        self.pupils.get(scn)
+    }
+
+    /// Every row, in load order (BGE then Senior Phase, each as stored).
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = RowRef<'_>> + Clone {
+        self.rows.iter().map(|row| RowRef { sw: self, row })
+    }
+
+    /// The row at `i` of [`SchoolWindow::rows`].
+    pub fn row(&self, i: usize) -> RowRef<'_> {
+        RowRef {
+            sw: self,
+            row: &self.rows[i],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The SCNs of the window's rows; [`RowRef::pupil_id`] indexes them.
+    pub fn scns(&self) -> &[Box<str>] {
+        &self.scns
+    }
+
+    fn text(&self, id: u32) -> Option<&str> {
+        (id != NO_TEXT).then(|| &*self.texts[id as usize])
+    }
+
+    fn odd_text(&self, row: &Row, f: impl Fn(&Odd) -> u32) -> Option<&str> {
+        if row.odd == NO_TEXT {
+            return None;
+        }
+        self.text(f(&self.odd[row.odd as usize]))
+    }
+}
+
+/// A judged row with its window.
+#[derive(Clone, Copy)]
+pub struct RowRef<'s> {
+    sw: &'s SchoolWindow,
+    row: &'s Row,
+}
+
+fn opt8(v: u8) -> Option<u8> {
+    (v != NO8).then_some(v)
+}
+
+fn opt16(v: u16) -> Option<usize> {
+    (v != NO16).then_some(usize::from(v))
+}
+
+fn opt_gap(v: i16) -> Option<i64> {
+    (v != NO_GAP).then_some(i64::from(v))
+}
+
+impl<'s> RowRef<'s> {
+    /// The window the row belongs to.
+    pub fn window(&self) -> &'s SchoolWindow {
+        self.sw
+    }
+    /// The pupil's index in [`SchoolWindow::scns`].
+    pub fn pupil_id(&self) -> usize {
+        self.row.pupil as usize
+    }
+    /// The subject text's index, equal for equal texts within a window.
+    pub fn subject_id(&self) -> usize {
+        self.row.subject as usize
+    }
+    pub fn scn(&self) -> &'s str {
+        &self.sw.scns[self.row.pupil as usize]
+    }
+    pub fn subject(&self) -> &'s str {
+        &self.sw.texts[self.row.subject as usize]
+    }
+    pub fn faculty(&self) -> &'s str {
+        &self.sw.texts[self.row.faculty as usize]
+    }
+    /// Whether `[faculties]` lists the subject (5.1).
+    pub fn mapped(&self) -> bool {
+        self.row.mapped
+    }
+    pub fn stage(&self) -> Option<u8> {
+        opt8(self.row.stage)
+    }
+    pub fn phase(&self) -> Phase {
+        self.row.phase
+    }
+    pub fn status(&self) -> Status {
+        self.row.status
+    }
+    pub fn band(&self) -> Option<usize> {
+        opt16(self.row.band)
+    }
+    pub fn level(&self) -> Option<usize> {
+        opt16(self.row.level)
+    }
+    /// The level as entered when it is not a code on the scale.
+    pub fn level_text(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.level)
+    }
+    /// Whether a level was entered, valid or not.
+    pub fn level_entered(&self) -> bool {
+        self.level().is_some() || self.level_text().is_some()
+    }
+    pub fn expected(&self) -> Option<usize> {
+        opt16(self.row.expected)
+    }
+    pub fn steps(&self) -> Option<i64> {
+        opt_gap(self.row.steps)
+    }
+    pub fn course_level(&self) -> Option<CourseLevel> {
+        CourseLevel::ALL
+            .get(usize::from(self.row.course_level))
+            .copied()
+    }
+    /// The course level as entered when it is no known level.
+    pub fn course_level_text(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.course_level)
+    }
+    pub fn course_level_entered(&self) -> bool {
+        self.course_level().is_some() || self.course_level_text().is_some()
+    }
+    /// The recorded target, when valid for the course level.
+    pub fn target(&self) -> Option<u8> {
+        opt8(self.row.target)
+    }
+    /// The target as entered when it is not a valid grade.
+    pub fn target_text(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.target)
+    }
+    pub fn effective_target(&self) -> Option<u8> {
+        opt8(self.row.effective_target)
+    }
+    /// The best valid target of the session's earlier windows.
+    pub fn earlier_target(&self) -> Option<u8> {
+        opt8(self.row.earlier_target)
+    }
+    pub fn working(&self) -> Option<u8> {
+        opt8(self.row.working)
+    }
+    /// The working grade as entered when it is not a valid grade.
+    pub fn working_text(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.working)
+    }
+    pub fn working_entered(&self) -> bool {
+        self.working().is_some() || self.working_text().is_some()
+    }
+    pub fn gap(&self) -> Option<i64> {
+        opt_gap(self.row.gap)
+    }
+    /// Effort (0), Behaviour (1) or Homework (2) when valid and not empty.
+    pub fn rating(&self, i: usize) -> Option<u8> {
+        opt8(self.row.ratings[i])
+    }
+    pub fn concern(&self) -> bool {
+        self.row.concern
+    }
+    /// With [`Need::names`] every row's; with [`Need::pupils`] those of
+    /// pupils with no pupils row.
+    pub fn forename(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.forename)
+    }
+    pub fn surname(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.surname)
+    }
+    /// With [`Need::teacher_and_class`].
+    pub fn teacher(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.teacher)
+    }
+    pub fn class(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.class)
+    }
+    /// With [`Need::comments`].
+    pub fn comment(&self) -> Option<&'s str> {
+        self.sw.odd_text(self.row, |o| o.comment)
+    }
+    /// With [`Need::invalid`]: the row's cells that hold no valid value.
+    pub fn invalid(&self) -> &'s [Invalid] {
+        if self.row.odd == NO_TEXT {
+            return &[];
+        }
+        match self.sw.odd[self.row.odd as usize].invalid {
+            NO_TEXT => &[],
+            i => &self.sw.invalid[i as usize],
+        }
+    }
+}
+
+/// Values by pupil-subject: SCN, and subject ignoring case and surrounding
+/// spaces. A lookup hashes the SCN and compares the pupil's few subjects in
+/// place, so it builds no key: reports look up every row of a national
+/// window. `K` is `String` for a map kept beyond its rows, `&str` for one
+/// borrowing them.
+#[derive(Debug, Clone)]
+pub struct BySubject<K, V> {
+    by_scn: PlHashMap<K, Vec<(K, V)>>,
+}
+
+impl<K, V> Default for BySubject<K, V> {
+    fn default() -> Self {
+        BySubject {
+            by_scn: PlHashMap::default(),
+        }
+    }
+}
+
+impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
+    pub fn get(&self, scn: &str, subject: &str) -> Option<&V> {
+        let subjects = self.by_scn.get(scn)?;
+        subjects
+            .iter()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, scn: &str, subject: &str) -> Option<&mut V> {
+        let subjects = self.by_scn.get_mut(scn)?;
+        subjects
+            .iter_mut()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
+            .map(|(_, v)| v)
+    }
+
+    /// Set a pupil-subject's value, replacing the one it had.
+    pub fn insert(&mut self, scn: K, subject: K, value: V) {
+        let subjects = self.by_scn.entry(scn).or_default();
+        match subjects
+            .iter_mut()
+            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject.borrow()))
+        {
+            Some((_, v)) => *v = value,
+            None => subjects.push((subject, value)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_scn.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_stays_small() {
+        assert!(std::mem::size_of::<Row>() <= 40);
+    }
+
+    #[test]
+    fn by_subject_matches_subjects_ignoring_case_and_spaces() {
+        let mut m: BySubject<&str, u8> = BySubject::default();
+        m.insert("1", "French", 1);
+        m.insert("1", " french ", 2);
+        m.insert("2", "Maths", 3);
+        assert_eq!(m.get("1", "FRENCH"), Some(&2));
+        assert_eq!(m.get("2", "maths"), Some(&3));
+        assert_eq!(m.get("2", "French"), None);
+        assert_eq!(m.get("3", "Maths"), None);
+    }
+}

@@ -1,0 +1,502 @@
+//! The verdict on one pupil-subject row (SPEC 4.1, 4.2, 4.3, 10.5): the only
+//! place stored text becomes a traffic light.
+//!
+//! [`judge`] takes the row's text as entered, the pupil's stage and band and
+//! the best target of the session's earlier windows, and returns everything a
+//! report shows besides the text itself. Every report reads its rows through
+//! this one function, so no two reports can judge a row differently.
+
+use super::faculties::FacultyMap;
+use super::pathway::Pathway;
+use super::scale::Scale;
+use super::senior::{self, CourseLevel, CourseLevels};
+use super::status::{self, Status};
+use super::validity::Codes;
+use super::values::{self, parse_rating, parse_stage};
+use super::window::Window;
+use crate::config::Config;
+
+/// The rules built once from the config.
+pub struct Ctx<'c> {
+    pub config: &'c Config,
+    pub scale: Scale,
+    pub pathway: Pathway,
+    pub levels: CourseLevels,
+    pub faculties: FacultyMap,
+}
+
+impl<'c> Ctx<'c> {
+    pub fn new(config: &'c Config) -> Ctx<'c> {
+        let scale = Scale::from_config(&config.bge);
+        let pathway = Pathway::from_config(&config.pathway, &scale);
+        Ctx {
+            config,
+            levels: CourseLevels::from_config(&config.senior),
+            faculties: FacultyMap::from_config(&config.faculties),
+            scale,
+            pathway,
+        }
+    }
+
+    /// The code lists that decide which cells are invalid.
+    pub fn codes(&self) -> Codes<'_> {
+        Codes {
+            scale: &self.scale,
+            levels: &self.levels,
+            pathway: &self.pathway,
+        }
+    }
+}
+
+/// The phase of a subject row: a BGE level or a Senior Phase course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Bge,
+    Senior,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Bge => "bge",
+            Phase::Senior => "senior",
+        }
+    }
+}
+
+/// The text of one stored subject row that the rules read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Entered<'a> {
+    pub stage: Option<&'a str>,
+    pub level: Option<&'a str>,
+    pub course_level: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub working: Option<&'a str>,
+    /// Effort, Behaviour, Homework.
+    pub ratings: [Option<&'a str>; 3],
+}
+
+impl<'a> Entered<'a> {
+    /// The cells of a stored row that the rules read, by column name. A BGE
+    /// row has no course level or grades, a Senior Phase row no level (7.3).
+    pub fn of(phase: Phase, cell: impl Fn(&'static str) -> Option<&'a str>) -> Entered<'a> {
+        let senior = phase == Phase::Senior;
+        let only = |yes: bool, col: &'static str| if yes { cell(col) } else { None };
+        Entered {
+            stage: cell("stage"),
+            level: only(!senior, "level"),
+            course_level: only(senior, "course_level"),
+            target: only(senior, "target_grade"),
+            working: only(senior, "working_grade"),
+            ratings: [cell("effort"), cell("behaviour"), cell("homework")],
+        }
+    }
+}
+
+/// What the rules make of one row: everything a report shows but the row's
+/// own text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    pub stage: Option<u8>,
+    pub band: Option<usize>,
+    pub level: Option<usize>,
+    pub expected: Option<usize>,
+    pub steps: Option<i64>,
+    pub course_level: Option<CourseLevel>,
+    /// The recorded target, when valid for the course level.
+    pub target: Option<u8>,
+    /// The best valid target this session so far (graded courses).
+    pub effective_target: Option<u8>,
+    /// The best valid target in earlier windows of the session.
+    pub earlier_target: Option<u8>,
+    pub working: Option<u8>,
+    pub gap: Option<i64>,
+    pub status: Status,
+    /// Err for a rating that is neither empty nor 1-4.
+    pub ratings: [Result<Option<u8>, ()>; 3],
+    pub concern: bool,
+}
+
+/// The pupil context a row is judged with: the pupils export's stage and band.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PupilContext {
+    pub stage: Option<u8>,
+    pub band: Option<usize>,
+}
+
+/// Judge one row. `earlier` is the best valid target of the session's
+/// earlier windows for this pupil and course.
+pub fn judge(
+    ctx: &Ctx,
+    window: Window,
+    phase: Phase,
+    e: &Entered,
+    pupil: Option<PupilContext>,
+    earlier: Option<u8>,
+) -> Verdict {
+    let stage = e
+        .stage
+        .and_then(parse_stage)
+        .or(pupil.and_then(|p| p.stage));
+    let ratings = e.ratings.map(|r| parse_rating(r.unwrap_or("")));
+    let concern_from = ctx.config.ratings.concern_from;
+    let concern = ratings
+        .iter()
+        .any(|r| values::is_concern(r.ok().flatten(), concern_from));
+    let mut v = Verdict {
+        stage,
+        band: None,
+        level: None,
+        expected: None,
+        steps: None,
+        course_level: None,
+        target: None,
+        effective_target: None,
+        earlier_target: None,
+        working: None,
+        gap: None,
+        status: Status::Missing,
+        ratings,
+        concern,
+    };
+    match phase {
+        Phase::Bge => {
+            v.band = pupil.and_then(|p| p.band);
+            v.level = e.level.and_then(|l| ctx.scale.position(l));
+            v.expected = match (v.band, stage) {
+                (Some(b), Some(st)) => ctx.pathway.expected(b, st, window.period),
+                _ => None,
+            };
+            (v.status, v.steps) =
+                status::bge_status(v.level, v.band, v.expected, ctx.config.bge.amber_steps);
+        }
+        Phase::Senior => {
+            v.course_level = e.course_level.and_then(|l| ctx.levels.parse(l));
+            v.target = valid_grade(v.course_level, e.target);
+            v.working = valid_grade(v.course_level, e.working);
+            v.earlier_target = earlier;
+            let graded = v.course_level.is_some_and(|l| l.is_graded());
+            v.effective_target = if graded {
+                senior::effective_target(v.target.into_iter().chain(earlier))
+            } else {
+                v.target
+            };
+            (v.status, v.gap) = senior::senior_status(
+                v.course_level,
+                v.working,
+                v.effective_target,
+                ctx.config.senior.amber_grades,
+            );
+        }
+    }
+    v
+}
+
+/// A grade valid for the course level. With no known level only 9 is: it
+/// means off track on every kind of course (10.5).
+pub fn valid_grade(level: Option<CourseLevel>, text: Option<&str>) -> Option<u8> {
+    let g = text.and_then(senior::parse_grade)?;
+    match level {
+        Some(l) => senior::grade_valid(l, g).then_some(g),
+        None => (g == 9).then_some(g),
+    }
+}
+
+/// The target a course of an earlier window of the session carries over
+/// (4.2): only a valid target of a course of known level does.
+pub fn carried_target(ctx: &Ctx, course_level: Option<&str>, target: Option<&str>) -> Option<u8> {
+    let level = course_level.and_then(|l| ctx.levels.parse(l))?;
+    valid_grade(Some(level), target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(s: &str) -> Window {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn bge_rows_are_judged_against_the_pathway() {
+        let config = Config::default();
+        let ctx = Ctx::new(&config);
+        let band = |name: &str| ctx.pathway.band_index(Some(name), None);
+        // (window, level, stage on the row, pupil stage, band) -> (status, steps)
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<u8>,
+            Option<&'a str>,
+            Status,
+            Option<i64>,
+        );
+        let cases: &[Case] = &[
+            // N5 A/B expects 2b at S1/1.
+            (
+                "2025-26/1",
+                Some("2b"),
+                Some("S1"),
+                None,
+                Some("N5 A/B"),
+                Status::OnTrack,
+                Some(0),
+            ),
+            (
+                "2025-26/1",
+                Some("2a"),
+                Some("S1"),
+                None,
+                Some("N5 A/B"),
+                Status::SlightlyOffTrack,
+                Some(-1),
+            ),
+            (
+                "2025-26/1",
+                Some("1c"),
+                Some("S1"),
+                None,
+                Some("N5 A/B"),
+                Status::OffTrack,
+                Some(-2),
+            ),
+            // The stage comes from the pupil when the row has none.
+            (
+                "2025-26/1",
+                Some("3b"),
+                None,
+                Some(2),
+                Some("N5 A/B"),
+                Status::OnTrack,
+                Some(0),
+            ),
+            // S1/3 has no checkpoint of its own: S1/2's applies.
+            (
+                "2025-26/3",
+                Some("2b"),
+                Some("S1"),
+                None,
+                Some("N5 C/D"),
+                Status::OnTrack,
+                Some(0),
+            ),
+            (
+                "2025-26/1",
+                None,
+                Some("S1"),
+                None,
+                Some("N5 A/B"),
+                Status::Missing,
+                None,
+            ),
+            (
+                "2025-26/1",
+                Some("9z"),
+                Some("S1"),
+                None,
+                Some("N5 A/B"),
+                Status::Missing,
+                None,
+            ),
+            (
+                "2025-26/1",
+                Some("2b"),
+                Some("S1"),
+                None,
+                None,
+                Status::NoPathway,
+                None,
+            ),
+        ];
+        for (w, level, row_stage, pupil_stage, b, status, steps) in cases {
+            let e = Entered {
+                stage: *row_stage,
+                level: *level,
+                ..Entered::default()
+            };
+            let pupil = PupilContext {
+                stage: *pupil_stage,
+                band: b.and_then(band),
+            };
+            let v = judge(&ctx, window(w), Phase::Bge, &e, Some(pupil), None);
+            assert_eq!(
+                (v.status, v.steps),
+                (*status, *steps),
+                "{w} {level:?} {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn senior_rows_use_the_best_target_of_the_session() {
+        let config = Config::default();
+        let ctx = Ctx::new(&config);
+        // (course level, working, target, earlier best) -> (status, gap, effective target)
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<u8>,
+            Status,
+            Option<i64>,
+            Option<u8>,
+        );
+        let cases: &[Case] = &[
+            (
+                Some("N5"),
+                Some("3"),
+                Some("3"),
+                None,
+                Status::OnTrack,
+                Some(0),
+                Some(3),
+            ),
+            (
+                Some("N5"),
+                Some("4"),
+                Some("3"),
+                None,
+                Status::SlightlyOffTrack,
+                Some(1),
+                Some(3),
+            ),
+            (
+                Some("N5"),
+                Some("5"),
+                Some("3"),
+                None,
+                Status::OffTrack,
+                Some(2),
+                Some(3),
+            ),
+            // A lowered target does not count: the earlier 2 stays.
+            (
+                Some("N5"),
+                Some("3"),
+                Some("4"),
+                Some(2),
+                Status::SlightlyOffTrack,
+                Some(1),
+                Some(2),
+            ),
+            (
+                Some("N5"),
+                Some("3"),
+                None,
+                None,
+                Status::NoTarget,
+                None,
+                None,
+            ),
+            (
+                Some("Higher"),
+                Some("9"),
+                None,
+                None,
+                Status::OffTrack,
+                None,
+                None,
+            ),
+            (
+                Some("N5"),
+                Some("8"),
+                Some("3"),
+                None,
+                Status::Missing,
+                None,
+                Some(3),
+            ),
+            (
+                Some("N4"),
+                Some("8"),
+                None,
+                None,
+                Status::OnTrack,
+                None,
+                None,
+            ),
+            (
+                Some("N4"),
+                Some("9"),
+                None,
+                None,
+                Status::OffTrack,
+                None,
+                None,
+            ),
+            (
+                None,
+                Some("9"),
+                Some("3"),
+                None,
+                Status::OffTrack,
+                None,
+                None,
+            ),
+            (
+                Some("Knitting"),
+                Some("3"),
+                Some("3"),
+                None,
+                Status::Missing,
+                None,
+                None,
+            ),
+        ];
+        for (level, working, target, earlier, status, gap, effective) in cases {
+            let e = Entered {
+                course_level: *level,
+                working: *working,
+                target: *target,
+                ..Entered::default()
+            };
+            let v = judge(&ctx, window("2025-26/2"), Phase::Senior, &e, None, *earlier);
+            assert_eq!(
+                (v.status, v.gap, v.effective_target),
+                (*status, *gap, *effective),
+                "{level:?} {working:?} {target:?} {earlier:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ratings_at_or_above_the_threshold_are_concerns() {
+        let config = Config::default();
+        let ctx = Ctx::new(&config);
+        let cases: &[([Option<&str>; 3], bool)] = &[
+            ([Some("1"), Some("2"), None], false),
+            ([Some("1"), Some("3"), None], true),
+            ([None, None, Some("4")], true),
+            // An invalid rating is never a concern (10.7).
+            ([Some("7"), None, None], false),
+        ];
+        for (ratings, want) in cases {
+            let e = Entered {
+                ratings: *ratings,
+                ..Entered::default()
+            };
+            let v = judge(&ctx, window("2025-26/1"), Phase::Bge, &e, None, None);
+            assert_eq!(v.concern, *want, "{ratings:?}");
+        }
+    }
+
+    #[test]
+    fn grades_are_valid_for_their_course_level() {
+        let n5 = Some(CourseLevel::N5);
+        let n4 = Some(CourseLevel::N4);
+        let cases: &[(Option<CourseLevel>, Option<&str>, Option<u8>)] = &[
+            (n5, Some("3"), Some(3)),
+            (n5, Some("8"), None),
+            (n4, Some("8"), Some(8)),
+            (n4, Some("3"), None),
+            (None, Some("9"), Some(9)),
+            (None, Some("3"), None),
+            (n5, Some("x"), None),
+            (n5, None, None),
+        ];
+        for (level, text, want) in cases {
+            assert_eq!(valid_grade(*level, *text), *want, "{level:?} {text:?}");
+        }
+    }
+}
