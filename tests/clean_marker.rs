@@ -62,8 +62,9 @@ fn data_dirs(store: &Path) -> BTreeSet<String> {
 }
 
 #[test]
+#[cfg_attr(not(has_strace), ignore = "needs strace (.ci/run installs it)")]
 fn an_ingest_into_a_clean_store_lists_no_partition_directory() {
-    let Some(strace) = strace() else { return };
+    let strace = strace().expect("strace, found when the tests were built");
     let dir = tempfile::tempdir().unwrap();
     let store = fixture_store(dir.path());
     assert!(store.join(".clean").exists(), "an ingest marks the store");
@@ -80,8 +81,9 @@ fn an_ingest_into_a_clean_store_lists_no_partition_directory() {
 }
 
 #[test]
+#[cfg_attr(not(has_strace), ignore = "needs strace (.ci/run installs it)")]
 fn a_store_without_the_marker_is_walked_and_its_leftovers_removed() {
-    let Some(strace) = strace() else { return };
+    let strace = strace().expect("strace, found when the tests were built");
     let dir = tempfile::tempdir().unwrap();
     let store = fixture_store(dir.path());
     // As an earlier version of tracker leaves a store: no marker, and here
@@ -103,8 +105,9 @@ fn a_store_without_the_marker_is_walked_and_its_leftovers_removed() {
 }
 
 #[test]
+#[cfg_attr(not(has_strace), ignore = "needs strace (.ci/run installs it)")]
 fn a_marker_of_another_manifest_is_not_trusted() {
-    let Some(strace) = strace() else { return };
+    let strace = strace().expect("strace, found when the tests were built");
     let dir = tempfile::tempdir().unwrap();
     let store = fixture_store(dir.path());
     // A manifest put back from a backup: the marker was written beside

@@ -26,13 +26,12 @@ fn duckdb_python() -> Option<PathBuf> {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_duckdb),
+    ignore = "needs Python with duckdb (run bench/run once, or set TRACKER_DUCKDB_PYTHON)"
+)]
 fn the_national_example_runs_over_two_authorities_outputs() {
-    let Some(py) = duckdb_python() else {
-        eprintln!(
-            "skipped: no Python with duckdb (run bench/run once, or set TRACKER_DUCKDB_PYTHON)"
-        );
-        return;
-    };
+    let py = duckdb_python().expect("Python with duckdb, found when the tests were built");
     let env = Env::new();
     env.ok(&[
         "-q",
