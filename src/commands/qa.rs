@@ -72,18 +72,19 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
         parts: findings.len().div_ceil(output::PART_ROWS),
         render: &render_findings,
     };
+    // A CSV file holds one table (SPEC 11.6): the findings unless
+    // `--completeness` asks for the other.
+    let findings_only = args.findings || opts.format == Format::Csv;
     if args.completeness {
         output::write(&completeness, &opts)?;
-    } else if args.findings {
+    } else if findings_only {
         output::write_parts(&[findings_parts], false, &opts)?;
     } else {
         output::table_parts(std::slice::from_ref(&completeness), |c| {
             output::write_parts(&[findings_parts, c[0]], true, &opts)
         })?;
     }
-    // The process ends here: no need to free most of a million findings
-    // one by one.
-    std::mem::forget(findings);
+    super::end(findings);
     match threshold {
         Some(t) if failing > 0 => {
             s.say(&format!(
