@@ -349,8 +349,7 @@ fn find_leftovers(
             "unfinished_commit",
             &shown,
             format!(
-                "an ingest was committed, but {to_move} of its files are still to be moved into the table directories and {to_remove} superseded files to be removed: reports are not affected, but a glob read of the tables does not equal the manifest until `{}` is finished; any `tracker ingest` (even of a file already in the store) finishes it",
-                super::txn::DIR
+                "an ingest was committed but not finished: {to_move} files still to be moved into the table directories, {to_remove} superseded files still to be removed; reports are not affected, but a glob read of the tables does not equal the manifest until then; any `tracker ingest` (even of a file already in the store) finishes it"
             ),
         );
     }
