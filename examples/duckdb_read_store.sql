@@ -1,8 +1,11 @@
 -- Read a tracker store directly from DuckDB: Hive partitions become the
 -- `school` and `window` columns. Run from the directory holding the store:
 --   duckdb < examples/duckdb_read_store.sql
--- (Globbing reads every file present; while a writer may be running, read the
--- files listed in manifest.json instead.)
+-- A glob never sees an ingest that has not committed (its files wait under
+-- tracker-store/.txn/). It equals the manifest's rows whenever no writer is
+-- running and `tracker verify` reports no `unfinished_commit`; a reader that
+-- must never see a write in progress reads the files manifest.json names,
+-- as examples/read_store_duckdb.py does.
 SELECT school, "window", count(*) AS rows
 FROM read_parquet('tracker-store/bge/**/*.parquet', hive_partitioning = true)
 GROUP BY ALL

@@ -8,11 +8,16 @@
 //! store exactly as before; never panic; and leave nothing behind once the
 //! next ingest has run. A file-size limit (RLIMIT_FSIZE) stands in for a
 //! full disk. Skips with a message when `strace` is missing.
+//!
+//! At every injection point, and again after the next writer has run, a
+//! glob read of each table (every `*.parquet` file under `<store>/<table>/`)
+//! equals the manifest's rows (SPEC 11.5); after an error past the manifest
+//! swap it may need the next writer, and `verify` must say so meanwhile.
 
 mod safety;
 use safety::{
-    Scenario, WINDOW, assert_no_panic, bin, copy_tree, ingest, run_ok, scenario, settle, strace,
-    tracker, visible,
+    Glob, Scenario, WINDOW, assert_no_panic, bin, check_glob, copy_tree, ingest, run_ok, scenario,
+    settle, strace, tracker, visible,
 };
 
 use std::os::unix::process::CommandExt;
@@ -80,8 +85,25 @@ fn sweep(set: &str, errno: &str, message: &str) -> (usize, usize) {
 }
 
 fn sweep_from(how: Start, set: &str, errno: &str, message: &str) -> (usize, usize) {
+    let swept = sweep_counting(how, set, errno, message);
+    (swept.calls, swept.failed)
+}
+
+struct Swept {
+    calls: usize,
+    failed: usize,
+    /// Runs after which a glob read needed the next writer to equal the
+    /// manifest (an unfinished commit).
+    unfinished: usize,
+}
+
+fn sweep_counting(how: Start, set: &str, errno: &str, message: &str) -> Swept {
     let Some(strace) = strace() else {
-        return (0, 0);
+        return Swept {
+            calls: 0,
+            failed: 0,
+            unfinished: 0,
+        };
     };
     let sc = scenario("replace");
     let work = sc.dir.join("work");
@@ -101,6 +123,7 @@ fn sweep_from(how: Start, set: &str, errno: &str, message: &str) -> (usize, usiz
     let calls = per_thread.values().copied().max().unwrap_or(0);
     assert!(calls > 0, "{set}: no calls traced");
     let (mut failed, mut harmless, mut not_started) = (0, 0, 0);
+    let (mut globs, mut unfinished) = (0, 0);
     for n in 1..=calls {
         let label = format!("{set}:error={errno}:when={n}");
         start(&sc, &work, how);
@@ -152,12 +175,26 @@ fn sweep_from(how: Start, set: &str, errno: &str, message: &str) -> (usize, usiz
             }
             other => panic!("{label}: exit {other:?}\n{stderr}"),
         }
+        let glob = check_glob(&work, &label);
+        assert!(
+            out.status.code() == Some(0) || glob == Glob::Equal,
+            "{label}: failed, yet the glob read is not the manifest's"
+        );
+        globs += 1;
+        if glob == Glob::Unfinished {
+            unfinished += 1;
+        }
+        // `settle` runs the next writers and checks the glob read after each.
         settle(&sc, &work, &label);
     }
     eprintln!(
-        "{set}:error={errno}: {calls} injection points: {failed} failed cleanly, {harmless} harmless, {not_started} stopped the dynamic loader"
+        "{set}:error={errno}: {calls} injection points: {failed} failed cleanly, {harmless} harmless, {not_started} stopped the dynamic loader; glob read checked at {globs} ({unfinished} unfinished until the next writer) and after recovery at each"
     );
-    (calls, failed)
+    Swept {
+        calls,
+        failed,
+        unfinished,
+    }
 }
 
 #[test]
@@ -166,11 +203,9 @@ fn write_fails_with_enospc() {
     assert!(calls == 0 || failed >= 4, "{failed} of {calls}");
 }
 
-/// How many fsyncs a clean run of the ingest makes after the one that
-/// makes its manifest swap durable: those of the directories that lost
-/// entries to the removal of superseded files, before the store is marked
-/// clean again.
-fn fsyncs_after_the_commit(strace: &Path) -> usize {
+/// How many calls of a clean run of the ingest that `counts` come after the
+/// manifest is renamed into place.
+fn calls_after_the_commit(strace: &Path, counts: fn(&str) -> bool) -> usize {
     let sc = scenario("replace");
     let work = sc.dir.join("work");
     start(&sc, &work, Start::Marked);
@@ -187,11 +222,16 @@ fn fsyncs_after_the_commit(strace: &Path) -> usize {
         .iter()
         .position(|l| l.contains("rename") && l.contains("manifest.json"))
         .expect("the manifest is renamed into place");
-    let after = calls[swap + 1..]
-        .iter()
-        .filter(|l| l.contains("sync("))
-        .count();
-    assert!(after >= 2, "{text}");
+    calls[swap + 1..].iter().filter(|l| counts(l)).count()
+}
+
+/// How many fsyncs a clean run of the ingest makes after the one that
+/// makes its manifest swap durable: those of the directories the moves into
+/// place and the removals of superseded files changed, and of the removal
+/// of the journal, before the store is marked clean again.
+fn fsyncs_after_the_commit(strace: &Path) -> usize {
+    let after = calls_after_the_commit(strace, |l| l.contains("sync("));
+    assert!(after >= 2, "{after}");
     after - 1
 }
 
@@ -200,16 +240,37 @@ fn fsync_fails_with_eio() {
     let (calls, failed) = sweep("fsync,fdatasync", "EIO", "Input/output error");
     // Every fsync up to the commit point matters, and the directory fsync
     // after the manifest swap is rolled back. Those after it only make the
-    // removal of superseded files durable before the store is marked clean:
-    // a failure there leaves it unmarked, committed (harmless).
+    // moves and removals durable before the journal goes and the store is
+    // marked clean: a failure there leaves the journal for the next writer,
+    // committed (harmless).
     let after = strace().map_or(0, |s| fsyncs_after_the_commit(&s));
     assert!(calls == 0 || failed == calls - after, "{failed} of {calls}");
 }
 
 #[test]
 fn rename_fails_with_eio() {
-    let (calls, failed) = sweep("?rename,renameat,?renameat2", "EIO", "Input/output error");
+    // Every file is renamed into place with `renameat` up to the commit
+    // point (the manifest's is the commit point): each failure matters. The
+    // moves into the tables after it use `rename`, swept apart below.
+    let (calls, failed) = sweep("renameat,?renameat2", "EIO", "Input/output error");
     assert!(calls == 0 || failed == calls, "{failed} of {calls}");
+}
+
+/// The moves of staged files into the tables after the commit are the only
+/// `rename` calls (files are renamed into place with `renameat`, and strace
+/// counts `when=N` per system call): each failure leaves the commit made and
+/// unfinished, which `verify` reports and the next writer finishes.
+#[test]
+fn a_failed_move_into_the_tables_is_finished_by_the_next_writer() {
+    let swept = sweep_counting(Start::Marked, "rename", "EIO", "Input/output error");
+    if swept.calls > 0 {
+        assert!(swept.calls >= 5, "{} moves", swept.calls);
+        assert_eq!(swept.failed, 0, "a failed move failed the ingest");
+        assert_eq!(
+            swept.unfinished, swept.calls,
+            "a failed move went unnoticed"
+        );
+    }
 }
 
 #[test]
@@ -259,8 +320,8 @@ fn open_fails_with_enospc_while_walking_for_leftovers() {
         "ENOSPC",
         "No space left on device",
     );
-    // The 37 of an ingest into a marked store, and one per directory walked.
-    assert!(calls == 0 || failed >= 50, "{failed} of {calls}");
+    // The 26 of an ingest into a marked store, and one per directory walked.
+    assert!(calls == 0 || failed >= 40, "{failed} of {calls}");
 }
 
 /// RLIMIT_FSIZE on the child: every write past the limit fails with EFBIG
@@ -295,11 +356,17 @@ fn a_file_size_limit_fails_cleanly_until_the_files_fit() {
         assert_no_panic(&label, &out);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let seen = visible(&work, &[WINDOW]);
+        let glob = check_glob(&work, &label);
         if out.status.success() {
             assert!(seen == sc.after_visible, "{label}");
             settle(&sc, &work, &label);
             break;
         }
+        assert_eq!(
+            glob,
+            Glob::Equal,
+            "{label}: failed, yet the glob read is not the manifest's"
+        );
         failed += 1;
         assert_eq!(out.status.code(), Some(1), "{label}: {stderr}");
         assert!(stderr.contains("File too large"), "{label}: {stderr}");

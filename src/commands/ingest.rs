@@ -215,6 +215,7 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
     // Everything from here to the manifest swap either commits whole or
     // leaves the store as it was (a failed fsync after the swap is rolled
     // back); only a failed rollback leaves the outcome uncertain.
+    let mut unfinished = None;
     let written = (|| -> anyhow::Result<()> {
         let mut tx = Transaction::begin(store, &lock, read)?;
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -225,7 +226,7 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
                 return Err(e);
             }
         }
-        tx.commit()?;
+        unfinished = tx.commit()?.unfinished;
         Ok(())
     })();
     if let Err(e) = written {
@@ -243,6 +244,12 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
         });
     }
     outcome.committed = true;
+    if let Some(e) = unfinished {
+        s.warn(&format!(
+            "warning: the ingest is committed, but not all its files could be moved into the table directories: {:#}\nhint: reports see it; a glob read of the store will once the next `tracker ingest` has finished it (`tracker verify` shows what is left)",
+            anyhow::Error::new(e)
+        ));
+    }
     drop(lock);
     Ok(outcome)
 }

@@ -61,7 +61,7 @@ pub fn run(s: &Settings, args: &OutputArgs) -> anyhow::Result<Exit> {
     }
     if leftovers > 0 {
         s.say(&format!(
-            "verify: {checked}: no damage; {leftovers} leftovers of an interrupted command (the next ingest removes them)"
+            "verify: {checked}: no damage; {leftovers} leftovers of an interrupted command (the next ingest removes or finishes them)"
         ));
     } else {
         s.say(&format!("verify: {checked}: no damage"));

@@ -19,6 +19,13 @@
 //!   the next writer a walk, nothing more.
 //! - Any error leaves it absent.
 //!
+//! The marker vouches for the table and raw directories only. A killed
+//! writer's partition files are staged under `.txn` (see [`super::txn`]),
+//! which every writer looks at whatever the marker says (one failed open
+//! when it is absent, as after every finished commit); what the marker
+//! saves is the walk for raw copies of killed writers and for files put in
+//! the tables by hand.
+//!
 //! The marker's text names the manifest it was written beside (generation
 //! and size), so a manifest put back from a backup, which names fewer files
 //! than the store holds, is not taken for a clean store. A torn marker does

@@ -2,11 +2,16 @@
 //!
 //! Order: clean leftovers of crashed writers (only when the clean-store
 //! marker does not vouch for the store, see [`super::clean`]) and remove the
-//! marker durably; write raw copies and new partition files (temp, fsync,
-//! rename, fsync dir); replace the manifest the same way (the commit point);
-//! only then remove the files it no longer names, and mark the store clean.
-//! A kill at any moment leaves the old manifest naming only old, intact files,
-//! or the new one naming only new, intact files.
+//! marker durably; write raw copies (temp, fsync, rename) and new partition
+//! files, the latter staged outside the tables' Hive trees (see
+//! [`super::txn`]); write the journal of what is left to do after the
+//! commit; fsync every directory; replace the manifest the same way (the
+//! commit point); only then move the staged files into place and remove the
+//! files the manifest no longer names, fsync, remove the journal, and mark
+//! the store clean. A kill at any moment leaves the old manifest naming only
+//! old, intact files and a Hive tree holding just those, or the new one
+//! naming only new, intact files, with a journal by which the next writer
+//! finishes the moves and removals a kill interrupted.
 //!
 //! New files are queued and written several at a time: each needs its own
 //! fsync, and a disk completes many concurrent fsyncs in little more time
@@ -21,7 +26,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::manifest::{DataFile, IngestRecord, Manifest};
-use super::{Store, StoreError, StoreLock, clean, failpoint, fsutil, partition_dir};
+use super::{Store, StoreError, StoreLock, clean, failpoint, fsutil, partition_dir, txn};
 use crate::ingest::read::hex;
 
 pub struct Transaction<'a> {
@@ -31,8 +36,14 @@ pub struct Transaction<'a> {
     /// made durable.
     old_bytes: Vec<u8>,
     new: Manifest,
+    /// Directories that gained an entry: fsynced before the commit.
     dirs: BTreeSet<PathBuf>,
+    /// Raw copies written (store-relative).
     written: Vec<String>,
+    /// Where partition files wait for the commit, and the final
+    /// (store-relative) paths of those staged there.
+    staging: PathBuf,
+    staged: Vec<String>,
     /// Raw copies this transaction names, written or queued.
     raws: HashSet<String>,
     /// The (table, school, window) of every partition `new` names.
@@ -47,13 +58,25 @@ pub struct Transaction<'a> {
     walked: u64,
 }
 
-/// A file queued for writing: store-relative directory, name, contents, and
-/// the failpoint to pass once it is durable.
+/// A file queued for writing: its directory, name, contents, the failpoint
+/// to pass once it is durable, and the store-relative path it is written
+/// for (staged: where it goes at the commit).
 struct Pending {
-    dir: String,
+    dir: PathBuf,
     name: String,
     bytes: Vec<u8>,
     failpoint: &'static str,
+    rel: String,
+    staged: bool,
+}
+
+/// What a commit that was made left undone.
+#[must_use]
+pub struct Committed {
+    /// Why the commit could not be finished: the journal it left is
+    /// finished by the next writer; until then a glob read of the tables
+    /// does not show the commit exactly.
+    pub unfinished: Option<StoreError>,
 }
 
 /// Queued files are written once they hold this much, bounding memory.
@@ -153,6 +176,10 @@ impl<'a> Transaction<'a> {
             .iter()
             .map(|f| (f.table.clone(), f.school.clone(), f.window.clone()))
             .collect();
+        let staging = store
+            .root
+            .join(txn::DIR)
+            .join(format!("{:06}", new.generation));
         Ok(Transaction {
             store,
             old,
@@ -160,6 +187,8 @@ impl<'a> Transaction<'a> {
             new,
             dirs: BTreeSet::new(),
             written: Vec::new(),
+            staging,
+            staged: Vec::new(),
             raws,
             partitions,
             pending: Vec::new(),
@@ -177,30 +206,21 @@ impl<'a> Transaction<'a> {
     pub fn add_raw(&mut self, bytes: &[u8], sha256: &str) -> Result<String, StoreError> {
         let rel = format!("raw/{sha256}.csv");
         if self.raws.insert(rel.clone()) {
-            self.queue(
-                "raw",
-                format!("{sha256}.csv"),
-                bytes.to_vec(),
-                "raw-written",
-            )?;
+            self.queue(Pending {
+                dir: self.store.root.join("raw"),
+                name: format!("{sha256}.csv"),
+                bytes: bytes.to_vec(),
+                failpoint: "raw-written",
+                rel: rel.clone(),
+                staged: false,
+            })?;
         }
         Ok(rel)
     }
 
-    fn queue(
-        &mut self,
-        dir: &str,
-        name: String,
-        bytes: Vec<u8>,
-        failpoint: &'static str,
-    ) -> Result<(), StoreError> {
-        self.pending_bytes += bytes.len();
-        self.pending.push(Pending {
-            dir: dir.to_string(),
-            name,
-            bytes,
-            failpoint,
-        });
+    fn queue(&mut self, pending: Pending) -> Result<(), StoreError> {
+        self.pending_bytes += pending.bytes.len();
+        self.pending.push(pending);
         if self.pending_bytes >= FLUSH_BYTES {
             self.flush()?;
         }
@@ -215,24 +235,25 @@ impl<'a> Transaction<'a> {
         if pending.is_empty() {
             return Ok(());
         }
-        let root = &self.store.root;
-        let dirs: BTreeSet<&str> = pending.iter().map(|p| p.dir.as_str()).collect();
-        for dir in &dirs {
-            let dir = root.join(dir);
-            fsutil::create_dir_private(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        let dirs: BTreeSet<&Path> = pending.iter().map(|p| p.dir.as_path()).collect();
+        for dir in dirs {
+            fsutil::create_dir_private(dir).map_err(|e| StoreError::io(dir, e))?;
         }
         let result = concurrently(&pending, |p| {
-            let dir = root.join(&p.dir);
-            fsutil::write_atomic(&dir, &p.name, &p.bytes).map_err(|e| StoreError::io(&dir, e))?;
+            fsutil::write_atomic(&p.dir, &p.name, &p.bytes)
+                .map_err(|e| StoreError::io(&p.dir, e))?;
             failpoint(p.failpoint);
             Ok(())
         });
-        for p in &pending {
-            let dir = root.join(&p.dir);
-            if dir.join(&p.name).exists() {
-                self.written.push(format!("{}/{}", p.dir, p.name));
+        for p in pending {
+            if p.dir.join(&p.name).exists() {
+                if p.staged {
+                    self.staged.push(p.rel);
+                } else {
+                    self.written.push(p.rel);
+                }
             }
-            self.dirs.insert(dir);
+            self.dirs.insert(p.dir);
         }
         result
     }
@@ -243,6 +264,9 @@ impl<'a> Transaction<'a> {
         self.pending.clear();
         for rel in &self.written {
             let _ = fsutil::remove_if_exists(&self.store.root.join(rel));
+        }
+        if txn::remove_staging(&self.staging).is_ok() {
+            let _ = std::fs::remove_dir(self.store.root.join(txn::DIR));
         }
     }
 
@@ -303,7 +327,15 @@ impl<'a> Transaction<'a> {
         let dir_rel = partition_dir(table, school, window);
         let name = format!("part-{:06}-{}.parquet", self.new.generation, &sha256[..12]);
         let path = format!("{dir_rel}/{name}");
-        self.queue(&dir_rel, name, bytes, "partition-written")?;
+        // Staged outside the Hive tree: moved into place after the commit.
+        self.queue(Pending {
+            dir: self.staging.clone(),
+            name: txn::staged_name(&path),
+            bytes,
+            failpoint: "partition-written",
+            rel: path.clone(),
+            staged: true,
+        })?;
         self.partitions.insert(key);
         self.new.files.push(DataFile {
             table: table.to_string(),
@@ -320,16 +352,52 @@ impl<'a> Transaction<'a> {
         self.new.ingests.push(record);
     }
 
-    /// Make every directory entry durable, then swap the manifest in.
-    pub fn commit(mut self) -> Result<(), StoreError> {
+    /// Make every staged file and directory entry durable, write the
+    /// journal, swap the manifest in (the commit point), then move the
+    /// staged files into place and remove the superseded ones. An error
+    /// before the swap (or in making it durable) leaves the store as it
+    /// was; one after it is in [`Committed::unfinished`].
+    pub fn commit(mut self) -> Result<Committed, StoreError> {
         self.flush()?;
         self.new.files.sort_by(|a, b| {
             (&a.table, &a.school, &a.window).cmp(&(&b.table, &b.school, &b.window))
         });
+        let root = &self.store.root;
+        let json = serde_json::to_vec_pretty(&self.new).expect("manifest serialises");
+        // What is left to do once the manifest is in place: the staged files
+        // it names go into the tree, the files it no longer names leave it
+        // (a partition put twice in one transaction leaves its first file
+        // staged and unnamed: it goes with the staging directory).
+        let journal = {
+            let live: HashSet<&str> = self.new.paths().collect();
+            let moves: BTreeSet<&str> = self
+                .staged
+                .iter()
+                .map(String::as_str)
+                .filter(|p| live.contains(p))
+                .collect();
+            let removals: BTreeSet<&str> = self
+                .old
+                .paths()
+                .chain(self.written.iter().map(String::as_str))
+                .filter(|p| !live.contains(p))
+                .collect();
+            txn::Journal {
+                manifest_sha256: txn::manifest_digest(&json),
+                moves: moves.into_iter().map(str::to_string).collect(),
+                removals: removals.into_iter().map(str::to_string).collect(),
+            }
+        };
+        fsutil::create_dir_private(&self.staging).map_err(|e| StoreError::io(&self.staging, e))?;
+        let journal_json = serde_json::to_vec_pretty(&journal).expect("journal serialises");
+        fsutil::write_atomic(&self.staging, txn::JOURNAL, &journal_json)
+            .map_err(|e| StoreError::io(&self.staging, e))?;
+        failpoint("journal-written");
+        self.dirs.insert(self.staging.clone());
         // Every directory that gained an entry, and its parents up to the
         // store root (they were perhaps created just now), each once, deepest
-        // first, so no file the new manifest names can be lost after the swap.
-        let root = &self.store.root;
+        // first, so neither a staged file nor the journal can be lost after
+        // the swap.
         let mut to_sync: BTreeSet<&Path> = BTreeSet::new();
         for dir in &self.dirs {
             let mut d: &Path = dir;
@@ -346,13 +414,13 @@ impl<'a> Transaction<'a> {
             fsutil::fsync_dir(dir).map_err(|e| StoreError::io(dir, e))
         })?;
         failpoint("before-manifest");
-        let json = serde_json::to_vec_pretty(&self.new).expect("manifest serialises");
         let manifest = root.join(super::manifest::FILE_NAME);
         fsutil::write_atomic(root, super::manifest::FILE_NAME, &json)
             .map_err(|e| StoreError::io(&manifest, e))?;
         if let Err(e) = fsutil::fsync_dir(root) {
             // The new manifest is in place but may not survive a crash. A
-            // command that fails must change nothing, so put the old one back.
+            // command that fails must change nothing, so put the old one back
+            // (the journal, no longer the manifest's, is junk).
             let failed = StoreError::io(root, e);
             return Err(match self.roll_back() {
                 Ok(()) => failed,
@@ -364,27 +432,34 @@ impl<'a> Transaction<'a> {
             });
         }
         failpoint("after-manifest");
-        // Committed. What the new manifest no longer names is garbage now;
-        // a failure here is harmless, since the next writer removes it too
-        // (the store is then not marked clean). Only this transaction's
-        // superseded files can be garbage: leftovers of crashed writers went
-        // at `begin`, so no need to walk the store.
-        let removed = remove_superseded(self.store, &self.old, &self.written, &self.new);
-        failpoint("after-cleanup");
-        if let Ok(dirs) = removed {
-            self.removed_from.extend(dirs);
+        // Committed. Now the Hive tree is made to match: a failure from here
+        // on leaves the journal, and the next writer finishes the work (the
+        // store is then not marked clean).
+        let moved: HashSet<&String> = journal.moves.iter().collect();
+        let unmoved: HashSet<String> = self
+            .staged
+            .iter()
+            .filter(|p| !moved.contains(p))
+            .map(|p| txn::staged_name(p))
+            .collect();
+        let finished = txn::finish(root, &self.staging, &journal).and_then(|()| {
+            // Removals of the walk for leftovers made durable too: a power
+            // cut must not keep the marker and lose a removal, or no writer
+            // would look again.
             let dirs: Vec<&Path> = self.removed_from.iter().map(PathBuf::as_path).collect();
-            // Removals made durable first: a power cut must not keep the
-            // marker and lose a removal, or no writer would look again.
-            let synced = concurrently(&dirs, |dir| match fsutil::fsync_dir(dir) {
+            concurrently(&dirs, |dir| match fsutil::fsync_dir(dir) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(dir, e)),
                 _ => Ok(()),
-            });
-            if synced.is_ok() {
-                clean::mark(root, &self.new, json.len(), self.walked);
-            }
+            })?;
+            txn::remove_own_staging(root, &self.staging, &unmoved)
+        });
+        failpoint("after-cleanup");
+        if finished.is_ok() {
+            clean::mark(root, &self.new, json.len(), self.walked);
         }
-        Ok(())
+        Ok(Committed {
+            unfinished: finished.err(),
+        })
     }
 }
 
@@ -438,7 +513,7 @@ fn remove_root_temps(store: &Store) -> Result<(), StoreError> {
 /// calling thread. Thread `t` of `n` takes items `t`,
 /// `t + n`, ... so each thread makes the same calls on every run (the
 /// I/O-error tests fail the Nth call of a thread).
-fn concurrently<T: Sync>(
+pub(super) fn concurrently<T: Sync>(
     items: &[T],
     f: impl Fn(&T) -> Result<(), StoreError> + Sync,
 ) -> Result<(), StoreError> {
@@ -474,47 +549,6 @@ fn concurrently<T: Sync>(
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-/// Remove the files `old` names or this transaction `written`, that `new`
-/// does not name, and the partition directories that leaves empty; returns
-/// the directories that lost an entry. (A partition put twice in one
-/// transaction leaves its first file unnamed: garbage too, which the store
-/// must not keep once marked clean.)
-fn remove_superseded(
-    store: &Store,
-    old: &Manifest,
-    written: &[String],
-    new: &Manifest,
-) -> Result<BTreeSet<PathBuf>, StoreError> {
-    let mut removed_from = BTreeSet::new();
-    let live: HashSet<&str> = new.paths().collect();
-    let was = old.paths().chain(written.iter().map(String::as_str));
-    for rel in was.filter(|p| !live.contains(p)) {
-        let path = store.root.join(rel);
-        fsutil::remove_if_exists(&path).map_err(|e| StoreError::io(&path, e))?;
-        failpoint("file-removed");
-        if let Some(d) = path.parent() {
-            removed_from.insert(d.to_path_buf());
-        }
-        // <table>/school=<C>/window=<W>/<file>: the window and school
-        // directories go when empty (remove_dir refuses otherwise).
-        let mut dir = path.parent();
-        for _ in 0..2 {
-            let Some(d) = dir.filter(|d| d.starts_with(&store.root) && *d != store.root) else {
-                break;
-            };
-            if d.parent() == Some(store.root.as_path()) || std::fs::remove_dir(d).is_err() {
-                break;
-            }
-            failpoint("dir-removed");
-            dir = d.parent();
-            if let Some(parent) = dir {
-                removed_from.insert(parent.to_path_buf());
-            }
-        }
-    }
-    Ok(removed_from)
 }
 
 /// The entries of `dir`, in the order the file system lists them.
@@ -605,7 +639,8 @@ mod tests {
             tx.replace_partition("bge", "EHS", "2025-26/1", &mut frame(values))
                 .unwrap();
         }
-        tx.commit().unwrap();
+        let done = tx.commit().unwrap();
+        assert!(done.unfinished.is_none());
         let m = store.read_manifest().unwrap();
         let named: BTreeSet<String> = m.files.iter().map(|f| f.path.clone()).collect();
         assert_eq!(named.len(), 1);

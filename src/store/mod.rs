@@ -8,6 +8,7 @@
 //! <store>/.clean                              the last writer left no leftovers (clean.rs)
 //! <store>/raw/<sha256>.csv                    byte-exact copies of every ingested file
 //! <store>/<table>/school=<C>/window=<W>/part-*.parquet
+//! <store>/.txn/<id>/                          files of a commit not yet made or finished (txn.rs)
 //! ```
 //! Tables are the five kinds plus `rejects` and `conflicts`.
 
@@ -17,6 +18,7 @@ pub mod fsutil;
 pub mod lock;
 pub mod manifest;
 pub mod read;
+pub mod txn;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -174,8 +176,16 @@ impl Store {
         Ok(m)
     }
 
+    /// Lock the store. A writer first finishes a commit a killed writer left
+    /// unfinished, and removes what writers killed before their commit
+    /// point staged ([`txn::recover`]), so every writer starts from a store
+    /// whose Hive tree holds exactly what the manifest names.
     pub fn lock(&self, mode: Mode, timeout: std::time::Duration) -> Result<StoreLock, StoreError> {
-        StoreLock::acquire(&self.root, mode, timeout)
+        let lock = StoreLock::acquire(&self.root, mode, timeout)?;
+        if mode == Mode::Exclusive {
+            txn::recover(self)?;
+        }
+        Ok(lock)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading the store for reports: a consistent snapshot through the manifest.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use polars::prelude::*;
@@ -67,6 +67,24 @@ impl Snapshot {
     }
 }
 
+/// The bytes of a file the manifest names, and where they were found: in
+/// place, or still staged by a commit a killed writer did not finish (the
+/// next writer moves it; readers take the manifest's view meanwhile).
+pub fn read_named(root: &Path, rel: &str) -> Result<(PathBuf, Vec<u8>), StoreError> {
+    let path = root.join(rel);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok((path, bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let Some(staged) = super::txn::staged_path(root, rel) else {
+                return Err(StoreError::io(&path, e));
+            };
+            let bytes = std::fs::read(&staged).map_err(|e| StoreError::io(&staged, e))?;
+            Ok((staged, bytes))
+        }
+        Err(e) => Err(StoreError::io(&path, e)),
+    }
+}
+
 /// Read one data file the manifest names, optionally only some columns.
 ///
 /// The bytes are checked against the SHA-256 the manifest recorded before
@@ -77,8 +95,7 @@ pub fn read_data_file(
     file: &DataFile,
     columns: Option<&[&str]>,
 ) -> Result<DataFrame, StoreError> {
-    let path = root.join(&file.path);
-    let bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+    let (path, bytes) = read_named(root, &file.path)?;
     let sha = hex(&Sha256::digest(&bytes));
     if sha != file.sha256 {
         return Err(StoreError::Parquet {

@@ -356,6 +356,8 @@ pub fn settle(sc: &Scenario, work: &Path, label: &str) {
         sc.after_visible,
         "{label}: re-ingest"
     );
+    // Any writer finishes a commit a kill or an error left unfinished.
+    assert_glob_equals_manifest(work, &format!("{label}: after recovery"));
     // The next committing ingest cleans up whatever the kill left.
     let out = ingest(work, "2025-26/2", std::slice::from_ref(&sc.y))
         .output()
@@ -363,6 +365,7 @@ pub fn settle(sc: &Scenario, work: &Path, label: &str) {
     assert!(out.status.success(), "{label}: next ingest: {out:?}");
     assert_eq!(leftovers(work), Vec::<String>::new(), "{label}: leftovers");
     assert_eq!(verify(work), (Some(0), vec![]), "{label}: verify after");
+    assert_glob_equals_manifest(work, &format!("{label}: after the next ingest"));
     assert!(
         work.join(".clean").exists(),
         "{label}: a committed ingest did not mark the store clean"
@@ -397,4 +400,121 @@ pub fn plant_leftovers(store: &Path) {
     .unwrap();
     std::fs::write(store.join("raw/0123.csv"), b"a,b").unwrap();
     std::fs::write(store.join(".tmp-manifest"), b"{").unwrap();
+}
+
+/// The tables, as in the store.
+pub const TABLES: [&str; 7] = [
+    "pupils",
+    "bge",
+    "senior",
+    "overrides",
+    "interventions",
+    "rejects",
+    "conflicts",
+];
+
+/// The rows of one Parquet file, each as `partition directory|values`.
+fn file_rows(store: &Path, rel: &str) -> Vec<String> {
+    use polars::prelude::*;
+    let path = store.join(rel);
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let df = ParquetReader::new(file)
+        .finish()
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let partition = Path::new(rel).parent().unwrap().display().to_string();
+    (0..df.height())
+        .map(|i| {
+            let values: Vec<String> = df
+                .columns()
+                .iter()
+                .map(|c| format!("{}={}", c.name(), c.get(i).unwrap()))
+                .collect();
+            format!("{partition}|{}", values.join("|"))
+        })
+        .collect()
+}
+
+/// Every table's rows as a glob reader sees them
+/// (`read_parquet('<store>/<table>/**/*.parquet', hive_partitioning = true)`):
+/// every `*.parquet` file under `<store>/<table>/`, rows sorted.
+pub fn glob_rows(store: &Path) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let all = tree(store);
+    for table in TABLES {
+        let mut rows: Vec<String> = all
+            .iter()
+            .filter(|(k, (_, bytes))| {
+                bytes.is_some() && k.starts_with(&format!("{table}/")) && k.ends_with(".parquet")
+            })
+            .flat_map(|(k, _)| file_rows(store, k))
+            .collect();
+        rows.sort();
+        out.insert(table.to_string(), rows);
+    }
+    out
+}
+
+/// Every table's rows as the manifest names them, rows sorted.
+pub fn manifest_rows(store: &Path) -> BTreeMap<String, Vec<String>> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let mut out: BTreeMap<String, Vec<String>> =
+        TABLES.iter().map(|t| (t.to_string(), Vec::new())).collect();
+    for f in manifest["files"].as_array().unwrap() {
+        let table = f["table"].as_str().unwrap();
+        let rows = file_rows(store, f["path"].as_str().unwrap());
+        out.get_mut(table).expect("a known table").extend(rows);
+    }
+    for rows in out.values_mut() {
+        rows.sort();
+    }
+    out
+}
+
+/// What a glob read of the tables showed after a kill or an error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Glob {
+    /// Row for row what the manifest names.
+    Equal,
+    /// Not yet: a commit a kill or an error left unfinished, which `verify`
+    /// reports and the next writer finishes (SPEC 11.5).
+    Unfinished,
+}
+
+/// SPEC 11.5: a glob read of each table equals the manifest's rows, or the
+/// manifest's commit is unfinished and `verify` says so.
+pub fn check_glob(store: &Path, label: &str) -> Glob {
+    let (code, rows) = verify(store);
+    let unfinished = rows.iter().any(|r| r[1] == "unfinished_commit");
+    if !unfinished {
+        assert_glob_equals_manifest(store, label);
+        return Glob::Equal;
+    }
+    assert_eq!(code, Some(0), "{label}: verify: {rows:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let in_place = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| store.join(f["path"].as_str().unwrap()).exists());
+    // With every named file in place, only superseded files can be left.
+    if in_place && glob_rows(store) == manifest_rows(store) {
+        Glob::Equal
+    } else {
+        Glob::Unfinished
+    }
+}
+
+/// A glob read of each table equals the manifest's rows, row for row.
+pub fn assert_glob_equals_manifest(store: &Path, label: &str) {
+    let (glob, named) = (glob_rows(store), manifest_rows(store));
+    for table in TABLES {
+        assert!(
+            glob[table] == named[table],
+            "{label}: a glob read of `{table}` is not what the manifest names\nglob: {:#?}\nmanifest: {:#?}",
+            glob[table],
+            named[table]
+        );
+    }
 }
