@@ -106,14 +106,6 @@ impl GlobCount {
     }
 }
 
-fn failpoints_compiled() -> bool {
-    if cfg!(feature = "failpoints") {
-        return true;
-    }
-    eprintln!("skipped: build with `--features failpoints` to kill at every failpoint");
-    false
-}
-
 /// Kill at every failpoint hit of one scenario; returns how many were tried.
 fn kill_at_every_point(kind: &str) -> usize {
     let sc = scenario(kind);
@@ -187,38 +179,45 @@ fn kill_at_every_point(kind: &str) -> usize {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `--features failpoints` to kill at every failpoint"
+)]
 fn kill_at_every_failpoint_of_an_ingest_that_replaces_data() {
-    if failpoints_compiled() {
-        let n = kill_at_every_point("replace");
-        assert!(n >= 40, "only {n} kill points");
-    }
+    let n = kill_at_every_point("replace");
+    assert!(n >= 40, "only {n} kill points");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `--features failpoints` to kill at every failpoint"
+)]
 fn kill_at_every_failpoint_of_the_first_ingest_into_a_new_store() {
-    if failpoints_compiled() {
-        kill_at_every_point("first");
-    }
+    kill_at_every_point("first");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `--features failpoints` to kill at every failpoint"
+)]
 fn kill_at_every_failpoint_while_cleaning_a_crashed_writers_leftovers() {
-    if failpoints_compiled() {
-        let sc = scenario("leftovers");
-        let removals = points(&sc)
-            .iter()
-            .filter(|p| p.starts_with("file-removed") || p.starts_with("dir-removed"))
-            .count();
-        assert!(removals >= 8, "{removals} removals");
-        kill_at_every_point("leftovers");
-    }
+    let sc = scenario("leftovers");
+    let removals = points(&sc)
+        .iter()
+        .filter(|p| p.starts_with("file-removed") || p.starts_with("dir-removed"))
+        .count();
+    assert!(removals >= 8, "{removals} removals");
+    kill_at_every_point("leftovers");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `--features failpoints` to kill at every failpoint"
+)]
 fn a_killed_writer_leaves_the_store_unmarked_and_the_next_ingest_removes_its_leftovers() {
-    if !failpoints_compiled() {
-        return;
-    }
     let sc = scenario("replace");
     let work = sc.dir.join("work");
     copy_tree(&sc.before, &work);
@@ -312,10 +311,11 @@ fn kill_after_random_delays() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `--features failpoints` to kill at every failpoint"
+)]
 fn a_kill_between_the_commit_and_the_moves_is_reported_and_any_ingest_finishes_it() {
-    if !failpoints_compiled() {
-        return;
-    }
     let sc = scenario("replace");
     let work = sc.dir.join("work");
     copy_tree(&sc.before, &work);
@@ -348,10 +348,11 @@ fn a_kill_between_the_commit_and_the_moves_is_reported_and_any_ingest_finishes_i
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    ignore = "needs `--features failpoints` to kill at every failpoint"
+)]
 fn kill_at_every_failpoint_of_a_writer_that_finishes_an_unfinished_commit() {
-    if !failpoints_compiled() {
-        return;
-    }
     let sc = scenario("replace");
     // The store as an ingest killed after its commit point, before its
     // first move, leaves it.
