@@ -64,6 +64,8 @@ pub enum Command {
     Offtrack(OfftrackArgs),
     /// Off-track pupils grouped by lead, for the Progress Intervention meeting
     Followup(ReportArgs),
+    /// The Year Group Tracker: one row per pupil, one column per subject
+    Grid(GridArgs),
     /// Whole-school tracking summary with equity gaps
     Summary(SummaryArgs),
     /// Completeness and anomalies, for faculty leaders
@@ -123,6 +125,9 @@ pub struct OutputArgs {
     /// Write to FILE instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// In `--format table`, every column (other formats always have them)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// What every report takes.
@@ -156,6 +161,17 @@ pub struct FilterArgs {
     /// Only this subject (case-insensitive)
     #[arg(long)]
     pub subject: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GridArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Only pupils off track in one or more faculties
+    #[arg(long)]
+    pub off_track_only: bool,
 }
 
 #[derive(Debug, Args)]

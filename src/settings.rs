@@ -25,6 +25,8 @@ pub struct Settings {
     pub lock_timeout: Duration,
     /// Progress bars only for a person watching a terminal.
     pub progress: bool,
+    /// The terminal's width, from `COLUMNS` when set.
+    pub columns: Option<u16>,
 }
 
 impl Settings {
@@ -78,6 +80,10 @@ impl Settings {
             color,
             lock_timeout: Duration::from_secs_f64(global.lock_timeout),
             progress: !global.quiet && std::io::stderr().is_terminal(),
+            columns: std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse().ok())
+                .filter(|&c: &u16| c >= 20),
         })
     }
 
@@ -114,6 +120,8 @@ impl Settings {
             format: args.format,
             output: args.output.clone(),
             color: self.color && args.output.is_none(),
+            wide: args.wide,
+            width: self.columns,
         })
     }
 

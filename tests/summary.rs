@@ -16,6 +16,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
+use common::render;
 use common::{Env, csv_rows};
 
 /// A store holding the fixture's two windows; returns the config path.
@@ -580,60 +581,6 @@ fn html_page_is_self_contained_escaped_and_private() {
     assert!(err.contains("only for `tracker summary`"), "{err}");
 }
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Render `page` headless to a PNG; returns the PNG's bytes and the URLs
-/// the page itself asked the network for (Chromium's own background
-/// requests have no origin and are left out).
-fn render(dir: &Path, page: &Path, name: &str) -> (Vec<u8>, Vec<String>) {
-    let png = dir.join(format!("{name}.png"));
-    let netlog = dir.join(format!("{name}.netlog.json"));
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("--log-net-log={}", netlog.display()))
-        .arg("--window-size=1200,1600")
-        .arg(format!("file://{}", page.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(120) {
-            child.kill().unwrap();
-            panic!("chromium did not finish in 120 s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let bytes = std::fs::read(&png).expect("chromium wrote no screenshot");
-    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&netlog).unwrap()).unwrap();
-    let start_job = &log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"];
-    let requests = log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == *start_job)
-        .filter_map(|e| {
-            let p = &e["params"];
-            let url = p["url"].as_str()?;
-            (p["initiator"] != "not an origin").then(|| url.to_string())
-        })
-        .collect();
-    (bytes, requests)
-}
-
 #[test]
 #[cfg_attr(not(has_chromium), ignore = "needs chromium (.ci/run installs it)")]
 fn the_page_renders_in_chromium_offline_and_is_not_blank() {
@@ -649,7 +596,7 @@ fn the_page_renders_in_chromium_offline_and_is_not_blank() {
         "-o",
         page.to_str().unwrap(),
     ]);
-    let (png, requests) = render(env.dir.path(), &page, "summary");
+    let (png, requests) = render(env.dir.path(), &page, "summary", &[]);
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     assert!(requests.is_empty(), "the page made requests: {requests:?}");
     // The same check sees a page that does load something, and gives the
@@ -658,7 +605,7 @@ fn the_page_renders_in_chromium_offline_and_is_not_blank() {
         "external.html",
         "<!DOCTYPE html><html><body><img src=\"http://example.com/x.png\"></body></html>",
     );
-    let (blank, requests) = render(env.dir.path(), &bad, "external");
+    let (blank, requests) = render(env.dir.path(), &bad, "external", &[]);
     assert_eq!(requests, ["http://example.com/x.png"]);
     assert!(
         png.len() > 10 * blank.len() && png.len() > 50_000,

@@ -57,6 +57,7 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
         color: s.color,
         lock_timeout: s.lock_timeout,
         progress: false,
+        columns: s.columns,
     };
     let mut groups: BTreeMap<(String, String), Vec<std::path::PathBuf>> = BTreeMap::new();
     for f in files.iter().filter(|f| has_data_rows(&f.path)) {
@@ -104,6 +105,7 @@ fn print_offtrack(s: &Settings, demo: &Settings, args: &DemoArgs) -> anyhow::Res
         out: OutputArgs {
             format: Format::Table,
             output: None,
+            wide: false,
         },
     };
     let need = Need {
@@ -133,8 +135,15 @@ fn print_offtrack(s: &Settings, demo: &Settings, args: &DemoArgs) -> anyhow::Res
         format: Format::Table,
         output: None,
         color: s.color,
+        wide: false,
+        width: s.columns,
     };
-    crate::output::write(&offtrack::table(&lines), &opts)
+    crate::output::write(&offtrack::table(&lines), &opts)?;
+    s.say(&format!(
+        "the Year Group Tracker (a sheet per stage, a column per subject): `tracker --store {} grid --format xlsx -o tracker.xlsx`",
+        demo.store.root.display()
+    ));
+    Ok(())
 }
 
 /// The default config with invented staff names, so the demo's leads are filled.

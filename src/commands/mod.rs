@@ -3,6 +3,7 @@
 pub mod comments;
 pub mod demo;
 pub mod followup;
+pub mod grid;
 pub mod ingest;
 pub mod init;
 pub mod offtrack;
@@ -35,6 +36,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Subjects(a) => subjects::run(s, a),
         Command::Offtrack(a) => offtrack::run(s, a),
         Command::Followup(a) => followup::run(s, a),
+        Command::Grid(a) => grid::run(s, a),
         Command::Pupil(a) => pupil::run(s, a),
         Command::Qa(a) => qa::run(s, a),
         Command::Comments(a) => comments::run(s, a),

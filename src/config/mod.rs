@@ -49,6 +49,10 @@ pub struct Config {
     /// SPEC 10.8: a `[faculties]` table replaces the built-in one entirely.
     #[serde(default = "builtin_faculties")]
     pub faculties: BTreeMap<String, Vec<String>>,
+    /// The faculties in the order the config lists them (the grid's column
+    /// order); `faculties` itself is keyed by name.
+    #[serde(skip)]
+    pub faculty_order: Vec<String>,
     #[serde(default = "builtin_followup")]
     pub followup: Followup,
     #[serde(default = "builtin_projection")]
@@ -205,6 +209,22 @@ impl Default for Suppression {
     }
 }
 
+/// The faculties of a config's `[faculties]` table in the order the file
+/// lists them (each key's span gives its place), or None without the table.
+fn faculty_order(text: &str) -> Option<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Faculties {
+        faculties: Option<BTreeMap<String, Spanned<toml::Value>>>,
+    }
+    let table = toml::from_str::<Faculties>(text).ok()?.faculties?;
+    let mut keys: Vec<(usize, String)> = table
+        .into_iter()
+        .map(|(name, v)| (v.span().start, name))
+        .collect();
+    keys.sort();
+    Some(keys.into_iter().map(|(_, name)| name).collect())
+}
+
 /// The parsed built-in defaults. A config may leave out any section or
 /// setting; what it leaves out comes from here (SPEC 6: "else the built-in
 /// defaults"), so a file holding only `[faculties]` is a whole config.
@@ -344,7 +364,7 @@ impl Config {
             line: line_of(text, offset),
             message,
         };
-        let config: Config = toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             invalid(
                 e.span().map(|s| s.start).unwrap_or(0),
                 e.message().trim().to_string(),
@@ -421,6 +441,8 @@ impl Config {
                 ));
             }
         }
+        config.faculty_order =
+            faculty_order(text).unwrap_or_else(|| builtin().faculty_order.clone());
         Ok(config)
     }
 
@@ -446,6 +468,11 @@ mod tests {
         assert_eq!(c.followup.band.len(), 3);
         assert_eq!(c.suppression.min_group, 5);
         assert!(c.faculties.contains_key("RMPS"));
+        assert_eq!(
+            c.faculty_order[..3],
+            ["English", "Mathematics", "Modern Languages"],
+            "the order the file lists them, not the names' order"
+        );
         assert_eq!(c.severity(QaKind::LevelRegressed), Severity::Info);
     }
 
@@ -494,7 +521,20 @@ mod tests {
             ("EHS", 2, 14)
         );
         assert!(c.faculties.contains_key("RMPS"));
+        assert_eq!(
+            c.faculty_order[..3],
+            ["English", "Mathematics", "Modern Languages"],
+            "the order the file lists them, not the names' order"
+        );
         assert_eq!(c.projection.len(), 4);
+    }
+
+    #[test]
+    fn faculties_keep_the_order_the_file_lists_them() {
+        let text =
+            "[faculties]\n\"Zoology\" = [\"Zoo\"]\n\"Art\" = [\"Art\"]\n\"Music\" = [\"Music\"]\n";
+        let c = Config::parse(text, "p.toml").unwrap();
+        assert_eq!(c.faculty_order, ["Zoology", "Art", "Music"]);
     }
 
     #[test]

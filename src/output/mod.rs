@@ -167,6 +167,10 @@ pub struct OutputOptions {
     pub output: Option<PathBuf>,
     /// Colour status words in terminal tables.
     pub color: bool,
+    /// Terminal tables show every column, not the compact set.
+    pub wide: bool,
+    /// The terminal's width when the environment says (`COLUMNS`).
+    pub width: Option<u16>,
 }
 
 /// Write one table in the chosen format to opts.output, or stdout when None.
@@ -191,8 +195,13 @@ fn dispatch(tables: &[Table], many: bool, opts: &OutputOptions) -> Result<()> {
         Format::Table => {
             // Styling is for a terminal; a file gets plain text and no wrapping.
             let terminal = out.is_none();
-            let style = opts.color && terminal;
-            write_to(out, |w| table::write(w, tables, many, style, terminal))
+            let layout = table::Layout {
+                style: opts.color && terminal,
+                terminal,
+                width: opts.width,
+                wide: opts.wide,
+            };
+            write_to(out, |w| table::write(w, tables, many, layout))
         }
         Format::Csv => write_to(out, |w| csv::write(w, tables)),
         Format::Json if many => write_to(out, |w| json::write_object(w, tables)),
@@ -665,6 +674,8 @@ mod tests {
             format,
             output,
             color: false,
+            wide: false,
+            width: None,
         }
     }
 

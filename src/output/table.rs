@@ -3,20 +3,95 @@
 use std::io::Write;
 
 use anyhow::Result;
-use comfy_table::{Attribute, CellAlignment, Color, ContentArrangement, presets};
+use comfy_table::{
+    Attribute, CellAlignment, Color, ColumnConstraint, ContentArrangement, Width, presets,
+};
 
 use super::{Cell, ColType, Table, round1};
 
-/// Write `tables`, each under its title when `titled`, separated by a blank
-/// line. `style` adds the bold header and status colours; `terminal` lets
-/// the table wrap to the terminal's width (never when writing to a file).
-pub fn write(
-    w: &mut dyn Write,
-    tables: &[Table],
-    titled: bool,
-    style: bool,
-    terminal: bool,
-) -> Result<()> {
+/// How a terminal table is laid out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// The bold header and status colours.
+    pub style: bool,
+    /// Writing to a terminal (never a file): the table wraps to its width.
+    pub terminal: bool,
+    /// The terminal's width when known (`COLUMNS`), else comfy-table asks
+    /// the terminal.
+    pub width: Option<u16>,
+    /// Every column, not the report's compact set.
+    pub wide: bool,
+}
+
+/// The columns a report shows in a terminal unless `--wide`: what a person
+/// reads at a prompt, few enough to fit a terminal's width (SPEC 11.4).
+const COMPACT: &[(&str, &[&str])] = &[
+    (
+        "offtrack",
+        &[
+            "scn",
+            "forename",
+            "surname",
+            "stage",
+            "off_track",
+            "faculties_off_track",
+            "off_track_faculties",
+            "lead_role",
+            "lead_name",
+            "override",
+        ],
+    ),
+    (
+        "followup",
+        &[
+            "lead_role",
+            "lead_name",
+            "scn",
+            "forename",
+            "surname",
+            "stage",
+            "faculties_off_track",
+            "off_track_faculties",
+            "override",
+        ],
+    ),
+    (
+        "subjects",
+        &[
+            "scn",
+            "stage",
+            "subject",
+            "level",
+            "expected_level",
+            "course_level",
+            "target_grade",
+            "working_grade",
+            "status",
+        ],
+    ),
+    (
+        "grid",
+        &[
+            "scn",
+            "surname",
+            "forename",
+            "stage",
+            "on_track",
+            "slightly_off_track",
+            "off_track",
+            "missing",
+            "faculties_off_track",
+            "change",
+            "lead_role",
+        ],
+    ),
+];
+
+/// A compact cell holds at most this many characters; longer text ends `…`.
+const COMPACT_CHARS: usize = 32;
+
+/// Write `tables`, each under its title when `titled`, separated by a blank line.
+pub fn write(w: &mut dyn Write, tables: &[Table], titled: bool, layout: Layout) -> Result<()> {
     for (i, table) in tables.iter().enumerate() {
         if i > 0 {
             writeln!(w)?;
@@ -24,19 +99,53 @@ pub fn write(
         if titled {
             writeln!(w, "{}", table.title)?;
         }
-        writeln!(w, "{}", render(table, style, terminal))?;
+        writeln!(w, "{}", render(table, layout))?;
     }
     Ok(())
 }
 
-/// One table as text. Without `terminal` comfy-table neither measures the
+/// The table as a terminal shows it: the compact columns unless `wide`,
+/// long text cut short.
+fn compact(table: &Table, layout: Layout) -> Option<Table> {
+    if layout.wide {
+        return None;
+    }
+    let (_, names) = COMPACT.iter().find(|(title, _)| *title == table.title)?;
+    let keep: Vec<usize> = names
+        .iter()
+        .filter_map(|n| table.columns.iter().position(|c| c.name == *n))
+        .collect();
+    let cut = |cell: &Cell| match cell {
+        Cell::Text(s) if s.chars().count() > COMPACT_CHARS => {
+            let head: String = s.chars().take(COMPACT_CHARS - 1).collect();
+            Cell::Text(head + "…")
+        }
+        other => other.clone(),
+    };
+    Some(Table {
+        title: table.title.clone(),
+        columns: keep.iter().map(|&i| table.columns[i].clone()).collect(),
+        rows: table
+            .rows
+            .iter()
+            .map(|r| keep.iter().map(|&i| cut(&r[i])).collect())
+            .collect(),
+    })
+}
+
+/// One table as text. Outside a terminal comfy-table neither measures the
 /// terminal nor emits escapes of its own accord.
-pub fn render(table: &Table, style: bool, terminal: bool) -> String {
+pub fn render(table: &Table, layout: Layout) -> String {
+    let compacted = compact(table, layout);
+    let table = compacted.as_ref().unwrap_or(table);
+    let (style, terminal) = (layout.style, layout.terminal);
     let mut ct = comfy_table::Table::new();
     ct.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
     if !terminal {
         ct.force_no_tty();
+    } else if let Some(width) = layout.width {
+        ct.set_width(width);
     }
     if style {
         // Honour `--color always` when stdout is a pipe (`| less -R`).
@@ -69,8 +178,28 @@ pub fn render(table: &Table, style: bool, terminal: bool) -> String {
             }
         }));
     }
+    // Short values (an SCN, a stage, a name) keep their line when the
+    // table is squeezed; long text wraps instead.
+    if terminal {
+        for i in 0..table.columns.len() {
+            let longest = table
+                .rows
+                .iter()
+                .map(|r| text(&r[i]).chars().count())
+                .max()
+                .unwrap_or(0);
+            // The boundary counts the cell's padding, one space either side.
+            let keep = u16::try_from(longest.min(SHORT_VALUE) + 2).unwrap_or(0);
+            if let Some(c) = ct.column_mut(i) {
+                c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(keep)));
+            }
+        }
+    }
     ct.to_string()
 }
+
+/// Values up to this long are kept on one line in a squeezed table.
+const SHORT_VALUE: usize = 10;
 
 fn text(cell: &Cell) -> String {
     match cell {
@@ -127,7 +256,7 @@ mod tests {
 
     #[test]
     fn plain_render_has_no_escapes_and_one_decimal() {
-        let s = render(&sample(), false, false);
+        let s = render(&sample(), Layout::default());
         assert!(!s.contains('\x1b'), "{s}");
         assert!(s.contains("4\u{FFFD}[2J"), "{s}");
         // Rounded like CSV (92.25 -> 92.3, not 92.2) and right-aligned.
@@ -137,16 +266,62 @@ mod tests {
 
     #[test]
     fn styled_render_colours_statuses() {
-        let s = render(&sample(), true, false);
+        let layout = Layout {
+            style: true,
+            ..Layout::default()
+        };
+        let s = render(&sample(), layout);
         assert!(s.contains("\x1b[1m"), "bold header missing: {s:?}");
         assert!(s.contains("\x1b[38;5;9m off_track"), "{s:?}");
         assert!(s.contains("\x1b[38;5;10m on_track"), "{s:?}");
     }
 
     #[test]
+    fn a_compact_table_fits_a_narrow_terminal() {
+        let mut t = Table::new(
+            "offtrack",
+            &[
+                ("school", ColType::Text),
+                ("scn", ColType::Text),
+                ("surname", ColType::Text),
+                ("off_track_faculties", ColType::Text),
+                ("attendance", ColType::Float),
+            ],
+        );
+        let long = "English; Mathematics; Modern Languages; Sciences; Social Subjects";
+        t.rows.push(vec![
+            "EHS".into(),
+            "123456789".into(),
+            "MacDonald-Fitzgerald".into(),
+            long.into(),
+            Cell::Float(91.5),
+        ]);
+        let narrow = Layout {
+            terminal: true,
+            width: Some(60),
+            ..Layout::default()
+        };
+        let s = render(&t, narrow);
+        assert!(s.lines().all(|l| l.chars().count() <= 60), "{s}");
+        assert!(!s.contains("school") && !s.contains("attendance"), "{s}");
+        assert!(s.contains('…'), "long lists are cut: {s}");
+        let wide = render(
+            &t,
+            Layout {
+                wide: true,
+                ..Layout::default()
+            },
+        );
+        assert!(
+            wide.contains("school") && wide.contains("attendance"),
+            "{wide}"
+        );
+    }
+
+    #[test]
     fn many_tables_are_titled() {
         let mut out = Vec::new();
-        write(&mut out, &[sample(), sample()], true, false, false).unwrap();
+        write(&mut out, &[sample(), sample()], true, Layout::default()).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert_eq!(s.matches("Off track\n").count(), 2, "{s}");
     }

@@ -2,6 +2,7 @@
 
 pub mod comments;
 pub mod followup;
+pub mod grid;
 pub mod model;
 pub mod offtrack;
 pub mod pupil;

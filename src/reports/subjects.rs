@@ -44,15 +44,35 @@ fn grade_val(valid: Option<u8>, text: Option<&str>) -> Val<'_> {
     }
 }
 
+/// A BGE level as shown: the code on the scale, else the text as entered.
+pub fn level_val<'r>(ctx: &'r Ctx, r: &RowRef<'r>) -> Val<'r> {
+    match r.level() {
+        Some(p) => Val::Text(ctx.scale.code(p)),
+        None => Val::from(r.level_text()),
+    }
+}
+
+/// A Senior Phase target as shown. Graded: the effective target; with none,
+/// what was entered (an invalid code shows as entered, 10.7).
+pub fn target_val<'r>(r: &RowRef<'r>) -> Val<'r> {
+    match (r.course_level(), r.effective_target()) {
+        (Some(l), Some(t)) if l.is_graded() => Val::Int(i64::from(t)),
+        (Some(l), None) if l.is_graded() => grade_val(None, r.target_text()),
+        _ => grade_val(r.target(), r.target_text()),
+    }
+}
+
+/// A working grade as shown.
+pub fn working_val<'r>(r: &RowRef<'r>) -> Val<'r> {
+    grade_val(r.working(), r.working_text())
+}
+
 /// The values of one row, in `COLUMNS` order, borrowed from the row, the
 /// rules and the school and window labels.
 pub fn values<'r>(ctx: &'r Ctx, school: &'r str, window: &'r str, r: &RowRef<'r>) -> [Val<'r>; 19] {
     let (level, expected, course_level, target, working) = match r.phase() {
         Phase::Bge => (
-            match r.level() {
-                Some(p) => Val::Text(ctx.scale.code(p)),
-                None => Val::from(r.level_text()),
-            },
+            level_val(ctx, r),
             Val::from(r.expected().map(|e| ctx.scale.code(e))),
             Val::Null,
             Val::Null,
@@ -65,14 +85,8 @@ pub fn values<'r>(ctx: &'r Ctx, school: &'r str, window: &'r str, r: &RowRef<'r>
                 Some(l) => Val::Text(l.as_str()),
                 None => Val::from(r.course_level_text()),
             },
-            // Graded: the effective target; with none, what was entered
-            // (an invalid code shows as entered, 10.7).
-            match (r.course_level(), r.effective_target()) {
-                (Some(l), Some(t)) if l.is_graded() => Val::Int(i64::from(t)),
-                (Some(l), None) if l.is_graded() => grade_val(None, r.target_text()),
-                _ => grade_val(r.target(), r.target_text()),
-            },
-            grade_val(r.working(), r.working_text()),
+            target_val(r),
+            working_val(r),
         ),
     };
     let rating = |i: usize| Val::from(r.rating(i).map(i64::from));

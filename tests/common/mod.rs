@@ -143,3 +143,82 @@ pub fn assert_csv_eq(actual: &str, expected_file: &Path) {
         expected_file.display()
     );
 }
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Render `page` headless in Chromium to a PNG (`extra` flags after the
+/// defaults, e.g. a window size); returns the PNG's bytes and the URLs
+/// the page itself asked the network for (Chromium's own background
+/// requests have no origin and are left out).
+pub fn render(dir: &Path, page: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, Vec<String>) {
+    let png = dir.join(format!("{name}.png"));
+    let netlog = dir.join(format!("{name}.netlog.json"));
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("--log-net-log={}", netlog.display()))
+        .arg("--window-size=1200,1600")
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("chromium did not finish in 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let bytes = std::fs::read(&png).expect("chromium wrote no screenshot");
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&netlog).unwrap()).unwrap();
+    let start_job = &log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"];
+    let requests = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == *start_job)
+        .filter_map(|e| {
+            let p = &e["params"];
+            let url = p["url"].as_str()?;
+            (p["initiator"] != "not an origin").then(|| url.to_string())
+        })
+        .collect();
+    (bytes, requests)
+}
+
+/// The document Chromium builds from `page` once its scripts have run.
+pub fn dump_dom(page: &Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("start chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

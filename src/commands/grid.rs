@@ -1,0 +1,53 @@
+//! `tracker grid`: the Year Group Tracker, a row per pupil and a column per
+//! subject, as a workbook, a page, or the wide table.
+
+use crate::cli::GridArgs;
+use crate::exit::Exit;
+use crate::output::{self, Format};
+use crate::reports::grid;
+use crate::reports::model::{self, Need};
+use crate::reports::offtrack::{self, Listing};
+use crate::rules::Ctx;
+use crate::settings::Settings;
+
+pub fn run(s: &Settings, args: &GridArgs) -> anyhow::Result<Exit> {
+    let opts = s.summary_output(&args.report.out)?;
+    let filter = s.filter(&args.filter);
+    let need = Need {
+        pupils: true,
+        teacher_and_class: filter.teacher.is_some() || filter.class.is_some(),
+        ..Need::default()
+    };
+    let (snap, scope) = crate::reports::open(&s.store, &s.request(&args.report), s.lock_timeout)?;
+    let ctx = Ctx::new(&s.config);
+    let schools = crate::par::map(&scope.schools, |school| {
+        model::load(&ctx, &snap, school, scope.window, need)
+    })?;
+    let previous = grid::previous(&ctx, &snap, &scope.schools, scope.window)?;
+    drop(snap);
+    let listing = if args.off_track_only {
+        Listing::OffTrack
+    } else {
+        Listing::All
+    };
+    let stages = |st| scope.wants_stage(st);
+    let lines = offtrack::select(&ctx, &schools, listing, &stages, &filter)?;
+    let grid = grid::build(&ctx, scope.window, lines, &previous, &filter);
+    match opts.format {
+        Format::Xlsx => {
+            let bytes = grid::xlsx::workbook(&ctx, &grid)?;
+            output::write_to(opts.output.as_deref(), |w| Ok(w.write_all(&bytes)?))?;
+        }
+        Format::Html => {
+            let page = grid::html::page(&ctx, &grid, &scope.schools.join(", "));
+            output::write_to(
+                opts.output.as_deref(),
+                |w| Ok(w.write_all(page.as_bytes())?),
+            )?;
+        }
+        _ => output::write(&grid.table(&ctx), &opts)?,
+    }
+    super::end(grid);
+    super::end(schools);
+    Ok(Exit::Success)
+}
