@@ -2,8 +2,10 @@
 
 use crate::cli::{FilterArgs, ReportArgs};
 use crate::exit::Exit;
-use crate::output;
-use crate::reports::model::{Ctx, slim};
+use crate::ingest::headers::AGREED_COLUMNS;
+use crate::output::{self, Cell, ColType, OutputOptions, Table};
+use crate::reports::model::{Ctx, RowView, slim};
+use crate::reports::offtrack::PupilLine;
 use crate::reports::{followup, offtrack};
 use crate::settings::Settings;
 
@@ -32,6 +34,9 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     );
     followup::sort(&mut lines, &s.config.followup.band);
     let window = scope.window.to_string();
+    if opts.format == output::Format::Xlsx {
+        return meeting_workbook(&opts, &lines, &window);
+    }
     let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
     output::write_chunks("followup", followup::COLUMNS, &opts, parts, |part, sink| {
         let start = part * output::PART_ROWS;
@@ -46,5 +51,29 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     std::mem::forget(lines);
     std::mem::forget(views);
     std::mem::forget(schools);
+    Ok(Exit::Success)
+}
+
+/// SPEC 11.3: the xlsx for the meeting carries the followup columns, then
+/// the empty agreed columns that `ingest --kind overrides` reads back.
+/// CSV, JSON and Parquet keep the columns of SPEC 7.3.
+fn meeting_workbook<R: RowView>(
+    opts: &OutputOptions,
+    lines: &[PupilLine<R>],
+    window: &str,
+) -> anyhow::Result<Exit> {
+    let mut columns = followup::COLUMNS.to_vec();
+    columns.extend(AGREED_COLUMNS.iter().map(|c| (*c, ColType::Text)));
+    let mut table = Table::new("followup", &columns);
+    for l in lines {
+        let faculties = l.faculties.join("; ");
+        let mut row: Vec<Cell> = followup::values(l, window, &faculties)
+            .iter()
+            .map(|v| v.to_cell())
+            .collect();
+        row.extend(AGREED_COLUMNS.map(|_| Cell::Null));
+        table.rows.push(row);
+    }
+    output::write_meeting(&table, AGREED_COLUMNS.len(), opts)?;
     Ok(Exit::Success)
 }

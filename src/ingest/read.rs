@@ -18,6 +18,9 @@ pub struct RawExport {
     pub text: String,
     pub encoding: &'static str,
     pub delimiter: u8,
+    /// For a workbook: the sheet read. Its text then holds one record per
+    /// sheet row, so a record's line is its index plus one.
+    pub sheet: Option<super::workbook::SheetInfo>,
 }
 
 /// Read, hash and decode one export. Fails for files no school export can be:
@@ -105,6 +108,7 @@ pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError
         text,
         encoding,
         delimiter,
+        sheet: None,
     })
 }
 
