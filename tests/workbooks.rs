@@ -261,6 +261,41 @@ fn the_first_sheet_is_read_and_the_others_named_or_sheet_chooses() {
     );
 }
 
+/// One workbook, a sheet per stage: each sheet is its own export, so the
+/// second is not a no-op because the first had the same bytes.
+#[test]
+fn each_sheet_of_one_workbook_is_its_own_export() {
+    let env = Env::new();
+    let path = env.path("tracking.xlsx");
+    let s1 = "SCN,Subject,Level,Stage\n100000001,English,2b,S1\n";
+    let s2 = "SCN,Subject,Level,Stage\n100000003,English,3a,S2\n100000004,Maths,2a,S2\n";
+    xlsx_of(&path, &[("S1", s1), ("S2", s2)]);
+    let p = path.to_str().unwrap();
+    let run = |sheet: &str| {
+        env.expect(0, &["ingest", "--window", "2025-26/1", "--sheet", sheet, p])
+            .1
+    };
+    assert!(run("S1").contains("tracking.xlsx: bge, 1 rows stored"));
+    let err = run("S2");
+    assert!(err.contains("tracking.xlsx: bge, 2 rows stored"), "{err}");
+    let err = run("S2");
+    assert!(
+        err.contains("tracking.xlsx: already ingested as bge for SCHOOL 2025-26/1 (same SHA-256 and sheet `S2`); nothing to do"),
+        "{err}"
+    );
+    let rows = csv_rows(&env.ok(&["subjects", "--format", "csv"]));
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.store().join("manifest.json")).unwrap()).unwrap();
+    let sheets: Vec<&str> = manifest["ingests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sheet"].as_str().unwrap())
+        .collect();
+    assert_eq!(sheets, ["S1", "S2"]);
+}
+
 #[test]
 fn rejects_name_the_sheet_row() {
     let env = Env::new();

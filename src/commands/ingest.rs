@@ -274,6 +274,7 @@ struct Record {
     kind: Kind,
     source: String,
     sha256: String,
+    sheet: Option<String>,
     rows_stored: usize,
     rows_rejected: usize,
     stages: Vec<String>,
@@ -296,6 +297,7 @@ impl Staged {
                 window: window.to_string(),
                 source: r.source,
                 sha256: r.sha256,
+                sheet: r.sheet,
                 raw,
                 bytes: bytes.len() as u64,
                 rows_stored: r.rows_stored,
@@ -351,10 +353,16 @@ fn stage(
     }
     prepared.sort_by_key(|p| p.kind);
     prepared.retain(|p| {
-        let live = manifest.already_live(p.kind.as_str(), &req.school, &window, &p.raw.sha256);
+        let sheet = p.raw.sheet.as_ref().map(|i| i.name.as_str());
+        let live =
+            manifest.already_live(p.kind.as_str(), &req.school, &window, &p.raw.sha256, sheet);
         if live {
+            let what = match sheet {
+                Some(sheet) => format!("same SHA-256 and sheet `{sheet}`"),
+                None => "same SHA-256".to_string(),
+            };
             messages.push(format!(
-                "{}: already ingested as {} for {} {} (same SHA-256); nothing to do",
+                "{}: already ingested as {} for {} {} ({what}); nothing to do",
                 p.raw.name, p.kind, req.school, window
             ));
             staged.outcome.files_skipped += 1;
@@ -364,6 +372,10 @@ fn stage(
     if prepared.is_empty() {
         return Ok(staged);
     }
+    let sheet_of: HashMap<String, String> = prepared
+        .iter()
+        .filter_map(|p| Some((p.raw.sha256.clone(), p.raw.sheet.as_ref()?.name.clone())))
+        .collect();
 
     // Each pupil's stage (SPEC 2.2, 10.1): from the pupils export of this
     // window, else the latest earlier one, updated by pupils in this ingest.
@@ -533,6 +545,7 @@ fn stage(
                 kind: p.kind,
                 source: name.clone(),
                 sha256: sha.clone(),
+                sheet: sheet_of.get(sha).cloned(),
                 rows_stored: stats.rows_stored,
                 rows_rejected: stats.rows_rejected,
                 stages: if by_stage {
