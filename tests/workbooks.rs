@@ -553,6 +553,18 @@ fn the_followup_workbook_comes_back_as_overrides() {
     std::io::Read::read_to_string(&mut zip.by_name("xl/comments1.xml").unwrap(), &mut notes)
         .unwrap();
     assert!(notes.contains("Fill in at the meeting"), "{notes}");
+    // The role column offers the configured lead roles.
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    assert!(xml.contains("<dataValidation type=\"list\""), "{xml}");
+    assert!(
+        xml.contains("Subject PT,Wellbeing Support Teacher,Year Head"),
+        "{xml}"
+    );
     // CSV keeps the columns of SPEC 7.3.
     let csv = env.ok(&["--config", &cfg, "followup", "--format", "csv"]);
     common::assert_csv_eq(&csv, &env.path("small/expected/followup.csv"));

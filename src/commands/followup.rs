@@ -35,7 +35,13 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     followup::sort(&mut lines, &s.config.followup.band);
     let window = scope.window.to_string();
     if opts.format == output::Format::Xlsx {
-        return meeting_workbook(&opts, &lines, &window);
+        let mut roles: Vec<&str> = Vec::new();
+        for band in &s.config.followup.band {
+            if !roles.contains(&band.role.as_str()) {
+                roles.push(&band.role);
+            }
+        }
+        return meeting_workbook(&opts, &lines, &window, &roles);
     }
     let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
     output::write_chunks("followup", followup::COLUMNS, &opts, parts, |part, sink| {
@@ -61,6 +67,7 @@ fn meeting_workbook<R: RowView>(
     opts: &OutputOptions,
     lines: &[PupilLine<R>],
     window: &str,
+    roles: &[&str],
 ) -> anyhow::Result<Exit> {
     let mut columns = followup::COLUMNS.to_vec();
     columns.extend(AGREED_COLUMNS.iter().map(|c| (*c, ColType::Text)));
@@ -74,6 +81,6 @@ fn meeting_workbook<R: RowView>(
         row.extend(AGREED_COLUMNS.map(|_| Cell::Null));
         table.rows.push(row);
     }
-    output::write_meeting(&table, AGREED_COLUMNS.len(), opts)?;
+    output::write_meeting(&table, AGREED_COLUMNS.len(), roles, opts)?;
     Ok(Exit::Success)
 }

@@ -4,7 +4,10 @@
 //! still neutralised (SPEC 9), so a copied or re-saved cell stays inert.
 
 use anyhow::{Context, Result};
-use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook, Worksheet};
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationErrorStyle, Format, FormatBorder, Note, Workbook,
+    Worksheet,
+};
 
 use super::{Cell, ColType, OutputOptions, Table, neutralise, round1, write_to};
 
@@ -29,8 +32,14 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>> {
 /// `followup` for the Progress Intervention meeting (SPEC 11.3): one sheet
 /// whose last `agreed` columns are empty and marked for the meeting to fill
 /// in (a header fill, a note on each header, unlocked cells), so the
-/// workbook can come back as overrides.
-pub fn write_meeting(table: &Table, agreed: usize, opts: &OutputOptions) -> Result<()> {
+/// workbook can come back as overrides. The first agreed column offers
+/// `roles` (the configured leads) in a list that still takes any text.
+pub fn write_meeting(
+    table: &Table,
+    agreed: usize,
+    roles: &[&str],
+    opts: &OutputOptions,
+) -> Result<()> {
     let Some(path) = opts.output.as_deref() else {
         anyhow::bail!("xlsx output needs -o FILE");
     };
@@ -57,6 +66,17 @@ pub fn write_meeting(table: &Table, agreed: usize, opts: &OutputOptions) -> Resu
             .set_width(300)
             .set_height(120);
         sheet.insert_note(0, c, &note)?;
+        // Excel holds at most 255 characters of list: longer, no list.
+        let list = DataValidation::new()
+            .allow_list_strings(roles)
+            .map(|v| v.set_error_style(DataValidationErrorStyle::Information));
+        if usize::from(c) == first
+            && !roles.is_empty()
+            && let Ok(list) = list
+        {
+            let last = u32::try_from(table.rows.len().max(1))?;
+            sheet.add_data_validation(1, c, last, c, &list)?;
+        }
     }
     let bytes = book.save_to_buffer()?;
     write_to(Some(path), |w| Ok(w.write_all(&bytes)?))
