@@ -241,12 +241,20 @@ const BGE: &str = "SCN,Subject,Level\n100000001,English,2b\n100000002,Maths,3a\n
 fn the_first_sheet_is_read_and_the_others_named_or_sheet_chooses() {
     let env = Env::new();
     let path = env.path("book.xlsx");
-    xlsx_of(&path, &[("Pupils", PUPILS), ("BGE", BGE), ("Notes", "x\n")]);
+    xlsx_of(
+        &path,
+        &[
+            ("Pupils", PUPILS),
+            ("BGE", BGE),
+            ("Notes", "x\n"),
+            ("Empty", ""),
+        ],
+    );
     let p = path.to_str().unwrap();
     let (_, err) = env.expect(0, &["ingest", "--window", "2025-26/1", p]);
     assert!(
         err.contains(
-            "book.xlsx: read the first sheet `Pupils`; the workbook also has `BGE`, `Notes` (choose one with `--sheet NAME`)"
+            "book.xlsx: read the first sheet `Pupils`; the workbook also has `BGE`, `Notes`, `Empty` (choose one with `--sheet NAME`)"
         ),
         "{err}"
     );
@@ -256,7 +264,17 @@ fn the_first_sheet_is_read_and_the_others_named_or_sheet_chooses() {
     assert!(!err.contains("the workbook also has"), "{err}");
     let (_, err) = env.expect(1, &["ingest", "--window", "2025-26/1", "--sheet", "S9", p]);
     assert!(
-        err.contains("book.xlsx: no sheet `S9`; the workbook has: `Pupils`, `BGE`, `Notes`"),
+        err.contains(
+            "book.xlsx: no sheet `S9`; the workbook has: `Pupils`, `BGE`, `Notes`, `Empty`"
+        ),
+        "{err}"
+    );
+    let (_, err) = env.expect(
+        1,
+        &["ingest", "--window", "2025-26/1", "--sheet", "Empty", p],
+    );
+    assert!(
+        err.contains("book.xlsx: cannot read the workbook: the sheet `Empty` is empty"),
         "{err}"
     );
 }

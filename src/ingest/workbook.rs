@@ -357,6 +357,12 @@ fn sheet_text(
             (info, cells)
         }
     };
+    if cells.is_empty() {
+        return Err(bad(format!(
+            "the sheet `{}` is empty; expected an export with a header row",
+            info.name
+        )));
+    }
     let text = to_csv(name, cells, extra)?;
     Ok((info, text, actual))
 }
