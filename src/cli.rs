@@ -107,7 +107,10 @@ pub struct IngestArgs {
     /// Validate and report without writing
     #[arg(long)]
     pub dry_run: bool,
-    /// CSV exports from SEEMiS
+    /// The sheet to read from `.xlsx`, `.xls` and `.ods` files [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Exports from SEEMiS: CSV, or workbooks (`.xlsx`, `.xls`, `.ods`)
     #[arg(required_unless_present = "school_dirs", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Many schools in one ingest: folders named after school codes, each

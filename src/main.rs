@@ -20,6 +20,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+    // `ingest` reads a workbook in a child of this binary, with limits.
+    if let Some(code) = tracker::ingest::workbook::child_main() {
+        return ExitCode::from(code);
+    }
     let cli = Cli::parse();
     match tracker::commands::run(&cli) {
         Ok(exit) => ExitCode::from(exit as u8),

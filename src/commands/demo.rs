@@ -78,6 +78,7 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
                 kind: None,
                 strict: false,
                 dry_run: false,
+                sheet: None,
                 files: paths,
             },
         )?;

@@ -2,6 +2,7 @@
 
 use crate::cli::ReportArgs;
 use crate::exit::Exit;
+use crate::ingest::headers::AGREED_COLUMNS;
 use crate::output;
 use crate::reports::model::Need;
 use crate::reports::{Filter, followup, offtrack};
@@ -19,6 +20,13 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     let mut lines = offtrack::select(&l.ctx, &l.schools, listing, &stages, &Filter::default())?;
     followup::sort(&mut lines, &s.config.followup.band);
     let window = l.scope.window.to_string();
+    if opts.format == output::Format::Xlsx {
+        // SPEC 11.3: the meeting's workbook, with the agreed columns.
+        let roles = followup::roles(&s.config.followup.band);
+        let table = followup::meeting_table(&lines, &window, &AGREED_COLUMNS);
+        output::write_meeting(&table, AGREED_COLUMNS.len(), &roles, &opts)?;
+        return Ok(Exit::Success);
+    }
     let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
     output::write_chunks("followup", followup::COLUMNS, &opts, parts, |part, sink| {
         let start = part * output::PART_ROWS;

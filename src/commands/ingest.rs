@@ -25,6 +25,8 @@ pub struct Request {
     pub kind: Option<Kind>,
     pub strict: bool,
     pub dry_run: bool,
+    /// The sheet to read from workbooks (else each one's first).
+    pub sheet: Option<String>,
     pub files: Vec<PathBuf>,
 }
 
@@ -44,6 +46,7 @@ pub fn run(s: &Settings, args: &IngestArgs) -> anyhow::Result<Exit> {
         kind: args.kind,
         strict: args.strict,
         dry_run: args.dry_run,
+        sheet: args.sheet.clone(),
         files,
     };
     let reqs = if args.school_dirs.is_empty() {
@@ -67,7 +70,8 @@ pub fn run(s: &Settings, args: &IngestArgs) -> anyhow::Result<Exit> {
 }
 
 /// `--school-dirs`: a folder named after a school code, holding that
-/// school's exports for the window (every `*.csv` in it, in name order).
+/// school's exports for the window (every `*.csv` and workbook in it, in
+/// name order).
 fn school_dir(dir: &Path) -> anyhow::Result<(String, Vec<PathBuf>)> {
     let school = dir
         .file_name()
@@ -85,12 +89,16 @@ fn school_dir(dir: &Path) -> anyhow::Result<(String, Vec<PathBuf>)> {
         .with_context(|| format!("cannot read the folder `{}`", dir.display()))?
         .into_iter()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) && p.is_file())
+        .filter(|p| {
+            (p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv"))
+                || crate::ingest::workbook::format_of(p).is_some())
+                && p.is_file()
+        })
         .collect();
     files.sort();
     if files.is_empty() {
         anyhow::bail!(
-            "`{}` holds no `.csv` exports\nhint: `--school-dirs` takes one folder per school, named after its code",
+            "`{}` holds no `.csv` exports or workbooks\nhint: `--school-dirs` takes one folder per school, named after its code",
             dir.display()
         );
     }
@@ -262,8 +270,9 @@ struct Staged {
     parts: Vec<(&'static str, Option<Encoded>)>,
     /// Per ingested file, its manifest record.
     records: Vec<Record>,
-    /// The bytes of each ingested file, by SHA-256, for the raw copies.
-    bytes: HashMap<String, Vec<u8>>,
+    /// The bytes of each ingested file and the extension of its raw copy,
+    /// by SHA-256.
+    bytes: HashMap<String, (Vec<u8>, &'static str)>,
 }
 
 /// An ingested file's manifest record, before its raw copy has a path.
@@ -271,6 +280,7 @@ struct Record {
     kind: Kind,
     source: String,
     sha256: String,
+    sheet: Option<String>,
     rows_stored: usize,
     rows_rejected: usize,
     stages: Vec<String>,
@@ -282,14 +292,18 @@ impl Staged {
             tx.put_partition(table, &self.school, window, encoded)?;
         }
         for r in self.records {
-            let bytes = self.bytes.get(&r.sha256).map_or(&[][..], Vec::as_slice);
-            let raw = tx.add_raw(bytes, &r.sha256)?;
+            let (bytes, ext) = self
+                .bytes
+                .get(&r.sha256)
+                .map_or((&[][..], "csv"), |(b, ext)| (b.as_slice(), *ext));
+            let raw = tx.add_raw(bytes, &r.sha256, ext)?;
             tx.record(IngestRecord {
                 kind: r.kind.as_str().to_string(),
                 school: self.school.clone(),
                 window: window.to_string(),
                 source: r.source,
                 sha256: r.sha256,
+                sheet: r.sheet,
                 raw,
                 bytes: bytes.len() as u64,
                 rows_stored: r.rows_stored,
@@ -326,15 +340,35 @@ fn stage(
     };
     let mut prepared = Vec::with_capacity(req.files.len());
     for path in &req.files {
-        prepared.push(prepare(path, req.kind, &s.config.columns)?);
+        let p = prepare(path, req.kind, req.sheet.as_deref(), &s.config.columns)?;
+        if let Some(sheet) = p
+            .raw
+            .sheet
+            .as_ref()
+            .filter(|i| !i.chosen && !i.others.is_empty())
+        {
+            messages.push(format!(
+                "{}: read the first sheet `{}`; the workbook also has {} (choose one with `--sheet NAME`)",
+                p.raw.name,
+                sheet.name,
+                crate::ingest::backticked(&sheet.others)
+            ));
+        }
+        prepared.push(p);
         bar.inc(1);
     }
     prepared.sort_by_key(|p| p.kind);
     prepared.retain(|p| {
-        let live = manifest.already_live(p.kind.as_str(), &req.school, &window, &p.raw.sha256);
+        let sheet = p.raw.sheet.as_ref().map(|i| i.name.as_str());
+        let live =
+            manifest.already_live(p.kind.as_str(), &req.school, &window, &p.raw.sha256, sheet);
         if live {
+            let what = match sheet {
+                Some(sheet) => format!("same SHA-256 and sheet `{sheet}`"),
+                None => "same SHA-256".to_string(),
+            };
             messages.push(format!(
-                "{}: already ingested as {} for {} {} (same SHA-256); nothing to do",
+                "{}: already ingested as {} for {} {} ({what}); nothing to do",
                 p.raw.name, p.kind, req.school, window
             ));
             staged.outcome.files_skipped += 1;
@@ -344,6 +378,10 @@ fn stage(
     if prepared.is_empty() {
         return Ok(staged);
     }
+    let sheet_of: HashMap<String, String> = prepared
+        .iter()
+        .filter_map(|p| Some((p.raw.sha256.clone(), p.raw.sheet.as_ref()?.name.clone())))
+        .collect();
 
     // Each pupil's stage (SPEC 2.2, 10.1): from the pupils export of this
     // window, else the latest earlier one, updated by pupils in this ingest.
@@ -513,6 +551,7 @@ fn stage(
                 kind: p.kind,
                 source: name.clone(),
                 sha256: sha.clone(),
+                sheet: sheet_of.get(sha).cloned(),
                 rows_stored: stats.rows_stored,
                 rows_rejected: stats.rows_rejected,
                 stages: if by_stage {
@@ -524,7 +563,16 @@ fn stage(
         }
     }
     for f in prepared {
-        staged.bytes.entry(f.raw.sha256).or_insert(f.raw.bytes);
+        // A workbook's copy keeps its format's extension: it is not CSV.
+        let ext = if f.raw.sheet.is_some() {
+            f.raw.encoding
+        } else {
+            "csv"
+        };
+        staged
+            .bytes
+            .entry(f.raw.sha256)
+            .or_insert((f.raw.bytes, ext));
     }
     Ok(staged)
 }
@@ -547,6 +595,12 @@ fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
             "{name}: {}, {} rows stored, {} rejected",
             p.kind, st.rows_stored, st.rows_rejected
         );
+        if st.rows_not_agreed > 0 {
+            line.push_str(&format!(
+                ", {} ignored (no agreed lead)",
+                st.rows_not_agreed
+            ));
+        }
         let warnings: usize = st.warnings.values().sum();
         if warnings > 0 {
             let parts: Vec<String> = st

@@ -71,7 +71,13 @@ pub struct HeaderMap {
     pub unknown: Vec<String>,
     /// Number of header fields up to and including the last named one.
     pub width: usize,
+    /// The meeting's `followup` workbook (SPEC 11.3), read as overrides: its
+    /// agreed columns are the override, and a row with none agreed is skipped.
+    pub meeting: bool,
 }
+
+/// The columns `followup --format xlsx` adds for the meeting to fill in.
+pub const AGREED_COLUMNS: [&str; 3] = ["agreed_lead_role", "agreed_lead_name", "notes"];
 
 /// A required column is missing.
 #[derive(Debug, Clone)]
@@ -85,7 +91,19 @@ pub fn map_headers(
     headers: &[String],
     extra: &BTreeMap<String, Vec<String>>,
 ) -> Result<HeaderMap, MissingColumns> {
-    let table = alias_table(kind, extra);
+    let mut table = alias_table(kind, extra);
+    // The meeting's sheet also holds the suggested `lead_role` and
+    // `lead_name`; there only the agreed columns are the override.
+    let meeting = kind == Kind::Overrides
+        && headers
+            .iter()
+            .any(|h| normalise_header(h) == normalise_header(AGREED_COLUMNS[0]));
+    if meeting {
+        table.retain(|_, i| *i == 0);
+        for (i, name) in AGREED_COLUMNS.iter().enumerate() {
+            table.insert(normalise_header(name), i + 1);
+        }
+    }
     let specs: &[ColumnSpec] = kind.columns();
     let mut field_of = vec![None; specs.len()];
     let mut unknown = Vec::new();
@@ -97,7 +115,7 @@ pub fn map_headers(
         match table.get(&normalise_header(header)) {
             Some(&i) if field_of[i].is_none() => field_of[i] = Some(field),
             Some(_) => {}
-            None if header.trim().is_empty() => {}
+            None if header.trim().is_empty() || meeting => {}
             None => unknown.push(header.trim().to_string()),
         }
     }
@@ -121,6 +139,7 @@ pub fn map_headers(
         field_of,
         unknown,
         width,
+        meeting,
     })
 }
 
@@ -173,6 +192,38 @@ mod tests {
         for (headers, want) in cases {
             assert_eq!(detect_kind(&norm(headers), &none), *want, "{headers:?}");
         }
+    }
+
+    #[test]
+    fn the_meeting_sheet_takes_the_agreed_columns_not_the_suggested_lead() {
+        let none = BTreeMap::new();
+        let headers: Vec<String> = [
+            "school",
+            "lead_role",
+            "lead_name",
+            "scn",
+            "override",
+            "agreed_lead_role",
+            "agreed_lead_name",
+            "notes",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            detect_kind(
+                &norm(&headers.iter().map(String::as_str).collect::<Vec<_>>()),
+                &none
+            ),
+            Some(Kind::Overrides)
+        );
+        let map = map_headers(Kind::Overrides, &headers, &none).unwrap();
+        assert!(map.meeting);
+        assert_eq!(map.field_of, vec![Some(3), Some(5), Some(6), Some(7)]);
+        assert!(map.unknown.is_empty());
+        let plain = map_headers(Kind::Overrides, &headers[..4], &none).unwrap();
+        assert!(!plain.meeting);
+        assert_eq!(plain.field_of, vec![Some(3), Some(1), Some(2), None]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod kinds;
 pub mod read;
 pub mod rows;
 pub mod scan;
+pub mod workbook;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -57,6 +58,24 @@ pub enum IngestError {
     },
     #[error("{file}: no data rows; expected at least one row after the header")]
     NoRows { file: String },
+    #[error(
+        "{file}: cannot read the workbook: {problem}\nhint: open it in Excel or LibreOffice and save it again, or save the sheet as CSV"
+    )]
+    Workbook { file: String, problem: String },
+    #[error("{file}: no sheet `{sheet}`; the workbook has: {found}")]
+    NoSheet {
+        file: String,
+        sheet: String,
+        found: String,
+    },
+    #[error(
+        "{file}: {problem}\nhint: check that this is a SEEMiS export; save the sheet alone as CSV if it is"
+    )]
+    WorkbookTooLarge { file: String, problem: String },
+    #[error(
+        "{file}: no row has an agreed lead; expected `agreed_lead_role` filled in for the pupils whose lead the meeting changed\nhint: nothing was ingested, so the window's overrides are as they were"
+    )]
+    NothingAgreed { file: String },
     #[error("{file}:{line}: cannot parse CSV: {problem}")]
     Csv {
         file: String,
@@ -101,13 +120,19 @@ pub fn backticked(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 }
 
 /// Read one file and check everything that can condemn it as a whole, except
-/// "no data rows", which `rows` finds.
+/// "no data rows", which `rows` finds. A workbook (by its extension) is
+/// read as the CSV export of `sheet`, else of its first sheet.
 pub fn prepare(
     path: &Path,
     forced: Option<Kind>,
+    sheet: Option<&str>,
     extra_aliases: &BTreeMap<String, Vec<String>>,
 ) -> Result<PreparedFile, IngestError> {
-    prepare_raw(read::read_export(path)?, forced, extra_aliases)
+    let raw = match workbook::format_of(path) {
+        Some(format) => workbook::read_workbook(path, format, sheet, extra_aliases)?,
+        None => read::read_export(path)?,
+    };
+    prepare_raw(raw, forced, extra_aliases)
 }
 
 /// [`prepare`] for an export already read (or made in memory, as the fuzz

@@ -18,6 +18,9 @@ pub struct RawExport {
     pub text: String,
     pub encoding: &'static str,
     pub delimiter: u8,
+    /// For a workbook: the sheet read. Its text then holds one record per
+    /// sheet row, so a record's line is its index plus one.
+    pub sheet: Option<super::workbook::SheetInfo>,
 }
 
 /// Read, hash and decode one export. Fails for files no school export can be:
@@ -105,6 +108,7 @@ pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError
         text,
         encoding,
         delimiter,
+        sheet: None,
     })
 }
 
@@ -164,10 +168,14 @@ fn check_signature(name: &str, bytes: &[u8]) -> Result<(), IngestError> {
         problem: problem.to_string(),
     };
     if bytes.starts_with(b"PK\x03\x04") {
-        return Err(bad("this looks like an Excel workbook (.xlsx), not CSV"));
+        return Err(bad(
+            "this looks like an Excel workbook (.xlsx), not CSV; name it `.xlsx` to ingest it as one",
+        ));
     }
     if bytes.starts_with(b"\xd0\xcf\x11\xe0") {
-        return Err(bad("this looks like an old Excel workbook (.xls), not CSV"));
+        return Err(bad(
+            "this looks like an old Excel workbook (.xls), not CSV; name it `.xls` to ingest it as one",
+        ));
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(bad("the file is UTF-16, which is not supported"));

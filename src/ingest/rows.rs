@@ -44,6 +44,8 @@ pub struct FileStats {
     pub rows_read: usize,
     pub rows_stored: usize,
     pub rows_rejected: usize,
+    /// Rows of the meeting's workbook with no agreed lead: skipped.
+    pub rows_not_agreed: usize,
     pub warnings: BTreeMap<&'static str, usize>,
 }
 
@@ -125,6 +127,7 @@ impl<'c> KindBatch<'c> {
         let col = |name: &str| specs.iter().position(|c| c.name == name);
         let (scn_col, subject_col, stage_col) = (col("scn"), col("subject"), col("stage"));
         let (level_col, code_col) = (col("level"), col("progress_code"));
+        let lead_name_col = col("lead_name");
         let needs_subject = self.kind.has_subject_key();
         let required_text = match self.kind {
             Kind::Overrides => col("lead_role").map(|c| (c, "missing_lead_role", "Lead Role")),
@@ -157,7 +160,10 @@ impl<'c> KindBatch<'c> {
                 header_seen = true;
                 continue;
             }
-            let line = lines.line_at(record.position().map_or(0, |p| p.byte())) as u32;
+            let line = match &file.raw.sheet {
+                Some(_) => record.position().map_or(0, |p| p.record() + 1),
+                None => lines.line_at(record.position().map_or(0, |p| p.byte())),
+            } as u32;
             let stats = self.stats.last_mut().expect("pushed above");
             stats.rows_read += 1;
             let joined_level: String;
@@ -174,6 +180,14 @@ impl<'c> KindBatch<'c> {
             let subject = get(subject_col);
             let stage_text = get(stage_col);
             let stage = stage_text.and_then(parse_stage);
+            // SPEC 11.3: the meeting left this pupil's lead as suggested.
+            if file.header.meeting
+                && required_text.is_some_and(|(c, ..)| values[c].is_none())
+                && get(lead_name_col).is_none()
+            {
+                stats.rows_not_agreed += 1;
+                continue;
+            }
             let mut reject = |reason: &'static str, detail: String| {
                 self.rejects.push(Reject {
                     kind: self.kind,
@@ -225,6 +239,11 @@ impl<'c> KindBatch<'c> {
                 required_text.filter(|(c, ..)| values[*c].is_none())
             {
                 let _ = c;
+                let name = if file.header.meeting {
+                    "agreed_lead_role"
+                } else {
+                    name
+                };
                 Some((reason, format!("no {name}")))
             } else {
                 None
@@ -297,6 +316,12 @@ impl<'c> KindBatch<'c> {
         let stats = self.stats.last_mut().expect("pushed above");
         if stats.rows_read == 0 {
             return Err(IngestError::NoRows {
+                file: file.raw.name.clone(),
+            });
+        }
+        // Ingesting it would replace the window's overrides with none.
+        if stats.rows_read == stats.rows_not_agreed {
+            return Err(IngestError::NothingAgreed {
                 file: file.raw.name.clone(),
             });
         }

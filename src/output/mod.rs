@@ -17,6 +17,8 @@ mod parquet;
 mod table;
 mod xlsx;
 
+pub use xlsx::write_meeting;
+
 /// One typed cell. `Null` is an empty field (CSV) or `null` (JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

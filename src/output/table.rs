@@ -25,10 +25,12 @@ pub struct Layout {
 
 /// The columns a report shows in a terminal unless `--wide`: what a person
 /// reads at a prompt, few enough to fit a terminal's width (SPEC 11.4).
+/// `school` is shown only when the rows come from more than one.
 const COMPACT: &[(&str, &[&str])] = &[
     (
         "offtrack",
         &[
+            "school",
             "scn",
             "forename",
             "surname",
@@ -44,6 +46,7 @@ const COMPACT: &[(&str, &[&str])] = &[
     (
         "followup",
         &[
+            "school",
             "lead_role",
             "lead_name",
             "scn",
@@ -58,6 +61,7 @@ const COMPACT: &[(&str, &[&str])] = &[
     (
         "subjects",
         &[
+            "school",
             "scn",
             "stage",
             "subject",
@@ -72,6 +76,7 @@ const COMPACT: &[(&str, &[&str])] = &[
     (
         "grid",
         &[
+            "school",
             "scn",
             "surname",
             "forename",
@@ -111,9 +116,11 @@ fn compact(table: &Table, layout: Layout) -> Option<Table> {
         return None;
     }
     let (_, names) = COMPACT.iter().find(|(title, _)| *title == table.title)?;
+    let one_value = |i: usize| table.rows.windows(2).all(|w| w[0][i] == w[1][i]);
     let keep: Vec<usize> = names
         .iter()
         .filter_map(|n| table.columns.iter().position(|c| c.name == *n))
+        .filter(|&i| table.columns[i].name != "school" || !one_value(i))
         .collect();
     let cut = |cell: &Cell| match cell {
         Cell::Text(s) if s.chars().count() > COMPACT_CHARS => {

@@ -4,9 +4,12 @@
 //! still neutralised (SPEC 9), so a copied or re-saved cell stays inert.
 
 use anyhow::{Context, Result};
-use rust_xlsxwriter::{Color, Format, Workbook, Worksheet};
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationErrorStyle, Format, FormatBorder, Note, Workbook,
+    Worksheet,
+};
 
-use super::{Cell, ColType, Table, neutralise, round1};
+use super::{Cell, ColType, OutputOptions, Table, neutralise, round1, write_to};
 
 /// Autofit stops near 60 characters so a long comment does not push the
 /// other columns off screen.
@@ -24,6 +27,72 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>> {
         names.push(name);
     }
     Ok(book.save_to_buffer()?)
+}
+
+/// `followup` for the Progress Intervention meeting (SPEC 11.3): one sheet
+/// whose last `agreed` columns are empty and marked for the meeting to fill
+/// in (a header fill, a note on each header, unlocked cells), so the
+/// workbook can come back as overrides. The first agreed column offers
+/// `roles` (the configured leads) in a list that still takes any text.
+pub fn write_meeting(
+    table: &Table,
+    agreed: usize,
+    roles: &[&str],
+    opts: &OutputOptions,
+) -> Result<()> {
+    let Some(path) = opts.output.as_deref() else {
+        anyhow::bail!("xlsx output needs -o FILE");
+    };
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name(&table.title, &[]))?;
+    fill(sheet, table)?;
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xFCE4D6))
+        .set_border(FormatBorder::Thin)
+        .set_unlocked();
+    let empty = Format::new()
+        .set_background_color(Color::RGB(0xFFF6EF))
+        .set_unlocked();
+    let first = table.columns.len().saturating_sub(agreed);
+    for (c, col) in table.columns.iter().enumerate().skip(first) {
+        let c = u16::try_from(c)?;
+        sheet.set_column_format(c, &empty)?;
+        sheet.set_column_width(c, 24)?;
+        sheet.write_string_with_format(0, c, &col.name, &header)?;
+        let note = Note::new(meeting_note(&col.name))
+            .add_author_prefix(false)
+            .set_width(300)
+            .set_height(120);
+        sheet.insert_note(0, c, &note)?;
+        // Excel holds at most 255 characters of list: longer, no list.
+        let list = DataValidation::new()
+            .allow_list_strings(roles)
+            .map(|v| v.set_error_style(DataValidationErrorStyle::Information));
+        if usize::from(c) == first
+            && !roles.is_empty()
+            && let Ok(list) = list
+        {
+            let last = u32::try_from(table.rows.len().max(1))?;
+            sheet.add_data_validation(1, c, last, c, &list)?;
+        }
+    }
+    let bytes = book.save_to_buffer()?;
+    write_to(Some(path), |w| Ok(w.write_all(&bytes)?))
+}
+
+fn meeting_note(column: &str) -> String {
+    let what = match column {
+        "agreed_lead_role" => {
+            "the lead role agreed for this pupil (e.g. Guidance Teacher). Leave the row empty to keep the suggested lead"
+        }
+        "agreed_lead_name" => "the agreed lead's name; needs an agreed role",
+        _ => "why, kept as the override's reason",
+    };
+    format!(
+        "Fill in at the meeting: {what}.\nThen: tracker ingest --kind overrides --window W this-file.xlsx"
+    )
 }
 
 fn fill(sheet: &mut Worksheet, table: &Table) -> Result<()> {

@@ -3,7 +3,7 @@
 use super::model::stage_name;
 use super::offtrack::{PupilLine, Ranks};
 use crate::config::FollowupBand;
-use crate::output::{ColType, Val};
+use crate::output::{Cell, ColType, Table, Val};
 use crate::rules::followup::band_rank;
 
 pub const COLUMNS: &[(&str, ColType)] = &[
@@ -62,4 +62,35 @@ pub fn values<'l>(l: &'l PupilLine, window: &'l str, faculties: &'l str) -> [Val
         Val::from(Some(faculties).filter(|s| !s.is_empty())),
         Val::Text(if l.overridden { "Y" } else { "N" }),
     ]
+}
+
+/// The lead roles of the follow-up bands, each once, in the config's order:
+/// what the meeting picks from.
+pub fn roles(bands: &[FollowupBand]) -> Vec<&str> {
+    let mut roles: Vec<&str> = Vec::new();
+    for band in bands {
+        if !roles.contains(&band.role.as_str()) {
+            roles.push(&band.role);
+        }
+    }
+    roles
+}
+
+/// SPEC 11.3: the xlsx for the meeting carries the followup columns, then
+/// the empty `agreed` columns that `ingest --kind overrides` reads back.
+/// CSV, JSON and Parquet keep the columns of SPEC 7.3.
+pub fn meeting_table(lines: &[PupilLine], window: &str, agreed: &[&str]) -> Table {
+    let mut columns = COLUMNS.to_vec();
+    columns.extend(agreed.iter().map(|c| (*c, ColType::Text)));
+    let mut table = Table::new("followup", &columns);
+    for l in lines {
+        let faculties = l.faculties.join("; ");
+        let mut row: Vec<Cell> = values(l, window, &faculties)
+            .iter()
+            .map(|v| v.to_cell())
+            .collect();
+        row.extend(agreed.iter().map(|_| Cell::Null));
+        table.rows.push(row);
+    }
+    table
 }

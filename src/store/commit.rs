@@ -202,13 +202,14 @@ impl<'a> Transaction<'a> {
         &self.new
     }
 
-    /// Keep a byte-exact copy of an ingested file; returns its store path.
-    pub fn add_raw(&mut self, bytes: &[u8], sha256: &str) -> Result<String, StoreError> {
-        let rel = format!("raw/{sha256}.csv");
+    /// Keep a byte-exact copy of an ingested file, named by its SHA-256 and
+    /// `ext` (`csv`, or the workbook's format); returns its store path.
+    pub fn add_raw(&mut self, bytes: &[u8], sha256: &str, ext: &str) -> Result<String, StoreError> {
+        let rel = format!("raw/{sha256}.{ext}");
         if self.raws.insert(rel.clone()) {
             self.queue(Pending {
                 dir: self.store.root.join("raw"),
-                name: format!("{sha256}.csv"),
+                name: format!("{sha256}.{ext}"),
                 bytes: bytes.to_vec(),
                 failpoint: "raw-written",
                 rel: rel.clone(),

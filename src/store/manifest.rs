@@ -14,6 +14,10 @@ pub struct IngestRecord {
     /// The file name as given (no directories: they can name people).
     pub source: String,
     pub sha256: String,
+    /// For a workbook, the sheet read: another sheet of the same file is
+    /// another export. Absent for CSV (and in manifests before workbooks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// Store-relative path of the byte-exact copy.
     pub raw: String,
     pub bytes: u64,
@@ -90,10 +94,21 @@ impl Manifest {
     }
 
     /// SPEC 10.1/10.16: a file whose SHA-256 is already recorded for the
-    /// same kind, school and window is a no-op.
-    pub fn already_live(&self, kind: &str, school: &str, window: &str, sha256: &str) -> bool {
+    /// same kind, school and window (and, for a workbook, sheet) is a no-op.
+    pub fn already_live(
+        &self,
+        kind: &str,
+        school: &str,
+        window: &str,
+        sha256: &str,
+        sheet: Option<&str>,
+    ) -> bool {
         self.ingests.iter().any(|r| {
-            r.kind == kind && r.school == school && r.window == window && r.sha256 == sha256
+            r.kind == kind
+                && r.school == school
+                && r.window == window
+                && r.sha256 == sha256
+                && r.sheet.as_deref() == sheet
         })
     }
 }
@@ -109,6 +124,7 @@ mod tests {
             window: "2025-26/1".into(),
             source: "f.csv".into(),
             sha256: sha.into(),
+            sheet: None,
             raw: String::new(),
             bytes: 0,
             rows_stored: 0,
@@ -122,14 +138,15 @@ mod tests {
     fn a_recorded_file_is_a_no_op_for_its_kind_school_and_window() {
         let mut m = Manifest::empty();
         m.ingests.push(rec("bge", "a", &["S1", "S2"]));
-        assert!(m.already_live("bge", "EHS", "2025-26/1", "a"));
-        assert!(!m.already_live("senior", "EHS", "2025-26/1", "a"));
-        assert!(!m.already_live("bge", "WHS", "2025-26/1", "a"));
-        assert!(!m.already_live("bge", "EHS", "2025-26/2", "a"));
+        assert!(m.already_live("bge", "EHS", "2025-26/1", "a", None));
+        assert!(!m.already_live("senior", "EHS", "2025-26/1", "a", None));
+        assert!(!m.already_live("bge", "WHS", "2025-26/1", "a", None));
+        assert!(!m.already_live("bge", "EHS", "2025-26/2", "a", None));
         m.ingests.push(rec("bge", "c", &["S2"]));
         assert!(
-            m.already_live("bge", "EHS", "2025-26/1", "a"),
+            m.already_live("bge", "EHS", "2025-26/1", "a", None),
             "even after a later file"
         );
+        assert!(!m.already_live("bge", "EHS", "2025-26/1", "a", Some("S2")));
     }
 }
