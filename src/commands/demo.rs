@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 
 use crate::cli::{DemoArgs, OutputArgs, ReportArgs};
-use crate::commands::ingest::{Request, ingest};
 use crate::config::Config;
 use crate::demo::generate::{DemoOptions, generate};
 use crate::exit::Exit;
+use crate::ingest::engine::{Request, ingest};
 use crate::output::{Format, OutputOptions};
 use crate::reports::Filter;
 use crate::reports::model::Need;

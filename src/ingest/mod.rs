@@ -1,9 +1,11 @@
 //! Reading SEEMiS exports: encoding, delimiter, headers, kinds and row checks.
 //!
-//! Nothing here writes to the store; `commands::ingest` decides what is kept.
+//! Only [`engine`] writes to the store, through one transaction.
 
+pub mod engine;
 pub mod headers;
 pub mod kinds;
+pub mod partition;
 pub mod read;
 pub mod rows;
 pub mod scan;

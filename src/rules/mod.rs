@@ -10,6 +10,7 @@
 pub mod faculties;
 pub mod followup;
 pub mod pathway;
+pub mod replace;
 pub mod scale;
 pub mod senior;
 pub mod status;

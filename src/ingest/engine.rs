@@ -1,0 +1,574 @@
+//! The ingest engine: files read and checked on every core, stage groups
+//! given (SPEC 10.1), partitions merged with what the store holds, and one
+//! transaction committed for every school of the request. Nothing is written
+//! until every file has been read; a file that cannot be trusted stops the
+//! whole ingest.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use polars::prelude::*;
+
+use super::partition::{KeepOld, conflicts_frame, merge_into, rejects_frame};
+use super::rows::{Conflict, FileStats, KindBatch, Reject};
+use super::{Kind, PreparedFile, prepare};
+use crate::exit::UsageError;
+use crate::rules::replace::{keeps_old_row, stage_group};
+use crate::rules::window::Window;
+use crate::settings::Settings;
+use crate::store::commit::{Encoded, Transaction, encode_partition};
+use crate::store::manifest::IngestRecord;
+use crate::store::{Mode, Store};
+
+/// One ingest's inputs, from the command line or from `demo`.
+pub struct Request {
+    pub school: String,
+    pub window: Window,
+    pub kind: Option<Kind>,
+    pub strict: bool,
+    pub dry_run: bool,
+    /// The sheet to read from workbooks (else each one's first).
+    pub sheet: Option<String>,
+    pub files: Vec<PathBuf>,
+}
+
+/// What an ingest did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub rows_stored: usize,
+    pub rows_rejected: usize,
+    pub files_skipped: usize,
+    pub committed: bool,
+}
+
+/// A school code names a directory: keep it to letters, digits, `-` and `_`.
+pub fn check_school(code: &str) -> Result<(), UsageError> {
+    if code.is_empty()
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(UsageError(format!(
+            "`{code}` is not a school code; expected letters, digits, `-` or `_`"
+        )));
+    }
+    Ok(())
+}
+
+/// Ingest one school's files.
+pub fn ingest(s: &Settings, req: &Request) -> anyhow::Result<Outcome> {
+    ingest_many(s, std::slice::from_ref(req))
+}
+
+/// Ingest several schools' files for one window in one transaction: every
+/// school is read, checked and encoded (on every core) before anything is
+/// written, so a bad file in any school stops them all, as within a school.
+/// `window`, `kind`, `strict` and `dry_run` come from the first request.
+pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
+    let Some(first) = reqs.first() else {
+        return Ok(Outcome::default());
+    };
+    let mut seen = BTreeSet::new();
+    for r in reqs {
+        check_school(&r.school)?;
+        if !seen.insert(r.school.as_str()) {
+            return Err(UsageError(format!("school `{}` is given twice", r.school)).into());
+        }
+    }
+    let (strict, dry_run) = (first.strict, first.dry_run);
+
+    // A store that does not exist yet is created only when there is
+    // something to commit, so `--strict` and `--dry-run` leave no trace.
+    let store = &s.store;
+    let existed = store.exists();
+    let mut lock = None;
+    // The manifest file as read under the lock, handed on to the
+    // transaction (which holds the same lock) so it is parsed once.
+    let mut read = None;
+    if existed {
+        let mode = if dry_run {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        };
+        lock = Some(store.lock(mode, s.lock_timeout)?);
+        read = store.read_manifest_file()?;
+    }
+    let empty = crate::store::Manifest::empty();
+    let manifest = read.as_ref().map_or(&empty, |(m, _)| m);
+
+    let files: usize = reqs.iter().map(|r| r.files.len()).sum();
+    let bar = crate::commands::progress_bar(s, files as u64, "reading");
+    let rules = crate::rules::Ctx::new(&s.config);
+    let failed = AtomicBool::new(false);
+    let results = crate::par::map(reqs, |req| {
+        let mut messages = Vec::new();
+        if failed.load(Ordering::Relaxed) {
+            return Ok((messages, None));
+        }
+        let staged = stage(
+            s,
+            &rules,
+            req,
+            manifest,
+            &store.root,
+            !dry_run,
+            &bar,
+            &mut messages,
+        );
+        if staged.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        Ok((messages, Some(staged)))
+    })?;
+    bar.finish_and_clear();
+    let mut outcome = Outcome::default();
+    let mut staged = Vec::with_capacity(results.len());
+    for (messages, result) in results {
+        for m in &messages {
+            s.say(m);
+        }
+        let Some(result) = result else { continue };
+        let st = result?;
+        outcome.rows_stored += st.outcome.rows_stored;
+        outcome.rows_rejected += st.outcome.rows_rejected;
+        outcome.files_skipped += st.outcome.files_skipped;
+        staged.push(st);
+    }
+    if staged.iter().all(|st| st.records.is_empty()) {
+        return Ok(outcome);
+    }
+    if strict && outcome.rows_rejected > 0 {
+        s.say(&format!(
+            "--strict: {} rows rejected; nothing was written",
+            outcome.rows_rejected
+        ));
+        return Ok(outcome);
+    }
+    if dry_run {
+        s.say("--dry-run: nothing was written");
+        return Ok(outcome);
+    }
+
+    if !existed {
+        store.create().context("cannot create the store")?;
+        s.say(&format!("created store `{}`", store.root.display()));
+        lock = Some(store.lock(Mode::Exclusive, s.lock_timeout)?);
+    }
+    let lock = lock.expect("a writer holds the lock by now");
+    // Everything from here to the manifest swap either commits whole or
+    // leaves the store as it was (a failed fsync after the swap is rolled
+    // back); only a failed rollback leaves the outcome uncertain.
+    let mut unfinished = None;
+    let written = (|| -> anyhow::Result<()> {
+        let mut tx = Transaction::begin(store, &lock, read)?;
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let window = first.window.to_string();
+        for st in staged {
+            if let Err(e) = st.write(&mut tx, &window, &now) {
+                tx.abandon();
+                return Err(e);
+            }
+        }
+        unfinished = tx.commit()?.unfinished;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let uncertain = matches!(
+            e.downcast_ref::<crate::store::StoreError>(),
+            Some(crate::store::StoreError::Uncertain { .. })
+        );
+        return Err(if uncertain {
+            e
+        } else {
+            e.context(format!(
+                "cannot write the ingest to the store `{}`; nothing was changed",
+                store.root.display()
+            ))
+        });
+    }
+    outcome.committed = true;
+    if let Some(e) = unfinished {
+        s.warn(&format!(
+            "warning: the ingest is committed, but not all its files could be moved into the table directories: {:#}\nhint: reports see it; a glob read of the store will once the next `tracker ingest` has finished it (`tracker verify` shows what is left)",
+            anyhow::Error::new(e)
+        ));
+    }
+    drop(lock);
+    Ok(outcome)
+}
+
+/// One school's ingest, read, checked and encoded, waiting to be written.
+struct Staged {
+    school: String,
+    outcome: Outcome,
+    /// Each partition this ingest replaces: None removes it.
+    parts: Vec<(&'static str, Option<Encoded>)>,
+    /// Per ingested file, its manifest record.
+    records: Vec<Record>,
+    /// The bytes of each ingested file and the extension of its raw copy,
+    /// by SHA-256.
+    bytes: HashMap<String, (Vec<u8>, &'static str)>,
+}
+
+/// An ingested file's manifest record, before its raw copy has a path.
+struct Record {
+    kind: Kind,
+    source: String,
+    sha256: String,
+    sheet: Option<String>,
+    rows_stored: usize,
+    rows_rejected: usize,
+    stages: Vec<String>,
+}
+
+impl Staged {
+    fn write(self, tx: &mut Transaction, window: &str, now: &str) -> anyhow::Result<()> {
+        for (table, encoded) in self.parts {
+            tx.put_partition(table, &self.school, window, encoded)?;
+        }
+        for r in self.records {
+            let (bytes, ext) = self
+                .bytes
+                .get(&r.sha256)
+                .map_or((&[][..], "csv"), |(b, ext)| (b.as_slice(), *ext));
+            let raw = tx.add_raw(bytes, &r.sha256, ext)?;
+            tx.record(IngestRecord {
+                kind: r.kind.as_str().to_string(),
+                school: self.school.clone(),
+                window: window.to_string(),
+                source: r.source,
+                sha256: r.sha256,
+                sheet: r.sheet,
+                raw,
+                bytes: bytes.len() as u64,
+                rows_stored: r.rows_stored,
+                rows_rejected: r.rows_rejected,
+                stages: r.stages,
+                ingested_at: now.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Read, check and parse one school's files, merge them with what the store
+/// holds and (with `encode`) encode the partitions to write. Messages for
+/// the person running the ingest go to `messages`, in order.
+#[allow(clippy::too_many_arguments)]
+fn stage(
+    s: &Settings,
+    rules: &crate::rules::Ctx,
+    req: &Request,
+    manifest: &crate::store::Manifest,
+    root: &Path,
+    encode: bool,
+    bar: &indicatif::ProgressBar,
+    messages: &mut Vec<String>,
+) -> anyhow::Result<Staged> {
+    let window = req.window.to_string();
+    let mut staged = Staged {
+        school: req.school.clone(),
+        outcome: Outcome::default(),
+        parts: Vec::new(),
+        records: Vec::new(),
+        bytes: HashMap::new(),
+    };
+    let mut prepared = Vec::with_capacity(req.files.len());
+    for path in &req.files {
+        let p = prepare(path, req.kind, req.sheet.as_deref(), &s.config.columns)?;
+        if let Some(sheet) = p
+            .raw
+            .sheet
+            .as_ref()
+            .filter(|i| !i.chosen && !i.others.is_empty())
+        {
+            messages.push(format!(
+                "{}: read the first sheet `{}`; the workbook also has {} (choose one with `--sheet NAME`)",
+                p.raw.name,
+                sheet.name,
+                crate::ingest::backticked(&sheet.others)
+            ));
+        }
+        prepared.push(p);
+        bar.inc(1);
+    }
+    prepared.sort_by_key(|p| p.kind);
+    prepared.retain(|p| {
+        let sheet = p.raw.sheet.as_ref().map(|i| i.name.as_str());
+        let live =
+            manifest.already_live(p.kind.as_str(), &req.school, &window, &p.raw.sha256, sheet);
+        if live {
+            let what = match sheet {
+                Some(sheet) => format!("same SHA-256 and sheet `{sheet}`"),
+                None => "same SHA-256".to_string(),
+            };
+            messages.push(format!(
+                "{}: already ingested as {} for {} {} ({what}); nothing to do",
+                p.raw.name, p.kind, req.school, window
+            ));
+            staged.outcome.files_skipped += 1;
+        }
+        !live
+    });
+    if prepared.is_empty() {
+        return Ok(staged);
+    }
+    let sheet_of: HashMap<String, String> = prepared
+        .iter()
+        .filter_map(|p| Some((p.raw.sha256.clone(), p.raw.sheet.as_ref()?.name.clone())))
+        .collect();
+
+    // Each pupil's stage (SPEC 2.2, 10.1): from the pupils export of this
+    // window, else the latest earlier one, updated by pupils in this ingest.
+    let mut pupil_stage: HashMap<String, u8> = HashMap::new();
+    if let Some(f) = manifest.file_at_or_before("pupils", &req.school, &window) {
+        let df = crate::store::read::read_data_file(root, f, Some(&["scn", "stage"]))?;
+        for (scn, stage) in df
+            .column("scn")?
+            .str()?
+            .iter()
+            .zip(df.column("stage")?.str()?.iter())
+        {
+            if let (Some(scn), Some(stage)) =
+                (scn, stage.and_then(crate::rules::values::parse_stage))
+            {
+                pupil_stage.insert(scn.to_string(), stage);
+            }
+        }
+    }
+
+    // Parse every kind before writing anything: a bad file stops it all.
+    let mut parsed: Vec<Parsed> = Vec::new();
+    for kind in Kind::ALL {
+        let files: Vec<&PreparedFile> = prepared.iter().filter(|p| p.kind == kind).collect();
+        if files.is_empty() {
+            continue;
+        }
+        let mut batch = KindBatch::new(kind, rules.codes()).with_pupil_stages(&pupil_stage);
+        for f in &files {
+            batch.add_file(f)?;
+        }
+        let files_meta = files
+            .iter()
+            .map(|f| {
+                (
+                    f.raw.name.clone(),
+                    f.raw.sha256.clone(),
+                    f.header.unknown.clone(),
+                )
+            })
+            .collect();
+        let (finished, stats, rejects, conflicts) = batch.finish();
+        if kind == Kind::Pupils {
+            for (scn, stage) in finished.scns.iter().zip(&finished.stages) {
+                match stage {
+                    Some(st) => pupil_stage.insert(scn.to_string(), *st),
+                    None => pupil_stage.remove(scn.as_ref()),
+                };
+            }
+        }
+        parsed.push(Parsed {
+            kind,
+            files: files_meta,
+            frame: finished.frame,
+            stages: finished.stages,
+            scns: finished.scns,
+            stats,
+            rejects,
+            conflicts,
+        });
+    }
+    // The decoded text has been parsed; only the bytes (for the raw copy) stay.
+    for p in &mut prepared {
+        p.raw.text = String::new();
+    }
+
+    let group = |stage: Option<u8>, scn: Option<&str>| -> String {
+        stage_group(stage, scn.and_then(|k| pupil_stage.get(k).copied()))
+    };
+
+    for p in &mut parsed {
+        let groups: Vec<String> = p
+            .stages
+            .iter()
+            .zip(&p.scns)
+            .map(|(st, scn)| group(*st, Some(scn)))
+            .collect();
+        p.frame
+            .with_column(Column::new("stage_group".into(), groups))?;
+        report_file_lines(messages, p);
+        staged.outcome.rows_stored += p.stats.iter().map(|f| f.rows_stored).sum::<usize>();
+        staged.outcome.rows_rejected += p.stats.iter().map(|f| f.rows_rejected).sum::<usize>();
+    }
+
+    // What each kind replaces (SPEC 10.1): the stage groups of its new rows,
+    // rejects and conflicts, or the whole partition.
+    let mut reject_frames = Vec::new();
+    let mut conflict_frames = Vec::new();
+    let mut replaces: HashMap<&'static str, (bool, BTreeSet<String>)> = HashMap::new();
+    for p in &parsed {
+        let reject_frame = rejects_frame(&p.rejects, &group)?;
+        let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
+        let mut replaced: BTreeSet<String> = BTreeSet::new();
+        for col in [&p.frame, &reject_frame, &conflict_frame] {
+            for g in col.column("stage_group")?.str()?.iter().flatten() {
+                replaced.insert(g.to_string());
+            }
+        }
+        replaces.insert(p.kind.as_str(), (p.kind.replaces_by_stage(), replaced));
+        reject_frames.push(reject_frame);
+        conflict_frames.push(conflict_frame);
+    }
+    let keep_old = |kind: &str, stage: Option<&str>, scn: Option<&str>| match replaces.get(kind) {
+        None => true,
+        Some((by_stage, replaced)) => {
+            keeps_old_row(*by_stage, replaced, stage, || group(None, scn))
+        }
+    };
+    let mut merge = |table: &'static str,
+                     new: &mut DataFrame,
+                     keep: &KeepOld<'_>|
+     -> anyhow::Result<()> {
+        if let Some(merged) = merge_into(root, manifest, table, &req.school, &window, new, keep)? {
+            let encoded = match merged {
+                mut m if encode && m.height() > 0 => {
+                    Some(encode_partition(table, &req.school, &window, &mut m)?)
+                }
+                _ => None,
+            };
+            staged.parts.push((table, encoded));
+        }
+        Ok(())
+    };
+    for p in &mut parsed {
+        let kind = p.kind.as_str();
+        merge(kind, &mut p.frame, &|_, st, scn| keep_old(kind, st, scn))?;
+    }
+    // Rejects and conflicts of every kind share a partition: the old rows of
+    // the kinds not ingested stay, the new rows of every kind are added.
+    let keep_any = |kind: Option<&str>, st: Option<&str>, scn: Option<&str>| {
+        kind.is_none_or(|k| keep_old(k, st, scn))
+    };
+    for (table, frames) in [("rejects", reject_frames), ("conflicts", conflict_frames)] {
+        let mut all = frames.into_iter().reduce(|mut a, b| {
+            a.vstack_mut_owned(b).expect("the frames share one layout");
+            a
+        });
+        if let Some(all) = &mut all {
+            merge(table, all, &keep_any)?;
+        }
+    }
+
+    for p in &parsed {
+        let by_stage = p.kind.replaces_by_stage();
+        for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
+            let mut stages: BTreeSet<String> = BTreeSet::new();
+            let src = p.frame.column("source")?.str()?;
+            let grp = p.frame.column("stage_group")?.str()?;
+            for (f, g) in src.iter().zip(grp.iter()) {
+                if f == Some(name.as_str()) {
+                    stages.extend(g.map(str::to_string));
+                }
+            }
+            for r in p.rejects.iter().filter(|r| &r.source == name) {
+                stages.insert(group(r.stage, r.scn.as_deref()));
+            }
+            staged.records.push(Record {
+                kind: p.kind,
+                source: name.clone(),
+                sha256: sha.clone(),
+                sheet: sheet_of.get(sha).cloned(),
+                rows_stored: stats.rows_stored,
+                rows_rejected: stats.rows_rejected,
+                stages: if by_stage {
+                    stages.into_iter().collect()
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+    }
+    for f in prepared {
+        // A workbook's copy keeps its format's extension: it is not CSV.
+        let ext = if f.raw.sheet.is_some() {
+            f.raw.encoding
+        } else {
+            "csv"
+        };
+        staged
+            .bytes
+            .entry(f.raw.sha256)
+            .or_insert((f.raw.bytes, ext));
+    }
+    Ok(staged)
+}
+
+struct Parsed {
+    kind: Kind,
+    /// (file name, SHA-256, unknown columns) per file, in ingest order.
+    files: Vec<(String, String, Vec<String>)>,
+    frame: DataFrame,
+    stages: Vec<Option<u8>>,
+    scns: Vec<Box<str>>,
+    stats: Vec<FileStats>,
+    rejects: Vec<Reject>,
+    conflicts: Vec<Conflict>,
+}
+
+fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
+    for ((name, _, unknown), st) in p.files.iter().zip(&p.stats) {
+        let mut line = format!(
+            "{name}: {}, {} rows stored, {} rejected",
+            p.kind, st.rows_stored, st.rows_rejected
+        );
+        if st.rows_not_agreed > 0 {
+            line.push_str(&format!(
+                ", {} ignored (no agreed lead)",
+                st.rows_not_agreed
+            ));
+        }
+        let warnings: usize = st.warnings.values().sum();
+        if warnings > 0 {
+            let parts: Vec<String> = st
+                .warnings
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
+            line.push_str(&format!(", warnings: {}", parts.join(", ")));
+        }
+        messages.push(line);
+        if !unknown.is_empty() {
+            messages.push(format!(
+                "{name}: ignored unknown columns: {}",
+                crate::ingest::backticked(unknown)
+            ));
+        }
+        let mine: Vec<&Reject> = p.rejects.iter().filter(|r| &r.source == name).collect();
+        for r in mine.iter().take(10) {
+            messages.push(format!(
+                "{name}:{}: rejected: {} ({})",
+                r.line, r.reason, r.detail
+            ));
+        }
+        if mine.len() > 10 {
+            messages.push(format!(
+                "{name}: ... and {} more rejected rows (see `tracker qa`)",
+                mine.len() - 10
+            ));
+        }
+    }
+}
+
+/// Used by `demo` and tests: the rows a store holds for a table.
+pub fn stored_rows(store: &Store, table: &str) -> anyhow::Result<usize> {
+    Ok(store
+        .read_manifest()?
+        .files
+        .iter()
+        .filter(|f| f.table == table)
+        .map(|f| f.rows)
+        .sum())
+}

@@ -1,0 +1,155 @@
+//! The partitions an ingest writes: its rejects and conflicts as frames,
+//! and each table's new rows merged with the old rows a re-ingest keeps
+//! (SPEC 10.1).
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::rows::{Conflict, Reject};
+
+pub(super) fn rejects_frame(
+    rejects: &[Reject],
+    group: &dyn Fn(Option<u8>, Option<&str>) -> String,
+) -> PolarsResult<DataFrame> {
+    let col = |name: &str, v: Vec<Option<String>>| Column::new(name.into(), v);
+    DataFrame::new(
+        rejects.len(),
+        vec![
+            col(
+                "kind",
+                rejects.iter().map(|r| Some(r.kind.to_string())).collect(),
+            ),
+            col(
+                "source",
+                rejects.iter().map(|r| Some(r.source.clone())).collect(),
+            ),
+            Column::new(
+                "line".into(),
+                rejects.iter().map(|r| r.line).collect::<Vec<u32>>(),
+            ),
+            col(
+                "reason",
+                rejects.iter().map(|r| Some(r.reason.to_string())).collect(),
+            ),
+            col(
+                "detail",
+                rejects.iter().map(|r| Some(r.detail.clone())).collect(),
+            ),
+            col("scn", rejects.iter().map(|r| r.scn.clone()).collect()),
+            col(
+                "subject",
+                rejects.iter().map(|r| r.subject.clone()).collect(),
+            ),
+            col(
+                "stage_group",
+                rejects
+                    .iter()
+                    .map(|r| Some(group(r.stage, r.scn.as_deref())))
+                    .collect(),
+            ),
+        ],
+    )
+}
+
+pub(super) fn conflicts_frame(
+    conflicts: &[Conflict],
+    group: &dyn Fn(Option<u8>, Option<&str>) -> String,
+) -> PolarsResult<DataFrame> {
+    let col = |name: &str, v: Vec<Option<String>>| Column::new(name.into(), v);
+    DataFrame::new(
+        conflicts.len(),
+        vec![
+            col(
+                "kind",
+                conflicts.iter().map(|c| Some(c.kind.to_string())).collect(),
+            ),
+            col(
+                "source",
+                conflicts.iter().map(|c| Some(c.source.clone())).collect(),
+            ),
+            Column::new(
+                "line".into(),
+                conflicts.iter().map(|c| c.line).collect::<Vec<u32>>(),
+            ),
+            col(
+                "earlier_source",
+                conflicts
+                    .iter()
+                    .map(|c| Some(c.earlier_source.clone()))
+                    .collect(),
+            ),
+            Column::new(
+                "earlier_line".into(),
+                conflicts
+                    .iter()
+                    .map(|c| c.earlier_line)
+                    .collect::<Vec<u32>>(),
+            ),
+            col(
+                "scn",
+                conflicts.iter().map(|c| Some(c.scn.clone())).collect(),
+            ),
+            col(
+                "subject",
+                conflicts.iter().map(|c| c.subject.clone()).collect(),
+            ),
+            col(
+                "stage_group",
+                conflicts
+                    .iter()
+                    .map(|c| Some(group(c.stage, Some(&c.scn))))
+                    .collect(),
+            ),
+        ],
+    )
+}
+
+/// Whether to keep an old row, from its (kind, stage group, SCN).
+pub(super) type KeepOld<'a> = dyn Fn(Option<&str>, Option<&str>, Option<&str>) -> bool + 'a;
+
+/// The old rows of a partition that `keep_old` keeps, plus `new`: what the
+/// partition will hold, or None when it neither holds nor gains rows.
+pub(super) fn merge_into(
+    root: &Path,
+    manifest: &crate::store::Manifest,
+    table: &str,
+    school: &str,
+    window: &str,
+    new: &mut DataFrame,
+    keep_old: &KeepOld<'_>,
+) -> anyhow::Result<Option<DataFrame>> {
+    let old = manifest
+        .file(table, school, window)
+        .map(|f| crate::store::read::read_data_file(root, f, None))
+        .transpose()?;
+    let mut merged = match old {
+        Some(old) => {
+            let kinds = old
+                .column("kind")
+                .ok()
+                .map(|c| c.str().cloned())
+                .transpose()?;
+            let groups = old.column("stage_group")?.str()?;
+            let scns = old.column("scn")?.str()?;
+            let mask: BooleanChunked = groups
+                .iter()
+                .zip(scns.iter())
+                .enumerate()
+                .map(|(i, (g, scn))| keep_old(kinds.as_ref().and_then(|k| k.get(i)), g, scn))
+                .collect();
+            let mut kept = old.filter(&mask)?;
+            if new.height() > 0 {
+                kept.vstack_mut(new).map_err(|e| {
+                    anyhow::anyhow!(e)
+                        .context(format!("the stored `{table}` table has another layout"))
+                })?;
+            }
+            kept
+        }
+        None if new.height() == 0 => return Ok(None),
+        None => new.clone(),
+    };
+    merged.rechunk_mut();
+    Ok(Some(merged))
+}
