@@ -29,8 +29,9 @@ pub fn run(s: &Settings, args: &PupilArgs) -> anyhow::Result<Exit> {
             }
         }
     }
+    // Only the pupil's rows are judged, in every school and window.
     let loaded = crate::par::map(&wanted, |(school, w)| {
-        model::load(&ctx, &snap, school, *w, Need::default())
+        model::load_only(&ctx, &snap, school, *w, Need::default(), Some(scn))
     })?;
     let table = pupil::table(&ctx, &loaded, scn);
     if table.rows.is_empty() {

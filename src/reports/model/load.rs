@@ -147,13 +147,38 @@ pub fn load(
     window: Window,
     need: Need,
 ) -> anyhow::Result<SchoolWindow> {
+    load_only(ctx, snap, school, window, need, None)
+}
+
+/// The rows of one pupil (`only`), or every row: polars filters each frame
+/// as it is read, before any row is judged, so `tracker pupil SCN` judges
+/// that pupil's rows and no others.
+fn only_rows(df: DataFrame, only: Option<&str>) -> PolarsResult<DataFrame> {
+    match only {
+        None => Ok(df),
+        Some(scn) => df.lazy().filter(col("scn").eq(lit(scn))).collect(),
+    }
+}
+
+/// [`load`], keeping only the rows of the pupil `only` when given.
+pub fn load_only(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    school: &str,
+    window: Window,
+    need: Need,
+    only: Option<&str>,
+) -> anyhow::Result<SchoolWindow> {
     let context = || format!("cannot read {school} {window} from the store");
     let cols = if need.pupils {
         PUPIL_COLS
     } else {
         CONTEXT_COLS
     };
-    let pupils_df = pupils_frame(snap, school, window, cols).with_context(context)?;
+    let pupils_df = pupils_frame(snap, school, window, cols)
+        .with_context(context)?
+        .map(|df| only_rows(df, only))
+        .transpose()?;
     let pupils: HashMap<String, Pupil> = match (&pupils_df, need.pupils) {
         (Some(df), true) => load_pupils(ctx, df, need)?,
         _ => HashMap::new(),
@@ -187,8 +212,9 @@ pub fn load(
         else {
             continue;
         };
+        let df = only_rows(df, only)?;
         let earlier = match phase {
-            Phase::Senior => earlier_targets(ctx, snap, school, window)?,
+            Phase::Senior => earlier_targets(ctx, snap, school, window, only)?,
             Phase::Bge => BySubject::default(),
         };
         let c = Columns::new(&df, &names)?;
@@ -239,8 +265,10 @@ pub fn load(
                             phase.as_str(),
                             school,
                             window,
-                            Some(&["forename", "surname"]),
+                            Some(&["scn", "forename", "surname"]),
                         )?
+                        .map(|df| only_rows(df, only))
+                        .transpose()?
                         .unwrap_or_default(),
                     ),
                 };
@@ -361,6 +389,7 @@ fn earlier_targets(
     snap: &Snapshot,
     school: &str,
     window: Window,
+    only: Option<&str>,
 ) -> anyhow::Result<BySubject<String, u8>> {
     let mut best: BySubject<String, u8> = BySubject::default();
     let names = ["scn", "subject", "course_level", "target_grade"];
@@ -371,6 +400,7 @@ fn earlier_targets(
         let Some(df) = snap.read("senior", school, w, Some(&names))? else {
             continue;
         };
+        let df = only_rows(df, only)?;
         let c = Columns::new(&df, &names)?;
         for i in 0..c.height() {
             let (Some(scn), Some(subject)) = (c.get("scn", i), c.get("subject", i)) else {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use polars::prelude::PlHashMap;
 
 pub use columns::Columns;
-pub use load::{interventions, load};
+pub use load::{interventions, load, load_only};
 
 use crate::rules::Phase;
 use crate::rules::Status;
