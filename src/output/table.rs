@@ -74,6 +74,20 @@ const COMPACT: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "pupil",
+        &[
+            "school",
+            "window",
+            "subject",
+            "level",
+            "expected_level",
+            "course_level",
+            "target_grade",
+            "working_grade",
+            "status",
+        ],
+    ),
+    (
         "grid",
         &[
             "school",
