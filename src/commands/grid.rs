@@ -3,7 +3,7 @@
 
 use crate::cli::GridArgs;
 use crate::exit::Exit;
-use crate::output::{self, Format};
+use crate::output::{self, ColType, Format};
 use crate::reports::grid;
 use crate::reports::model::{self, Need};
 use crate::reports::offtrack::{self, Listing};
@@ -45,7 +45,19 @@ pub fn run(s: &Settings, args: &GridArgs) -> anyhow::Result<Exit> {
                 |w| Ok(w.write_all(page.as_bytes())?),
             )?;
         }
-        _ => output::write(&grid.table(&ctx), &opts)?,
+        _ => {
+            // The wide table, streamed: a national grid is 300,000 rows of
+            // about ninety cells.
+            let columns = grid.columns();
+            let named: Vec<(&str, ColType)> =
+                columns.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+            let parts = grid.rows.len().div_ceil(output::PART_ROWS).max(1);
+            output::write_chunks("grid", &named, &opts, parts, |part, sink| {
+                let start = part * output::PART_ROWS;
+                let end = (start + output::PART_ROWS).min(grid.rows.len());
+                grid.rows(&ctx, start..end, sink)
+            })?;
+        }
     }
     super::end(grid);
     super::end(schools);

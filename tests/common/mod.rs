@@ -154,18 +154,7 @@ pub fn render(dir: &Path, page: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, 
     let png = dir.join(format!("{name}.png"));
     let netlog = dir.join(format!("{name}.netlog.json"));
     let profile = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let mut child = chromium(profile.path())
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("--log-net-log={}", netlog.display()))
         .arg("--window-size=1200,1600")
@@ -203,22 +192,29 @@ pub fn render(dir: &Path, page: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, 
 /// The document Chromium builds from `page` once its scripts have run.
 pub fn dump_dom(page: &Path) -> String {
     let profile = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let out = chromium(profile.path())
+        .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))
         .stderr(std::process::Stdio::null())
         .output()
         .expect("start chromium");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Headless Chromium with its own empty profile and no network: every host
+/// name fails to resolve, and it starts no background requests.
+fn chromium(profile: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(CHROMIUM);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
 }

@@ -210,7 +210,7 @@ fn row(h: &mut String, ctx: &Ctx, grid: &Grid, stage: &Stage, row: &GridRow, win
         cell(h, sticky(k), *v);
     }
     for &c in &stage.columns {
-        match &row.entries[c] {
+        match row.entry(ctx, c) {
             Some(e) => {
                 let (class, symbol, words) = mark(e.status);
                 let _ = write!(

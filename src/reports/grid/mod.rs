@@ -14,10 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::Filter;
 use super::model::stage_name;
-use super::model::{Need, load};
+use super::model::{Need, RowRef, SchoolWindow, load};
 use super::offtrack::{PupilLine, lines_of, yn_val};
 use super::subjects::{level_val, target_val, working_val};
-use crate::output::{Cell, ColType, Column, Table, Val};
+use crate::output::{ColType, Sink, Val};
 use crate::rules::followup::text_key;
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase, Status};
@@ -41,12 +41,39 @@ pub struct Entry {
 }
 
 /// A pupil's row: their line, the change in faculties off track, and the
-/// entry of each of the grid's subjects (None: not taken).
+/// judged row behind each subject they take, by column. The text a cell
+/// shows is made only when it is written, so a national grid holds no
+/// string per cell.
 pub struct GridRow<'a> {
     pub line: PupilLine<'a>,
     /// faculties_off_track minus the previous window's; None without one.
     pub change: Option<i64>,
-    pub entries: Vec<Option<Entry>>,
+    /// (index into [`Grid::columns`], row), sorted by column.
+    cells: Vec<(u32, RowRef<'a>)>,
+}
+
+impl<'a> GridRow<'a> {
+    /// The judged row of a column, if the pupil takes the subject.
+    pub fn row(&self, column: usize) -> Option<RowRef<'a>> {
+        let at = self
+            .cells
+            .binary_search_by_key(&(column as u32), |(c, _)| *c)
+            .ok()?;
+        Some(self.cells[at].1)
+    }
+
+    /// A column's cell, if the pupil takes the subject.
+    pub fn entry(&self, ctx: &Ctx, column: usize) -> Option<Entry> {
+        self.row(column).map(|r| Entry {
+            shown: shown(ctx, &r),
+            status: r.status(),
+        })
+    }
+
+    /// Whether the pupil takes the subject of a column.
+    pub fn takes(&self, column: usize) -> bool {
+        self.row(column).is_some()
+    }
 }
 
 /// The pupils of one stage and the subjects taught to them.
@@ -170,40 +197,63 @@ pub fn build<'a>(
     previous: &Previous,
     filter: &Filter,
 ) -> Grid<'a> {
-    // Each pupil's entries by subject key, and every column seen.
-    let mut seen: BTreeMap<String, SubjectColumn> = BTreeMap::new();
-    let mut laid: Vec<(PupilLine, HashMap<String, Entry>)> = Vec::with_capacity(lines.len());
+    // Every column seen, in the order first seen; each school's subject
+    // texts are looked up once, not once per row.
+    let mut seen: Vec<SubjectColumn> = Vec::new();
+    let mut by_key: HashMap<String, u32> = HashMap::new();
+    let mut by_text: HashMap<(*const SchoolWindow, usize), u32> = HashMap::new();
+    let mut laid: Vec<(PupilLine, Vec<(u32, RowRef)>)> = Vec::with_capacity(lines.len());
     for line in lines {
-        let mut entries = HashMap::new();
+        let mut cells: Vec<(u32, RowRef)> = Vec::with_capacity(line.rows.len());
         for r in line.rows.iter().filter(|r| filter.accepts(r)) {
-            let key = subject_key(r.subject());
-            let subject = r.subject().trim();
-            let column = seen.entry(key.clone()).or_insert_with(|| SubjectColumn {
-                faculty: r.faculty().to_string(),
-                subject: subject.to_string(),
-                key: key.clone(),
+            let text = (std::ptr::from_ref(r.window()), r.subject_id());
+            let column = *by_text.entry(text).or_insert_with(|| {
+                let subject = r.subject().trim();
+                let key = subject_key(subject);
+                let at = *by_key.entry(key.clone()).or_insert_with(|| {
+                    seen.push(SubjectColumn {
+                        faculty: r.faculty().to_string(),
+                        subject: subject.to_string(),
+                        key,
+                    });
+                    (seen.len() - 1) as u32
+                });
+                // Of several spellings the one that sorts first names the column.
+                let column = &mut seen[at as usize];
+                if text_key(subject) < text_key(&column.subject) {
+                    column.subject = subject.to_string();
+                }
+                at
             });
-            // Of several spellings the one that sorts first names the column.
-            if text_key(subject) < text_key(&column.subject) {
-                column.subject = subject.to_string();
+            if !cells.iter().any(|(c, _)| *c == column) {
+                cells.push((column, *r));
             }
-            let entry = Entry {
-                shown: shown(ctx, r),
-                status: r.status(),
-            };
-            entries.entry(key).or_insert(entry);
         }
-        laid.push((line, entries));
+        laid.push((line, cells));
     }
-    let columns = column_order(ctx, seen.into_values().collect());
+    // Columns in report order, and each seen index's place in it.
+    let mut order: Vec<usize> = (0..seen.len()).collect();
+    let ranked = column_order(ctx, &seen);
+    order.sort_by_key(|&i| ranked[i]);
+    let mut place = vec![0u32; seen.len()];
+    for (p, &i) in order.iter().enumerate() {
+        place[i] = p as u32;
+    }
+    let columns: Vec<SubjectColumn> = order.iter().map(|&i| seen[i].clone()).collect();
     let rows: Vec<GridRow> = laid
         .into_iter()
-        .map(|(line, mut entries)| GridRow {
-            change: previous
-                .get(&(line.sw.school.clone(), line.scn.to_string()))
-                .map(|&then| line.faculties_off_track() as i64 - then as i64),
-            entries: columns.iter().map(|c| entries.remove(&c.key)).collect(),
-            line,
+        .map(|(line, mut cells)| {
+            for c in &mut cells {
+                c.0 = place[c.0 as usize];
+            }
+            cells.sort_unstable_by_key(|(c, _)| *c);
+            GridRow {
+                change: previous
+                    .get(&(line.sw.school.clone(), line.scn.to_string()))
+                    .map(|&then| line.faculties_off_track() as i64 - then as i64),
+                cells,
+                line,
+            }
         })
         .collect();
     // Stages in order, pupils of no known stage last.
@@ -222,7 +272,7 @@ pub fn build<'a>(
                 s => stage_name(s).to_string(),
             },
             columns: (0..columns.len())
-                .filter(|&c| members.iter().any(|&i| rows[i].entries[c].is_some()))
+                .filter(|&c| members.iter().any(|&i| rows[i].takes(c)))
                 .collect(),
             rows: members,
         })
@@ -236,48 +286,48 @@ pub fn build<'a>(
 }
 
 impl Grid<'_> {
-    /// The wide table of CSV, JSON and Parquet: the pupil columns, a value
-    /// and a `<subject>__status` column per subject, then the tail.
-    pub fn table(&self, ctx: &Ctx) -> Table {
-        let mut t = Table::new("grid", PUPIL_COLUMNS);
-        for c in &self.columns {
-            t.columns.push(Column {
-                name: c.subject.clone(),
-                ty: ColType::Text,
-            });
-            t.columns.push(Column {
-                name: format!("{}__status", c.subject),
-                ty: ColType::Status,
-            });
-        }
-        t.columns.extend(TAIL_COLUMNS.iter().map(|(n, ty)| Column {
-            name: n.to_string(),
-            ty: *ty,
-        }));
-        let window = self.window.to_string();
-        t.rows = self
-            .rows
+    /// The wide table's columns (CSV, JSON, Parquet): the pupil columns, a
+    /// value and a `<subject>__status` column per subject, then the tail.
+    pub fn columns(&self) -> Vec<(String, ColType)> {
+        let mut out: Vec<(String, ColType)> = PUPIL_COLUMNS
             .iter()
-            .map(|row| {
-                let mut cells: Vec<Cell> = pupil_values(ctx, row, &window)
-                    .iter()
-                    .map(|v| v.to_cell())
-                    .collect();
-                for e in &row.entries {
-                    match e {
-                        Some(e) => {
-                            cells
-                                .push(Cell::from(Some(e.shown.as_str()).filter(|s| !s.is_empty())));
-                            cells.push(Cell::from(e.status.as_str()));
-                        }
-                        None => cells.extend([Cell::Null, Cell::Null]),
-                    }
-                }
-                cells.extend(tail_values(row).iter().map(|v| v.to_cell()));
-                cells
-            })
+            .map(|(n, t)| (n.to_string(), *t))
             .collect();
-        t
+        for c in &self.columns {
+            out.push((c.subject.clone(), ColType::Text));
+            out.push((format!("{}__status", c.subject), ColType::Status));
+        }
+        out.extend(TAIL_COLUMNS.iter().map(|(n, t)| (n.to_string(), *t)));
+        out
+    }
+
+    /// Hand the wide table's rows in `range` to `sink`, in report order.
+    pub fn rows(
+        &self,
+        ctx: &Ctx,
+        range: std::ops::Range<usize>,
+        sink: &mut dyn Sink,
+    ) -> anyhow::Result<()> {
+        let window = self.window.to_string();
+        for row in &self.rows[range] {
+            let shown: Vec<Option<String>> = (0..self.columns.len())
+                .map(|c| row.row(c).map(|r| shown(ctx, &r)))
+                .collect();
+            let mut vals: Vec<Val> = Vec::with_capacity(26 + 2 * shown.len());
+            vals.extend(pupil_values(ctx, row, &window));
+            for (c, text) in shown.iter().enumerate() {
+                match (text, row.row(c)) {
+                    (Some(t), Some(r)) => {
+                        vals.push(Val::from(Some(t.as_str()).filter(|t| !t.is_empty())));
+                        vals.push(Val::Text(r.status().as_str()));
+                    }
+                    _ => vals.extend([Val::Null, Val::Null]),
+                }
+            }
+            vals.extend(tail_values(row));
+            sink.row(&vals)?;
+        }
+        Ok(())
     }
 }
 
@@ -323,16 +373,22 @@ pub fn tail_values<'r>(row: &'r GridRow) -> [Val<'r>; 11] {
     ]
 }
 
-/// Columns in the config's faculty order (subjects with no faculty after
-/// every faculty), then by subject.
-fn column_order(ctx: &Ctx, mut columns: Vec<SubjectColumn>) -> Vec<SubjectColumn> {
+/// Each column's rank in the config's faculty order (subjects with no
+/// faculty after every faculty), then by subject.
+fn column_order(ctx: &Ctx, columns: &[SubjectColumn]) -> Vec<usize> {
     let order = &ctx.config.faculty_order;
-    columns.sort_by_cached_key(|c| {
+    let key = |c: &SubjectColumn| {
         let rank = order
             .iter()
             .position(|f| crate::rules::same_text(f, &c.faculty))
             .unwrap_or(order.len());
         (rank, text_key(&c.faculty), text_key(&c.subject))
-    });
-    columns
+    };
+    let mut idx: Vec<usize> = (0..columns.len()).collect();
+    idx.sort_by_cached_key(|&i| key(&columns[i]));
+    let mut ranks = vec![0; columns.len()];
+    for (rank, i) in idx.into_iter().enumerate() {
+        ranks[i] = rank;
+    }
+    ranks
 }

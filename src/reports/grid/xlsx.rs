@@ -124,7 +124,7 @@ fn fill(sheet: &mut Worksheet, ctx: &Ctx, grid: &Grid, stage: &Stage) -> Result<
             write_val(sheet, at, c as u16, *v, &one_decimal)?;
         }
         for (k, &col) in stage.columns.iter().enumerate() {
-            if let Some(e) = &row.entries[col] {
+            if let Some(e) = row.entry(ctx, col) {
                 let f = status_format(e.status);
                 sheet.write_string_with_format(
                     at,
