@@ -147,7 +147,7 @@ fn fill(sheet: &mut Worksheet, ctx: &Ctx, grid: &Grid, stage: &Stage) -> Result<
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_repeat_rows(0, HEADER_ROWS - 1)?;
     sheet.set_print_gridlines(true);
-    sheet.set_header(&format!(
+    sheet.set_header(format!(
         "&LYear Group Tracker {}&R{}",
         grid.window, stage.title
     ));

@@ -48,10 +48,7 @@ pub fn completeness(
 ) -> Vec<Completeness> {
     // (faculty, teacher) -> its counts; looked up per row, so the fast hash.
     let mut groups: PlHashMap<(&str, Option<&str>), Completeness> = PlHashMap::default();
-    for r in sw
-        .rows()
-        .filter(|r| stages(r.stage()) && filter.accepts(&r))
-    {
+    for r in sw.rows().filter(|r| stages(r.stage()) && filter.accepts(r)) {
         let teacher = r.teacher().map(str::trim);
         let g = groups
             .entry((r.faculty(), teacher))
