@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsx};
+use calamine::{Data, Ods, Reader, Xls, Xlsx};
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
@@ -294,26 +294,7 @@ fn xlsx_cells(
     while let Some(cell) = reader.next_cell().map_err(|e| bad(short(&e.to_string())))? {
         let (row, col) = cell.get_position();
         check_position(name, row, col, cells.len())?;
-        let (text, number) = match cell.get_value() {
-            DataRef::Empty => continue,
-            DataRef::SharedString(s) => ((*s).to_string(), false),
-            DataRef::String(s) => (s.clone(), false),
-            DataRef::Int(v) => (v.to_string(), true),
-            DataRef::Float(v) => (number_text(*v), true),
-            DataRef::Bool(b) => (bool_text(*b), false),
-            DataRef::DateTime(d) => (date_text(d), false),
-            DataRef::DateTimeIso(s) => (iso_date_text(s), false),
-            DataRef::DurationIso(s) => (s.clone(), false),
-            DataRef::Error(e) => (e.to_string(), false),
-        };
-        if !text.is_empty() {
-            cells.push(CellText {
-                row,
-                col,
-                text,
-                number,
-            });
-        }
+        push_cell(&mut cells, row, col, &Data::from(cell.get_value().clone()));
     }
     Ok(cells)
 }
@@ -327,25 +308,31 @@ fn range_cells(name: &str, range: &calamine::Range<Data>) -> Result<Vec<CellText
     for (r, c, value) in range.used_cells() {
         let (row, col) = (top + r as u32, left + c as u32);
         check_position(name, row, col, cells.len())?;
-        let (text, number) = match value {
-            Data::Empty => continue,
-            Data::String(s) => (s.clone(), false),
-            Data::Int(v) => (v.to_string(), true),
-            Data::Float(v) => (number_text(*v), true),
-            Data::Bool(b) => (bool_text(*b), false),
-            Data::DateTime(d) => (date_text(d), false),
-            Data::DateTimeIso(s) => (iso_date_text(s), false),
-            Data::DurationIso(s) => (s.clone(), false),
-            Data::Error(e) => (e.to_string(), false),
-        };
-        if !text.is_empty() {
-            cells.push(CellText {
-                row,
-                col,
-                text,
-                number,
-            });
-        }
+        push_cell(&mut cells, row, col, value);
     }
     Ok(cells)
+}
+
+/// A cell as the text a CSV export would hold (and whether it was a number),
+/// kept unless it is empty. xlsx and the whole-sheet readers share it.
+fn push_cell(cells: &mut Vec<CellText>, row: u32, col: u32, value: &Data) {
+    let (text, number) = match value {
+        Data::Empty => return,
+        Data::String(s) => (s.clone(), false),
+        Data::Int(v) => (v.to_string(), true),
+        Data::Float(v) => (number_text(*v), true),
+        Data::Bool(b) => (bool_text(*b), false),
+        Data::DateTime(d) => (date_text(d), false),
+        Data::DateTimeIso(s) => (iso_date_text(s), false),
+        Data::DurationIso(s) => (s.clone(), false),
+        Data::Error(e) => (e.to_string(), false),
+    };
+    if !text.is_empty() {
+        cells.push(CellText {
+            row,
+            col,
+            text,
+            number,
+        });
+    }
 }
