@@ -203,6 +203,8 @@ pub struct OfftrackArgs {
 pub struct SummaryArgs {
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Show groups of fewer than suppression.min_group pupils
     #[arg(long)]
     pub no_suppress: bool,

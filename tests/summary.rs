@@ -620,3 +620,116 @@ fn the_page_renders_in_chromium_offline_and_is_not_blank() {
     std::fs::write(&keep, &png).unwrap();
     eprintln!("screenshot: {}", keep.display());
 }
+
+/// `summary --faculty English` on the small school, worked by hand from its
+/// English rows: Amy 2b, Ben 1c, Cara 2c and Finn 2/2 on track, Eve 3/2
+/// slightly off track, Gus 3a and Hana 2c off track, Dan 2a with no band.
+/// FSM: Amy, Eve, Gus, Hana.
+#[test]
+fn a_selection_counts_only_its_rows_and_the_pupils_who_have_one() {
+    let env = Env::new();
+    env.small_school();
+    let cfg = env.small_config();
+    let csv = env.ok(&[
+        "--config",
+        &cfg,
+        "summary",
+        "--faculty",
+        "english",
+        "--no-suppress",
+        "--format",
+        "csv",
+    ]);
+    let rows = csv_rows(&csv);
+    let find = |section: &str, stage: &str, faculty: &str, group: &str, measure: &str| {
+        rows.iter()
+            .find(|r| {
+                r[3] == section
+                    && r[4] == stage
+                    && r[5] == faculty
+                    && r[6] == group
+                    && r[7] == measure
+            })
+            .map(|r| {
+                [
+                    r[9].as_str(),
+                    r[11].as_str(),
+                    r[12].as_str(),
+                    r[13].as_str(),
+                ]
+            })
+            .unwrap_or_else(|| panic!("{section} {stage} {faculty} {group} {measure}"))
+    };
+    // Statuses: the 8 English entries only (pupils, count, percent, gap).
+    assert_eq!(
+        find("status", "all", "all", "all", "on_track"),
+        ["8", "4", "50.0", ""]
+    );
+    assert_eq!(
+        find("status", "all", "all", "all", "off_track"),
+        ["8", "2", "25.0", ""]
+    );
+    assert_eq!(
+        find("status", "all", "all", "all", "no_pathway"),
+        ["8", "1", "12.5", ""]
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r[3] != "status" || ["all", "English"].contains(&r[5].as_str())),
+        "no other faculty"
+    );
+    // Equity: off track in English is off track in one or more faculties.
+    assert_eq!(
+        find("equity", "all", "", "all", "on_track"),
+        ["8", "6", "75.0", ""]
+    );
+    assert_eq!(
+        find("equity", "all", "", "fsm", "on_track"),
+        ["4", "2", "50.0", "-50.0"]
+    );
+    assert_eq!(
+        find("equity", "all", "", "not_fsm", "on_track"),
+        ["4", "4", "100.0", "50.0"]
+    );
+    assert_eq!(
+        find("equity", "all", "", "fsm", "off_track_1plus"),
+        ["4", "2", "50.0", "50.0"]
+    );
+    // Suppression applies as before: 4 FSM pupils are fewer than 5.
+    let suppressed = env.ok(&[
+        "--config",
+        &cfg,
+        "summary",
+        "--faculty",
+        "English",
+        "--format",
+        "csv",
+    ]);
+    let fsm = csv_rows(&suppressed)
+        .into_iter()
+        .find(|r| r[6] == "fsm" && r[7] == "on_track")
+        .unwrap();
+    assert_eq!((fsm[12].as_str(), fsm[16].as_str()), ("c", "Y"));
+    // The page names the selection.
+    let page = env.path("english.html");
+    env.ok(&[
+        "--config",
+        &cfg,
+        "summary",
+        "--class",
+        "3C/Fr",
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<h1>Tracking summary (class 3C/Fr)</h1>"),
+        "heading"
+    );
+    assert!(
+        html.contains("<title>Tracking summary (class 3C/Fr) "),
+        "title"
+    );
+}

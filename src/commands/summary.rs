@@ -19,6 +19,7 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     let opts = s.summary_output(&args.report.out)?;
     let (snap, scope) = crate::reports::open(&s.store, &s.request(&args.report), s.lock_timeout)?;
     let ctx = Ctx::new(&s.config);
+    let filter = s.filter(&args.filter);
     let mut previous = Vec::new();
     let mut earlier = Vec::new();
     for school in &scope.schools {
@@ -36,6 +37,7 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
         bar.inc(1);
         let need = Need {
             pupils: true,
+            teacher_and_class: filter.teacher.is_some() || filter.class.is_some(),
             ..Need::default()
         };
         model::load(&ctx, &snap, school, w, need)
@@ -56,6 +58,7 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
         load: &load,
         history: &history,
         stages: &|st| scope.wants_stage(st),
+        filter: &filter,
         min_group: (!args.no_suppress).then_some(min_group),
     };
     let summary = summary::build(&ctx, &input)?;

@@ -123,6 +123,20 @@ impl Filter {
             && self.subject.is_none()
     }
 
+    /// The selection in words, `class 2A1, subject Maths`; None for none.
+    pub fn describe(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            ("teacher", &self.teacher),
+            ("class", &self.class),
+            ("faculty", &self.faculty),
+            ("subject", &self.subject),
+        ]
+        .iter()
+        .filter_map(|(what, v)| v.as_ref().map(|v| format!("{what} {}", v.trim())))
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// Whether a subject row passes the filter.
     pub fn accepts(&self, row: &model::RowRef) -> bool {
         matches(&self.teacher, row.teacher())

@@ -59,8 +59,18 @@ pub fn pupil_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
 
 /// The lines of the pupils of one school's window, in no order.
 pub fn lines_of<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
+    lines_of_rows(ctx, sw, &|_| true)
+}
+
+/// The lines of the pupils with a row that `keep` keeps, each made of those
+/// rows only (counts, faculties and lead), in no order.
+pub fn lines_of_rows<'a>(
+    ctx: &Ctx,
+    sw: &'a SchoolWindow,
+    keep: &dyn Fn(&RowRef) -> bool,
+) -> Vec<PupilLine<'a>> {
     let mut by_pupil: PlHashMap<&str, Vec<RowRef<'a>>> = PlHashMap::default();
-    for r in sw.rows() {
+    for r in sw.rows().filter(|r| keep(r)) {
         by_pupil.entry(r.scn()).or_default().push(r);
     }
     let mut interventions: PlHashMap<&str, usize> = PlHashMap::default();

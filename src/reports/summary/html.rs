@@ -91,7 +91,16 @@ fn points(v: f64) -> String {
 pub fn page(summary: &Summary, name: &dyn Fn(&str) -> String) -> String {
     let mut h = String::new();
     let names: Vec<String> = summary.blocks.iter().map(|b| name(&b.school)).collect();
-    let title = format!("Tracking summary {} {}", names.join(", "), summary.window);
+    let selection = summary
+        .selection
+        .as_ref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    let title = format!(
+        "Tracking summary{selection} {} {}",
+        names.join(", "),
+        summary.window
+    );
     let _ = writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -101,7 +110,8 @@ pub fn page(summary: &Summary, name: &dyn Fn(&str) -> String) -> String {
     );
     let _ = write!(
         h,
-        "<header><h1>Tracking summary</h1><p class=\"meta\">Window {}",
+        "<header><h1>Tracking summary{}</h1><p class=\"meta\">Window {}",
+        esc(&selection),
         esc(&summary.window.to_string())
     );
     match summary.min_group {

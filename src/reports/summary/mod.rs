@@ -19,7 +19,7 @@ use crate::rules::values::stage_label;
 use crate::rules::window::Window;
 
 use super::model::SchoolWindow;
-use super::offtrack::{PupilLine, pupil_lines};
+use super::offtrack::{PupilLine, lines_of_rows, sort_offtrack};
 use crate::rules::Ctx;
 use figures::{Arena, Member, Tally};
 use projection::{Basis, History};
@@ -140,6 +140,8 @@ impl Block {
 #[derive(Clone, Debug)]
 pub struct Summary {
     pub window: Window,
+    /// The `--teacher`/`--class`/`--faculty`/`--subject` selection, in words.
+    pub selection: Option<String>,
     /// `suppression.min_group`, or None with `--no-suppress`.
     pub min_group: Option<usize>,
     pub blocks: Vec<Block>,
@@ -161,6 +163,10 @@ pub struct Input<'a> {
     pub history: &'a History,
     /// The `--stage` filter.
     pub stages: &'a (dyn Fn(Option<u8>) -> bool + Sync),
+    /// `--teacher`, `--class`, `--faculty`, `--subject`: the statuses cover
+    /// only the rows they keep, and a pupil counts in an equity group with
+    /// at least one such row, judged (faculties off track) on those rows.
+    pub filter: &'a super::Filter,
     /// None turns suppression off.
     pub min_group: Option<usize>,
 }
@@ -179,6 +185,7 @@ pub fn build(ctx: &Ctx, input: &Input) -> anyhow::Result<Summary> {
     }
     Ok(Summary {
         window: input.window,
+        selection: input.filter.describe(),
         min_group: input.min_group,
         blocks: now,
     })
@@ -192,10 +199,11 @@ fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolAt]) -> anyhow::Result<Vec<
     let min = input.min_group.unwrap_or(1).max(1);
     let counted = crate::par::map(windows, |(school, window)| {
         let sw = (input.load)(school, *window)?;
-        let lines: Vec<PupilLine> = pupil_lines(ctx, &sw)
+        let mut lines: Vec<PupilLine> = lines_of_rows(ctx, &sw, &|r| input.filter.accepts(r))
             .into_iter()
             .filter(|l| (input.stages)(l.stage))
             .collect();
+        sort_offtrack(&mut lines);
         // Ids count from 1 within the school here, and are moved past the
         // earlier schools' below, so they are unique across the window.
         let members: Vec<Member> = (1..).zip(&lines).collect();
