@@ -33,6 +33,8 @@ impl Env {
             .env_remove("TRACKER_STORE")
             .env_remove("TRACKER_CONFIG")
             .env_remove("TRACKER_FAILPOINT")
+            // A terminal width from the caller's shell would squeeze tables.
+            .env_remove("COLUMNS")
             .env("NO_COLOR", "1")
             .env("TRACKER_STORE", self.store());
         c
