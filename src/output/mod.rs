@@ -383,28 +383,19 @@ pub fn write_parts(tables: &[Parts], many: bool, opts: &OutputOptions) -> Result
     }
 }
 
-/// Render parts `0..chunks` two per core at a time, and hand them to
-/// `write` in order; memory holds one wave of parts.
+/// Render parts `0..chunks` two per core at a time (on rayon's pool), and
+/// hand them to `write` in order; memory holds one wave of parts.
 fn in_waves(
     chunks: usize,
     render: impl Fn(usize) -> Result<Vec<u8>> + Sync,
     mut write: impl FnMut(Vec<u8>) -> Result<()>,
 ) -> Result<()> {
-    let wave = 2 * std::thread::available_parallelism().map_or(1, |n| n.get());
+    use rayon::prelude::*;
+    let wave = 2 * rayon::current_num_threads();
     let mut next = 0;
     while next < chunks {
         let parts: Vec<usize> = (next..(next + wave).min(chunks)).collect();
-        let rendered: Vec<Result<Vec<u8>>> = std::thread::scope(|scope| {
-            let render = &render;
-            let handles: Vec<_> = parts
-                .iter()
-                .map(|&i| scope.spawn(move || render(i)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
+        let rendered: Vec<Result<Vec<u8>>> = parts.par_iter().map(|&i| render(i)).collect();
         for part in rendered {
             write(part?)?;
         }
