@@ -23,15 +23,19 @@ pub struct RawExport {
     pub sheet: Option<super::workbook::SheetInfo>,
 }
 
+/// How messages name an export: its file name, else the path as given.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
 /// Read, hash and decode one export. Fails for files no school export can be:
 /// spreadsheets, UTF-16, binary data, truncated files, and files whose
 /// shape breaks the bounds of [`scan`](super::scan), which are checked while
 /// the file is read, so memory never exceeds what was read before the breach.
 pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
+    let name = display_name(path);
     let io = |source| IngestError::Io {
         file: path.display().to_string(),
         source,

@@ -91,10 +91,7 @@ pub fn read_workbook(
     sheet: Option<&str>,
     extra: &BTreeMap<String, Vec<String>>,
 ) -> Result<RawExport, IngestError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
+    let name = super::read::display_name(path);
     let io = |source| IngestError::Io {
         file: path.display().to_string(),
         source,
