@@ -310,18 +310,17 @@ impl Grid<'_> {
     ) -> anyhow::Result<()> {
         let window = self.window.to_string();
         for row in &self.rows[range] {
-            let shown: Vec<Option<String>> = (0..self.columns.len())
-                .map(|c| row.row(c).map(|r| shown(ctx, &r)))
-                .collect();
-            let mut vals: Vec<Val> = Vec::with_capacity(26 + 2 * shown.len());
+            let entries: Vec<Option<Entry>> =
+                (0..self.columns.len()).map(|c| row.entry(ctx, c)).collect();
+            let mut vals: Vec<Val> = Vec::with_capacity(26 + 2 * entries.len());
             vals.extend(pupil_values(ctx, row, &window));
-            for (c, text) in shown.iter().enumerate() {
-                match (text, row.row(c)) {
-                    (Some(t), Some(r)) => {
-                        vals.push(Val::from(Some(t.as_str()).filter(|t| !t.is_empty())));
-                        vals.push(Val::Text(r.status().as_str()));
+            for e in &entries {
+                match e {
+                    Some(e) => {
+                        vals.push(Val::from(Some(e.shown.as_str()).filter(|t| !t.is_empty())));
+                        vals.push(Val::Text(e.status.as_str()));
                     }
-                    _ => vals.extend([Val::Null, Val::Null]),
+                    None => vals.extend([Val::Null, Val::Null]),
                 }
             }
             vals.extend(tail_values(row));
