@@ -184,23 +184,9 @@ fn sheet_text(
         }
         Format::Ods => {
             check_ods_expansion(name, bytes)?;
-            let mut book = Ods::new(Cursor::new(bytes)).map_err(|e| bad(short(&e.to_string())))?;
-            let info = choose(name, book.sheet_names(), sheet)?;
-            let range = book
-                .worksheet_range(&info.name)
-                .map_err(|e| bad(short(&e.to_string())))?;
-            let cells = range_cells(name, &range)?;
-            (info, cells)
+            whole_sheet::<Ods<_>>(name, bytes, sheet)?
         }
-        Format::Xls => {
-            let mut book = Xls::new(Cursor::new(bytes)).map_err(|e| bad(short(&e.to_string())))?;
-            let info = choose(name, book.sheet_names(), sheet)?;
-            let range = book
-                .worksheet_range(&info.name)
-                .map_err(|e| bad(short(&e.to_string())))?;
-            let cells = range_cells(name, &range)?;
-            (info, cells)
-        }
+        Format::Xls => whole_sheet::<Xls<_>>(name, bytes, sheet)?,
     };
     if cells.is_empty() {
         return Err(bad(format!(
@@ -294,6 +280,26 @@ fn xlsx_cells(
         push_cell(&mut cells, row, col, &Data::from(cell.get_value().clone()));
     }
     Ok(cells)
+}
+
+/// The chosen sheet of a workbook that calamine reads whole (ods, xls).
+fn whole_sheet<'b, R: Reader<Cursor<&'b [u8]>>>(
+    name: &str,
+    bytes: &'b [u8],
+    sheet: Option<&str>,
+) -> Result<(SheetInfo, Vec<CellText>), IngestError>
+where
+    R::Error: std::fmt::Display,
+{
+    let bad = |e: R::Error| IngestError::Workbook {
+        file: name.to_string(),
+        problem: short(&e.to_string()),
+    };
+    let mut book = R::new(Cursor::new(bytes)).map_err(bad)?;
+    let info = choose(name, book.sheet_names(), sheet)?;
+    let range = book.worksheet_range(&info.name).map_err(bad)?;
+    let cells = range_cells(name, &range)?;
+    Ok((info, cells))
 }
 
 /// The cells of a sheet that calamine has read whole (ods, xls).
