@@ -403,15 +403,7 @@ pub fn plant_leftovers(store: &Path) {
 }
 
 /// The tables, as in the store.
-pub const TABLES: [&str; 7] = [
-    "pupils",
-    "bge",
-    "senior",
-    "overrides",
-    "interventions",
-    "rejects",
-    "conflicts",
-];
+pub use tracker::store::TABLES;
 
 /// The rows of one Parquet file, each as `partition directory|values`.
 fn file_rows(store: &Path, rel: &str) -> Vec<String> {
