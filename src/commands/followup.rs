@@ -20,22 +20,32 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     let mut lines = offtrack::select(&l.ctx, &l.schools, listing, &stages, &Filter::default())?;
     followup::sort(&mut lines, &s.config.followup.band);
     let window = l.scope.window.to_string();
-    if opts.format == output::Format::Xlsx {
-        // SPEC 11.3: the meeting's workbook, with the agreed columns.
+    // SPEC 11.3: the meeting's workbook carries the agreed columns.
+    let meeting = || {
         let roles = followup::roles(&s.config.followup.band);
         let table = followup::meeting_table(&lines, &window, &AGREED_COLUMNS);
-        output::write_meeting(&table, AGREED_COLUMNS.len(), &roles, &opts)?;
-        return Ok(Exit::Success);
-    }
-    let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
-    output::write_chunks("followup", followup::COLUMNS, &opts, parts, |part, sink| {
+        output::meeting_workbook(&table, AGREED_COLUMNS.len(), &roles)
+    };
+    let render = |part: usize, sink: &mut dyn output::Sink| {
         let start = part * output::PART_ROWS;
         for line in lines.iter().skip(start).take(output::PART_ROWS) {
             let faculties = line.faculties.join("; ");
             sink.row(&followup::values(line, &window, &faculties))?;
         }
         Ok(())
-    })?;
+    };
+    let table = [output::Parts {
+        title: "followup",
+        columns: followup::COLUMNS,
+        parts: lines.len().div_ceil(output::PART_ROWS).max(1),
+        render: &render,
+        cells: None,
+    }];
+    let report = output::Report {
+        workbook: Some(&meeting),
+        ..output::Report::of(&table)
+    };
+    output::emit(&report, &opts)?;
     super::end(lines);
     super::end(l.schools);
     Ok(Exit::Success)

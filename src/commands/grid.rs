@@ -3,7 +3,7 @@
 
 use crate::cli::GridArgs;
 use crate::exit::Exit;
-use crate::output::{self, ColType, Format};
+use crate::output::{self, ColType};
 use crate::reports::grid;
 use crate::reports::model::{self, Need};
 use crate::reports::offtrack::{self, Listing};
@@ -33,32 +33,30 @@ pub fn run(s: &Settings, args: &GridArgs) -> anyhow::Result<Exit> {
     let stages = |st| scope.wants_stage(st);
     let lines = offtrack::select(&ctx, &schools, listing, &stages, &filter)?;
     let grid = grid::build(&ctx, scope.window, lines, &previous, &filter);
-    match opts.format {
-        Format::Xlsx => {
-            let bytes = grid::xlsx::workbook(&ctx, &grid)?;
-            output::write_to(opts.output.as_deref(), |w| Ok(w.write_all(&bytes)?))?;
-        }
-        Format::Html => {
-            let page = grid::html::page(&ctx, &grid, &scope.schools.join(", "));
-            output::write_to(
-                opts.output.as_deref(),
-                |w| Ok(w.write_all(page.as_bytes())?),
-            )?;
-        }
-        _ => {
-            // The wide table, streamed: a national grid is 300,000 rows of
-            // about ninety cells.
-            let columns = grid.columns();
-            let named: Vec<(&str, ColType)> =
-                columns.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-            let parts = grid.rows.len().div_ceil(output::PART_ROWS).max(1);
-            output::write_chunks("grid", &named, &opts, parts, |part, sink| {
-                let start = part * output::PART_ROWS;
-                let end = (start + output::PART_ROWS).min(grid.rows.len());
-                grid.rows(&ctx, start..end, sink)
-            })?;
-        }
-    }
+    let workbook = || grid::xlsx::workbook(&ctx, &grid);
+    let page = || grid::html::page(&ctx, &grid, &scope.schools.join(", "));
+    // The wide table, streamed: a national grid is 300,000 rows of about
+    // ninety cells.
+    let columns = grid.columns();
+    let named: Vec<(&str, ColType)> = columns.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    let render = |part: usize, sink: &mut dyn output::Sink| {
+        let start = part * output::PART_ROWS;
+        let end = (start + output::PART_ROWS).min(grid.rows.len());
+        grid.rows(&ctx, start..end, sink)
+    };
+    let table = [output::Parts {
+        title: "grid",
+        columns: &named,
+        parts: grid.rows.len().div_ceil(output::PART_ROWS).max(1),
+        render: &render,
+        cells: None,
+    }];
+    let report = output::Report {
+        workbook: Some(&workbook),
+        page: Some(&page),
+        ..output::Report::of(&table)
+    };
+    output::emit(&report, &opts)?;
     super::end(grid);
     super::end(schools);
     Ok(Exit::Success)

@@ -71,17 +71,16 @@ pub fn run(s: &Settings, args: &QaArgs) -> anyhow::Result<Exit> {
         columns: qa::COLUMNS,
         parts: findings.len().div_ceil(output::PART_ROWS),
         render: &render_findings,
+        cells: None,
     };
-    // A CSV file holds one table (SPEC 11.6): the findings unless
-    // `--completeness` asks for the other.
-    let findings_only = args.findings || opts.format == Format::Csv;
+    // Findings first: a CSV or Parquet file holds the first table (SPEC 11.6).
     if args.completeness {
         output::write(&completeness, &opts)?;
-    } else if findings_only {
-        output::write_parts(&[findings_parts], false, &opts)?;
+    } else if args.findings {
+        output::emit(&output::Report::of(&[findings_parts]), &opts)?;
     } else {
         output::table_parts(std::slice::from_ref(&completeness), |c| {
-            output::write_parts(&[findings_parts, c[0]], true, &opts)
+            output::emit(&output::Report::of(&[findings_parts, c[0]]), &opts)
         })?;
     }
     super::end(findings);

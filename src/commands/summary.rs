@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cli::SummaryArgs;
 use crate::exit::Exit;
-use crate::output::{self, Format};
+use crate::output;
 use crate::reports::model::{self, Need};
 use crate::reports::summary::projection::History;
-use crate::reports::summary::table::{self, Hidden};
+use crate::reports::summary::table;
 use crate::reports::summary::{self, Input, html};
 use crate::rules::Ctx;
 use crate::rules::window::Window;
@@ -63,18 +63,16 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     };
     let summary = summary::build(&ctx, &input)?;
     bar.finish_and_clear();
-    match opts.format {
-        Format::Html => {
-            let page = html::page(&summary, &|code| school_name(s, code));
-            output::write_to(
-                opts.output.as_deref(),
-                |w| Ok(w.write_all(page.as_bytes())?),
-            )?;
-        }
-        Format::Table => output::write_many(&table::readable(&summary), &opts)?,
-        Format::Parquet => output::write(&table::long(&summary, Hidden::Null), &opts)?,
-        _ => output::write(&table::long(&summary, Hidden::Letter), &opts)?,
-    }
+    let readable = table::readable(&summary);
+    let page = || html::page(&summary, &|code| school_name(s, code));
+    output::table_parts(&[table::long(&summary)], |long| {
+        let report = output::Report {
+            terminal: Some(&readable),
+            page: Some(&page),
+            ..output::Report::of(long)
+        };
+        output::emit(&report, &opts)
+    })?;
     Ok(Exit::Success)
 }
 

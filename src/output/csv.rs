@@ -4,38 +4,26 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Checked, Parts, Table, Val, in_waves, neutralise, round1, table_parts};
+use super::{Checked, Parts, Record, Val, in_waves, neutralise, round1};
 
-/// Write the tables one after another, separated by a blank line.
-pub fn write(w: &mut dyn Write, tables: &[Table]) -> Result<()> {
-    table_parts(tables, |parts| write_parts(w, parts))
-}
-
-/// [`write`] for tables given as [`Parts`]. The parts of each table render
-/// on every core and are written in order: a national `qa` writes most of a
-/// million rows.
-pub fn write_parts(w: &mut dyn Write, tables: &[Parts]) -> Result<()> {
-    for (i, t) in tables.iter().enumerate() {
-        if i > 0 {
-            w.write_all(b"\n")?;
-        }
-        let names = t.columns.iter().map(|(n, _)| *n);
-        Stream::new(&mut *w, names)?.finish()?;
-        in_waves(
-            t.parts,
-            |i| {
-                let mut buf = Vec::new();
-                {
-                    let mut sink = Checked(t.title, t.columns.len(), Stream::headless(&mut buf));
-                    (t.render)(i, &mut sink)?;
-                    sink.2.finish()?;
-                }
-                Ok(buf)
-            },
-            |buf| Ok(w.write_all(&buf)?),
-        )?;
-    }
-    Ok(())
+/// The table's header, then its parts, rendered on every core and written
+/// in order: a national `subjects` writes three million rows.
+pub fn write(w: &mut dyn Write, t: &Parts) -> Result<()> {
+    let names = t.columns.iter().map(|(n, _)| *n);
+    Stream::new(&mut *w, names)?.finish()?;
+    in_waves(
+        t.parts,
+        |i| {
+            let mut buf = Vec::new();
+            {
+                let mut sink = Checked(t.title, t.columns.len(), Stream::headless(&mut buf));
+                (t.render)(i, &mut sink)?;
+                sink.2.finish()?;
+            }
+            Ok(buf)
+        },
+        |buf| Ok(w.write_all(&buf)?),
+    )
 }
 
 /// CSV written a record at a time, for tables and for streamed reports alike.
@@ -60,9 +48,16 @@ impl<'w> Stream<'w> {
         }
     }
 
-    pub fn record<'v>(&mut self, vals: impl IntoIterator<Item = Val<'v>>) -> Result<()> {
+    pub fn finish(mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+impl Record for Stream<'_> {
+    fn record(&mut self, vals: &[Val]) -> Result<()> {
         let mut digits = [0u8; 20];
-        for v in vals {
+        for &v in vals {
             match v {
                 Val::Null => self.out.write_field(b"")?,
                 Val::Int(n) => self.out.write_field(int(n, &mut digits))?,
@@ -71,11 +66,6 @@ impl<'w> Stream<'w> {
             }
         }
         self.out.write_record(None::<&[u8]>)?;
-        Ok(())
-    }
-
-    pub fn finish(mut self) -> Result<()> {
-        self.out.flush()?;
         Ok(())
     }
 }
@@ -113,8 +103,14 @@ fn float(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Cell, ColType, PART_ROWS};
+    use super::super::{Cell, ColType, PART_ROWS, Table, table_parts};
     use super::*;
+
+    fn csv_of(t: &Table) -> Vec<u8> {
+        let mut out = Vec::new();
+        table_parts(std::slice::from_ref(t), |p| write(&mut out, &p[0])).unwrap();
+        out
+    }
 
     fn read_back(bytes: &[u8]) -> Vec<Vec<String>> {
         ::csv::ReaderBuilder::new()
@@ -131,17 +127,16 @@ mod tests {
         t.rows = (0..2 * PART_ROWS + 3)
             .map(|i| vec![Cell::Text(format!("=a,\"{i}")), Cell::Int(i as i64)])
             .collect();
-        let mut parts = Vec::new();
-        write(&mut parts, std::slice::from_ref(&t)).unwrap();
         let mut one = Vec::new();
         {
             let mut out = Stream::new(&mut one, ["name", "n"]).unwrap();
             for row in &t.rows {
-                out.record(row.iter().map(Val::from)).unwrap();
+                let vals: Vec<Val> = row.iter().map(Val::from).collect();
+                out.record(&vals).unwrap();
             }
             out.finish().unwrap();
         }
-        assert_eq!(parts, one);
+        assert_eq!(csv_of(&t), one);
     }
 
     #[test]
@@ -164,9 +159,7 @@ mod tests {
         ]);
         t.rows
             .push(vec!["-1".into(), Cell::Int(0), Cell::Float(-0.01)]);
-        let mut out = Vec::new();
-        write(&mut out, &[t]).unwrap();
-        let rows = read_back(&out);
+        let rows = read_back(&csv_of(&t));
         let want = [
             ["name", "n", "pct"],
             [awkward, "-1", "87.3"],
@@ -185,12 +178,8 @@ mod tests {
     }
 
     #[test]
-    fn several_tables_are_separated_by_a_blank_line() {
-        let mut a = Table::new("a", &[("x", ColType::Int)]);
-        a.rows.push(vec![Cell::Int(1)]);
-        let b = Table::new("b", &[("y", ColType::Text), ("z", ColType::Text)]);
-        let mut out = Vec::new();
-        write(&mut out, &[a, b]).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "x\n1\n\ny,z\n");
+    fn an_empty_table_is_its_header() {
+        let t = Table::new("b", &[("y", ColType::Text), ("z", ColType::Text)]);
+        assert_eq!(String::from_utf8(csv_of(&t)).unwrap(), "y,z\n");
     }
 }

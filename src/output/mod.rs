@@ -1,23 +1,29 @@
 //! Report rows out: one place that matches on the output format.
 //!
-//! Reports build a [`Table`] of typed cells, or stream their rows with
-//! [`write_stream`]; this module turns them into a terminal table, CSV, JSON,
-//! XLSX or Parquet. Formula neutralisation (SPEC 9) lives here so no report
-//! can forget it.
+//! A report hands [`emit`] a [`Report`]: its tables as [`Parts`] whose rows
+//! are rendered on demand (or a [`Table`] of typed cells, through
+//! [`write`]), and its own workbook, page or terminal tables where it has
+//! them. [`emit`] turns that into a terminal table, CSV, JSON, XLSX, Parquet
+//! or HTML. Formula neutralisation (SPEC 9) lives here so no report can
+//! forget it.
 
 use std::borrow::Cow;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
 mod csv;
+mod file;
 mod json;
 mod parquet;
 mod table;
 mod xlsx;
 
-pub use xlsx::write_meeting;
+#[cfg(test)]
+use file::write_file_atomic;
+use file::write_to;
+
+pub use xlsx::meeting_workbook;
 
 /// One typed cell. `Null` is an empty field (CSV) or `null` (JSON).
 #[derive(Debug, Clone, PartialEq)]
@@ -175,24 +181,41 @@ pub struct OutputOptions {
     pub width: Option<u16>,
 }
 
-/// Write one table in the chosen format to opts.output, or stdout when None.
-pub fn write(table: &Table, opts: &OutputOptions) -> Result<()> {
-    dispatch(std::slice::from_ref(table), false, opts)
+/// What a report hands to [`emit`]: its tables, given as [`Parts`], and
+/// the renderings of its own that some formats use instead of the generic
+/// one (summary's readable tables and page, grid's workbook and page, the
+/// meeting workbook of followup).
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    /// The data, in every format. The first is the report's main table:
+    /// CSV and Parquet hold one table (SPEC 11.6), and it is that one.
+    pub tables: &'a [Parts<'a>],
+    /// A terminal shows these instead, each under its title.
+    pub terminal: Option<&'a [Table]>,
+    /// `--format xlsx`: the report's own workbook.
+    pub workbook: Option<&'a dyn Fn() -> Result<Vec<u8>>>,
+    /// `--format html`: the report's own page.
+    pub page: Option<&'a dyn Fn() -> String>,
 }
 
-/// Several tables (e.g. a QA findings table and a completeness table): xlsx =
-/// one sheet per table (sheet named by title); table format = each table under
-/// its title; csv = the tables one after another separated by a blank line;
-/// json = an object {title: [rows...]}; parquet: error unless exactly one table.
-pub fn write_many(tables: &[Table], opts: &OutputOptions) -> Result<()> {
-    dispatch(tables, true, opts)
+impl<'a> Report<'a> {
+    /// A report that is its tables, in every format.
+    pub fn of(tables: &'a [Parts<'a>]) -> Report<'a> {
+        Report {
+            tables,
+            terminal: None,
+            workbook: None,
+            page: None,
+        }
+    }
 }
 
-/// The one place that matches on the format. `many` asks for the layout of
-/// `write_many` (titles, a JSON object) even when there is a single table.
-fn dispatch(tables: &[Table], many: bool, opts: &OutputOptions) -> Result<()> {
-    tables.iter().try_for_each(check_shape)?;
+/// The one place that matches on the format. Several tables are each shown
+/// under its title in a terminal, an object keyed by title in JSON and a
+/// sheet each in xlsx; CSV and Parquet hold the first.
+pub fn emit(report: &Report, opts: &OutputOptions) -> Result<()> {
     let out = opts.output.as_deref();
+    let tables = report.tables;
     match opts.format {
         Format::Table => {
             // Styling is for a terminal; a file gets plain text and no wrapping.
@@ -203,90 +226,52 @@ fn dispatch(tables: &[Table], many: bool, opts: &OutputOptions) -> Result<()> {
                 width: opts.width,
                 wide: opts.wide,
             };
-            write_to(out, |w| table::write(w, tables, many, layout))
-        }
-        Format::Csv => write_to(out, |w| csv::write(w, tables)),
-        Format::Json if many => write_to(out, |w| json::write_object(w, tables)),
-        Format::Json => write_to(out, |w| json::write_array(w, &tables[0])),
-        Format::Xlsx => {
-            let Some(path) = out else {
-                bail!("xlsx output needs -o FILE");
+            let shown = match report.terminal {
+                Some(shown) => shown.iter().map(Cow::Borrowed).collect(),
+                None => collect(tables)?,
             };
-            let bytes = xlsx::workbook(tables)?;
+            let titled = report.terminal.is_some() || shown.len() > 1;
+            write_to(out, |w| table::write(w, &shown, titled, layout))
+        }
+        Format::Csv => write_to(out, |w| csv::write(w, first(tables)?)),
+        Format::Json => write_to(out, |w| json::write(w, tables)),
+        Format::Xlsx => {
+            let path = out.context("xlsx output needs -o FILE")?;
+            let bytes = match report.workbook {
+                Some(workbook) => workbook()?,
+                None => xlsx::workbook(&collect(tables)?)?,
+            };
             write_to(Some(path), |w| Ok(w.write_all(&bytes)?))
         }
         Format::Parquet => {
-            let Some(path) = out else {
-                bail!("parquet output needs -o FILE");
-            };
-            let [table] = tables else {
-                bail!(
-                    "parquet output holds one table but this report has {}\nhint: use --format xlsx or json",
-                    tables.len()
-                );
-            };
+            let path = out.context("parquet output needs -o FILE")?;
+            let table = first(tables)?;
             write_to(Some(path), |w| parquet::write(w, table))
         }
-        Format::Html => bail!("--format html is only for summary"),
+        Format::Html => {
+            let page = report
+                .page
+                .context("--format html is only for summary and grid")?;
+            write_to(out, |w| Ok(w.write_all(page().as_bytes())?))
+        }
     }
 }
 
-/// Where a streamed report hands its rows, one at a time, in output order.
-pub trait Sink {
-    fn row(&mut self, vals: &[Val]) -> Result<()>;
-}
-
-/// Write a report whose rows `fill` hands to a [`Sink`]. CSV, JSON and
-/// Parquet write each row as it comes (Parquet a row group at a time); the
-/// table and xlsx formats, which need every row before the first is laid
-/// out, collect a [`Table`] and write it as [`write`] does.
-pub fn write_stream(
-    title: &str,
-    columns: &[(&str, ColType)],
-    opts: &OutputOptions,
-    fill: impl FnOnce(&mut dyn Sink) -> Result<()>,
-) -> Result<()> {
-    let out = opts.output.as_deref();
-    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
-    let width = columns.len();
-    match opts.format {
-        Format::Csv => write_to(out, |w| {
-            let mut sink = Checked(title, width, csv::Stream::new(w, names.iter().copied())?);
-            fill(&mut sink)?;
-            sink.2.finish()
-        }),
-        Format::Json => write_to(out, |w| {
-            let mut sink = Checked(title, width, json::Stream::new(w, &names)?);
-            fill(&mut sink)?;
-            sink.2.end()?;
-            Ok(w.write_all(b"\n")?)
-        }),
-        Format::Parquet => {
-            let Some(path) = out else {
-                bail!("parquet output needs -o FILE");
-            };
-            write_to(Some(path), |w| {
-                let mut sink = Checked(title, width, parquet::Stream::new(w, title, columns)?);
-                fill(&mut sink)?;
-                sink.2.finish()
-            })
-        }
-        Format::Table | Format::Xlsx | Format::Html => {
-            let mut sink = Checked(title, width, Table::new(title, columns));
-            fill(&mut sink)?;
-            write(&sink.2, opts)
-        }
-    }
+/// Write one table in the chosen format to opts.output, or stdout when None.
+pub fn write(table: &Table, opts: &OutputOptions) -> Result<()> {
+    table_parts(std::slice::from_ref(table), |parts| {
+        emit(&Report::of(parts), opts)
+    })
 }
 
 /// Rows per part for [`write_chunks`]: a few megabytes of CSV.
 pub const PART_ROWS: usize = 32_768;
 
-/// [`write_stream`] for a report whose rows come in `chunks` ordered parts
-/// that can be rendered independently: CSV and JSON render parts on every
-/// core, a few at a time, and write them in order (for `subjects`, writing
-/// millions of rows took most of its time on one core). Other formats take
-/// the parts one after another.
+/// [`write`] for a report whose rows come in `chunks` ordered parts that
+/// `render` hands to a [`Sink`]: CSV renders parts on every core, a few at
+/// a time, and writes them in order (for `subjects`, writing millions of
+/// rows took most of its time on one core); Parquet writes a row group at
+/// a time; the formats that need every row first collect them.
 pub fn write_chunks(
     title: &str,
     columns: &[(&str, ColType)],
@@ -299,12 +284,18 @@ pub fn write_chunks(
         columns,
         parts: chunks,
         render: &render,
+        cells: None,
     };
-    write_parts(std::slice::from_ref(&parts), false, opts)
+    emit(&Report::of(std::slice::from_ref(&parts)), opts)
 }
 
-/// A table for [`write_parts`]: `parts` ordered parts that `render` hands
-/// to a [`Sink`] on demand, so that a table too large to hold as cells (a
+/// Where a report hands its rows, one at a time, in output order.
+pub trait Sink {
+    fn row(&mut self, vals: &[Val]) -> Result<()>;
+}
+
+/// A table given as `parts` ordered parts that `render` hands to a
+/// [`Sink`] on demand, so that a table too large to hold as cells (a
 /// national `qa` has most of a million findings) is never built as one.
 #[derive(Clone, Copy)]
 pub struct Parts<'a> {
@@ -312,11 +303,21 @@ pub struct Parts<'a> {
     pub columns: &'a [(&'a str, ColType)],
     pub parts: usize,
     pub render: &'a (dyn Fn(usize, &mut dyn Sink) -> Result<()> + Sync),
+    /// The table itself when it is held as cells, which the terminal and
+    /// xlsx then borrow instead of collecting a copy.
+    pub cells: Option<&'a Table>,
 }
 
-/// Tables held as cells, handed to `f` as [`Parts`] of [`PART_ROWS`] rows:
-/// CSV and JSON write both kinds of table with one piece of code, and a
-/// report can write a table of cells beside a streamed one.
+impl Parts<'_> {
+    /// Every row, in order, to one sink.
+    fn each(&self, sink: &mut dyn Sink) -> Result<()> {
+        (0..self.parts).try_for_each(|i| (self.render)(i, sink))
+    }
+}
+
+/// Tables held as cells, handed to `f` as [`Parts`] of [`PART_ROWS`] rows,
+/// so one piece of code writes both kinds of table and a report can write
+/// a table of cells beside a streamed one.
 pub fn table_parts<R>(tables: &[Table], f: impl FnOnce(&[Parts]) -> R) -> R {
     let columns: Vec<Vec<(&str, ColType)>> = tables
         .iter()
@@ -345,42 +346,34 @@ pub fn table_parts<R>(tables: &[Table], f: impl FnOnce(&[Parts]) -> R) -> R {
             columns,
             parts: t.rows.len().div_ceil(PART_ROWS),
             render,
+            cells: Some(t),
         })
         .collect();
     f(&parts)
 }
 
-/// [`write`] (one table) or [`write_many`] (`many`) for tables given as
-/// [`Parts`], with the same bytes: CSV and JSON render the parts on every
-/// core and write them in order; one table in another format streams as
-/// [`write_stream`] does; several collect each table's rows into a
-/// [`Table`] first, as their formats need every row before the first.
-pub fn write_parts(tables: &[Parts], many: bool, opts: &OutputOptions) -> Result<()> {
-    let out = opts.output.as_deref();
-    match opts.format {
-        Format::Csv => write_to(out, |w| csv::write_parts(w, tables)),
-        Format::Json if many => write_to(out, |w| json::write_parts_object(w, tables)),
-        Format::Json => write_to(out, |w| match tables {
-            [t] => json::write_parts_array(w, t),
-            _ => bail!("one table expected, found {}", tables.len()),
-        }),
-        // One table streams (Parquet a row group at a time).
-        _ if !many && tables.len() == 1 => {
-            let t = &tables[0];
-            write_stream(t.title, t.columns, opts, |sink| {
-                (0..t.parts).try_for_each(|i| (t.render)(i, sink))
-            })
-        }
-        _ => {
-            let mut collected = Vec::with_capacity(tables.len());
-            for t in tables {
-                let mut sink = Checked(t.title, t.columns.len(), Table::new(t.title, t.columns));
-                (0..t.parts).try_for_each(|i| (t.render)(i, &mut sink))?;
-                collected.push(sink.2);
+/// The report's main table, for the formats that hold one.
+fn first<'a>(tables: &'a [Parts<'a>]) -> Result<&'a Parts<'a>> {
+    tables.first().context("a report with no table")
+}
+
+/// Each table as cells, for the formats that need every row before the
+/// first is laid out: borrowed when the report holds it so, else collected.
+fn collect<'a>(tables: &'a [Parts<'a>]) -> Result<Vec<Cow<'a, Table>>> {
+    tables
+        .iter()
+        .map(|t| match t.cells {
+            Some(cells) => {
+                check_shape(cells)?;
+                Ok(Cow::Borrowed(cells))
             }
-            dispatch(&collected, many, opts)
-        }
-    }
+            None => {
+                let mut sink = Checked(t.title, t.columns.len(), Table::new(t.title, t.columns));
+                t.each(&mut sink)?;
+                Ok(Cow::Owned(sink.2))
+            }
+        })
+        .collect()
 }
 
 /// Render parts `0..chunks` two per core at a time (on rayon's pool), and
@@ -404,27 +397,9 @@ fn in_waves(
     Ok(())
 }
 
-/// What a streamed format does with one row.
+/// What a format does with one row.
 trait Record {
     fn record(&mut self, vals: &[Val]) -> Result<()>;
-}
-
-impl Record for csv::Stream<'_> {
-    fn record(&mut self, vals: &[Val]) -> Result<()> {
-        csv::Stream::record(self, vals.iter().copied())
-    }
-}
-
-impl Record for json::Stream<'_, '_> {
-    fn record(&mut self, vals: &[Val]) -> Result<()> {
-        json::Stream::record(self, vals.iter().copied())
-    }
-}
-
-impl Record for parquet::Stream<'_> {
-    fn record(&mut self, vals: &[Val]) -> Result<()> {
-        parquet::Stream::record(self, vals.iter().copied())
-    }
 }
 
 impl Record for Table {
@@ -463,117 +438,6 @@ fn check_shape(table: &Table) -> Result<()> {
             table.rows[i].len()
         ),
         None => Ok(()),
-    }
-}
-
-/// Run `body` against `path` (atomically, mode 0600) or buffered stdout.
-/// Public so that renderers outside this module (summary's HTML) get the same
-/// guarantees.
-pub fn write_to(
-    path: Option<&Path>,
-    body: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<()> {
-    match path {
-        Some(path) => write_file_atomic(path, body)
-            .with_context(|| format!("cannot write `{}`", path.display())),
-        None => write_guarded(io::stdout().lock(), body),
-    }
-}
-
-/// SPEC 9: a reader of the output must never see a half-written file, and no
-/// one but the owner may read it. The temporary file sits in the target's
-/// directory so the rename cannot cross filesystems; tempfile creates it with
-/// mode 0600 whatever the umask, and the rename keeps that mode even when it
-/// replaces a file that was readable by others.
-pub fn write_file_atomic(
-    path: &Path,
-    body: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<()> {
-    // `-o /dev/null`, `-o /dev/stdout` or a named pipe: write straight to
-    // it. Renaming a temporary file over it would replace the device (for
-    // every program on the machine) with an ordinary file.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        let file = std::fs::OpenOptions::new().write(true).open(path)?;
-        let mut w = BufWriter::new(file);
-        body(&mut w)?;
-        w.flush()?;
-        return Ok(());
-    }
-    // A symbolic link: replace the file it points to, and keep the link.
-    let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
-            Ok(p) => {
-                resolved = p;
-                resolved.as_path()
-            }
-            Err(_) => path,
-        },
-        _ => path,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tracker-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-    {
-        let mut w = BufWriter::new(tmp.as_file_mut());
-        body(&mut w)?;
-        w.flush()?;
-    }
-    tmp.as_file().sync_all()?;
-    crate::store::failpoint("output-written");
-    tmp.persist(path)?;
-    Ok(())
-}
-
-/// Buffer `inner` and treat a closed reader (`tracker offtrack | head`) as
-/// success: once the pipe reports BrokenPipe, whatever error the format
-/// writer wraps it in is dropped.
-fn write_guarded<W: Write>(
-    inner: W,
-    body: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<()> {
-    let mut guard = PipeGuard {
-        inner,
-        broken: false,
-    };
-    let result = {
-        let mut w = BufWriter::new(&mut guard);
-        body(&mut w).and_then(|()| Ok(w.flush()?))
-    };
-    match result {
-        Err(_) if guard.broken => Ok(()),
-        r => r,
-    }
-}
-
-struct PipeGuard<W> {
-    inner: W,
-    broken: bool,
-}
-
-impl<W: Write> PipeGuard<W> {
-    fn note<T>(&mut self, r: io::Result<T>) -> io::Result<T> {
-        if let Err(e) = &r {
-            self.broken |= e.kind() == io::ErrorKind::BrokenPipe;
-        }
-        r
-    }
-}
-
-impl<W: Write> Write for PipeGuard<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let r = self.inner.write(buf);
-        self.note(r)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        let r = self.inner.flush();
-        self.note(r)
     }
 }
 

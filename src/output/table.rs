@@ -110,8 +110,13 @@ const COMPACT: &[(&str, &[&str])] = &[
 const COMPACT_CHARS: usize = 32;
 
 /// Write `tables`, each under its title when `titled`, separated by a blank line.
-pub fn write(w: &mut dyn Write, tables: &[Table], titled: bool, layout: Layout) -> Result<()> {
-    for (i, table) in tables.iter().enumerate() {
+pub fn write<T: std::borrow::Borrow<Table>>(
+    w: &mut dyn Write,
+    tables: &[T],
+    titled: bool,
+    layout: Layout,
+) -> Result<()> {
+    for (i, table) in tables.iter().map(std::borrow::Borrow::borrow).enumerate() {
         if i > 0 {
             writeln!(w)?;
         }

@@ -1,5 +1,6 @@
 //! The output formats, written and read back.
 use super::*;
+use std::io::{self, Write};
 
 #[test]
 fn neutralise_prefixes_formulas_and_keeps_numbers() {
@@ -46,8 +47,8 @@ fn broken_pipe_is_success_but_other_errors_are_not() {
     }
     let big = "x".repeat(100_000);
     let body = |w: &mut dyn Write| Ok(w.write_all(big.as_bytes())?);
-    assert!(write_guarded(Failing(io::ErrorKind::BrokenPipe), body).is_ok());
-    assert!(write_guarded(Failing(io::ErrorKind::PermissionDenied), body).is_err());
+    assert!(file::write_guarded(Failing(io::ErrorKind::BrokenPipe), body).is_ok());
+    assert!(file::write_guarded(Failing(io::ErrorKind::PermissionDenied), body).is_err());
 }
 
 fn opts(format: Format, output: Option<PathBuf>) -> OutputOptions {
@@ -61,7 +62,7 @@ fn opts(format: Format, output: Option<PathBuf>) -> OutputOptions {
 }
 
 #[test]
-fn formats_that_need_a_file_or_a_single_table_say_so() {
+fn formats_that_need_a_file_or_a_page_say_so() {
     let t = Table::new("t", &[("a", ColType::Int)]);
     let err = |o: &OutputOptions| write(&t, o).unwrap_err().to_string();
     assert_eq!(err(&opts(Format::Xlsx, None)), "xlsx output needs -o FILE");
@@ -71,18 +72,92 @@ fn formats_that_need_a_file_or_a_single_table_say_so() {
     );
     assert_eq!(
         err(&opts(Format::Html, None)),
-        "--format html is only for summary"
+        "--format html is only for summary and grid"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let o = opts(Format::Parquet, Some(dir.path().join("x.parquet")));
-    let e = write_many(&[t.clone(), t.clone()], &o).unwrap_err();
-    assert!(e.to_string().contains("one table"), "{e}");
 }
 
-/// Parts rendered on several threads, some empty, read back exactly as
-/// the same rows streamed one by one.
+fn two_tables() -> [Table; 2] {
+    let mut a = Table::new("first", &[("x", ColType::Int)]);
+    a.rows.push(vec![Cell::Int(1)]);
+    let mut b = Table::new("second", &[("y", ColType::Text)]);
+    b.rows.push(vec!["=z".into()]);
+    [a, b]
+}
+
+/// SPEC 11.6: CSV and Parquet hold one table, the report's first; JSON,
+/// the terminal and xlsx hold every table.
 #[test]
-fn chunked_output_equals_streamed_output() {
+fn several_tables_in_each_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = two_tables();
+    let at = |format, name: &str| opts(format, Some(dir.path().join(name)));
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    table_parts(&tables, |parts| {
+        let report = Report::of(parts);
+        for (format, name) in [
+            (Format::Csv, "a.csv"),
+            (Format::Json, "a.json"),
+            (Format::Table, "a.txt"),
+            (Format::Parquet, "a.parquet"),
+            (Format::Xlsx, "a.xlsx"),
+        ] {
+            emit(&report, &at(format, name)).unwrap();
+        }
+    });
+    assert_eq!(read("a.csv"), "x\n1\n");
+    assert_eq!(
+        read("a.json"),
+        "{\n\"first\":[\n{\"x\":1}\n],\n\"second\":[\n{\"y\":\"=z\"}\n]\n}\n"
+    );
+    let text = read("a.txt");
+    assert!(
+        text.starts_with("first\n") && text.contains("\n\nsecond\n"),
+        "{text}"
+    );
+    let df = polars::prelude::ParquetReader::new(
+        std::fs::File::open(dir.path().join("a.parquet")).unwrap(),
+    );
+    use polars::prelude::SerReader;
+    let df = df.finish().unwrap();
+    assert_eq!(df.get_column_names(), ["x"]);
+}
+
+/// A report's own workbook and page take the place of the generic ones,
+/// and its terminal tables of the data.
+#[test]
+fn a_report_renders_its_own_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = two_tables();
+    let shown = [tables[1].clone()];
+    let workbook = || Ok(b"BOOK".to_vec());
+    let page = || "<html>".to_string();
+    table_parts(&tables[..1], |parts| {
+        let report = Report {
+            tables: parts,
+            terminal: Some(&shown),
+            workbook: Some(&workbook),
+            page: Some(&page),
+        };
+        for (format, name) in [
+            (Format::Xlsx, "r.xlsx"),
+            (Format::Html, "r.html"),
+            (Format::Table, "r.txt"),
+            (Format::Csv, "r.csv"),
+        ] {
+            emit(&report, &opts(format, Some(dir.path().join(name)))).unwrap();
+        }
+    });
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("r.xlsx"), "BOOK");
+    assert_eq!(read("r.html"), "<html>");
+    assert!(read("r.txt").starts_with("second\n"));
+    assert_eq!(read("r.csv"), "x\n1\n");
+}
+
+/// Parts rendered on several threads, some empty, are written exactly as
+/// the same rows held as one table of cells.
+#[test]
+fn chunked_output_equals_a_table_of_cells() {
     let cols = [("name", ColType::Text), ("n", ColType::Int)];
     let parts: Vec<Vec<(String, i64)>> = vec![
         vec![],
@@ -97,14 +172,17 @@ fn chunked_output_equals_streamed_output() {
         }
         Ok(())
     };
+    let mut table = Table::new("t", &cols);
+    table.rows = parts
+        .iter()
+        .flatten()
+        .map(|(name, n)| vec![Cell::Text(name.clone()), Cell::Int(*n)])
+        .collect();
     let dir = tempfile::tempdir().unwrap();
-    for format in [Format::Csv, Format::Json] {
+    for format in [Format::Csv, Format::Json, Format::Table] {
         let one = dir.path().join("one");
         let many = dir.path().join("many");
-        write_stream("t", &cols, &opts(format, Some(one.clone())), |sink| {
-            (0..parts.len()).try_for_each(|i| render(i, sink))
-        })
-        .unwrap();
+        write(&table, &opts(format, Some(one.clone()))).unwrap();
         write_chunks(
             "t",
             &cols,
@@ -116,7 +194,8 @@ fn chunked_output_equals_streamed_output() {
         let (one, many) = (std::fs::read(one).unwrap(), std::fs::read(many).unwrap());
         assert_eq!(
             String::from_utf8_lossy(&many),
-            String::from_utf8_lossy(&one)
+            String::from_utf8_lossy(&one),
+            "{format:?}"
         );
     }
     // No rows at all: a header alone, an empty array.
@@ -130,70 +209,13 @@ fn chunked_output_equals_streamed_output() {
     }
 }
 
-/// `write_parts` writes the bytes `write`/`write_many` write for the same
-/// rows: empty tables, one part, many parts; one table and two.
-#[test]
-fn parts_are_written_as_the_tables_they_stand_for() {
-    fn table(title: &str, n: usize) -> Table {
-        let mut t = Table::new(title, &[("a", ColType::Int), ("b", ColType::Text)]);
-        t.rows = (0..n)
-            .map(|i| vec![Cell::Int(i as i64), Cell::Text(format!("=x{i}"))])
-            .collect();
-        t
-    }
-    const COLS: &[(&str, ColType)] = &[("a", ColType::Int), ("b", ColType::Text)];
-    let dir = tempfile::tempdir().unwrap();
-    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
-    for (n, m) in [
-        (0, 0),
-        (3, 0),
-        (0, 2),
-        (PART_ROWS + 5, 7),
-        (2 * PART_ROWS, 1),
-    ] {
-        let tables = [table("first", n), table("second", m)];
-        let renders: Vec<_> = tables
-            .iter()
-            .map(|t| {
-                move |part: usize, sink: &mut dyn Sink| -> Result<()> {
-                    for row in t.rows.chunks(PART_ROWS).nth(part).unwrap_or(&[]) {
-                        let vals: Vec<Val> = row.iter().map(Val::from).collect();
-                        sink.row(&vals)?;
-                    }
-                    Ok(())
-                }
-            })
-            .collect();
-        let parts: Vec<Parts> = tables
-            .iter()
-            .zip(&renders)
-            .map(|(t, render)| Parts {
-                title: &t.title,
-                columns: COLS,
-                parts: t.rows.len().div_ceil(PART_ROWS),
-                render,
-            })
-            .collect();
-        for format in [Format::Csv, Format::Json, Format::Table, Format::Parquet] {
-            let at = |name: &str| opts(format, Some(dir.path().join(name)));
-            write(&tables[0], &at("want1")).unwrap();
-            write_parts(&parts[..1], false, &at("got1")).unwrap();
-            assert_eq!(read("want1"), read("got1"), "{format:?} {n} rows");
-            if format == Format::Parquet {
-                continue;
-            }
-            write_many(&tables, &at("want2")).unwrap();
-            write_parts(&parts, true, &at("got2")).unwrap();
-            assert_eq!(read("want2"), read("got2"), "{format:?} {n} + {m} rows");
-        }
-    }
-}
-
 #[test]
 fn a_row_of_the_wrong_width_is_refused() {
     let mut t = Table::new("t", &[("a", ColType::Int), ("b", ColType::Int)]);
     t.rows.push(vec![Cell::Int(1)]);
     let e = write(&t, &opts(Format::Csv, None)).unwrap_err();
+    assert_eq!(e.to_string(), "table `t`: a row has 1 cells, expected 2");
+    let e = write(&t, &opts(Format::Table, None)).unwrap_err();
     assert_eq!(e.to_string(), "table `t`: row 1 has 1 cells, expected 2");
 }
 

@@ -9,17 +9,17 @@ use rust_xlsxwriter::{
     Worksheet,
 };
 
-use super::{Cell, ColType, OutputOptions, Table, neutralise, round1, write_to};
+use super::{Cell, ColType, Table, neutralise, round1};
 
 /// Autofit stops near 60 characters so a long comment does not push the
 /// other columns off screen.
 const MAX_WIDTH_PX: u16 = 425;
 
 /// The workbook as bytes, ready to be written atomically.
-pub fn workbook(tables: &[Table]) -> Result<Vec<u8>> {
+pub fn workbook<T: std::borrow::Borrow<Table>>(tables: &[T]) -> Result<Vec<u8>> {
     let mut book = Workbook::new();
     let mut names: Vec<String> = Vec::new();
-    for table in tables {
+    for table in tables.iter().map(std::borrow::Borrow::borrow) {
         let name = sheet_name(&table.title, &names);
         let sheet = book.add_worksheet();
         sheet.set_name(&name)?;
@@ -34,15 +34,7 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>> {
 /// in (a header fill, a note on each header, unlocked cells), so the
 /// workbook can come back as overrides. The first agreed column offers
 /// `roles` (the configured leads) in a list that still takes any text.
-pub fn write_meeting(
-    table: &Table,
-    agreed: usize,
-    roles: &[&str],
-    opts: &OutputOptions,
-) -> Result<()> {
-    let Some(path) = opts.output.as_deref() else {
-        anyhow::bail!("xlsx output needs -o FILE");
-    };
+pub fn meeting_workbook(table: &Table, agreed: usize, roles: &[&str]) -> Result<Vec<u8>> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name(&table.title, &[]))?;
@@ -78,8 +70,7 @@ pub fn write_meeting(
             sheet.add_data_validation(1, c, last, c, &list)?;
         }
     }
-    let bytes = book.save_to_buffer()?;
-    write_to(Some(path), |w| Ok(w.write_all(&bytes)?))
+    Ok(book.save_to_buffer()?)
 }
 
 fn meeting_note(column: &str) -> String {

@@ -31,7 +31,7 @@ pub fn qa_school(env: &Env) -> (String, String) {
     (cfg, stderr)
 }
 
-/// Split `write_many` CSV output into its tables, each parsed into rows.
+/// Split text holding several CSV tables into its tables, each parsed into rows.
 pub fn csv_tables(text: &str) -> Vec<Vec<Vec<String>>> {
     text.split("\n\n").map(super::common::csv_rows).collect()
 }

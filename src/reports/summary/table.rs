@@ -31,23 +31,6 @@ pub const COLUMNS: &[(&str, ColType)] = &[
 /// What a suppressed figure shows.
 pub const SUPPRESSED: &str = "c";
 
-/// How suppressed figures are written: `c`, or null where a column must
-/// stay numeric (Parquet).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Hidden {
-    Letter,
-    Null,
-}
-
-impl Hidden {
-    fn cell(self) -> Out {
-        match self {
-            Hidden::Letter => Out::from(SUPPRESSED),
-            Hidden::Null => Out::Null,
-        }
-    }
-}
-
 /// Windows joined with `; ` (several only for `ALL`).
 pub fn windows_label(
     ws: &std::collections::BTreeSet<crate::rules::window::Window>,
@@ -61,19 +44,21 @@ pub fn windows_label(
 }
 
 /// The long table.
-pub fn long(summary: &Summary, hidden: Hidden) -> Table {
+/// A suppressed figure is `c`; Parquet, whose number columns hold no text,
+/// writes null there.
+pub fn long(summary: &Summary) -> Table {
     let mut t = Table::new("summary", COLUMNS);
     for block in &summary.blocks {
         for cell in &block.cells {
             for m in &cell.measures {
-                t.rows.push(long_row(block, cell, m, hidden));
+                t.rows.push(long_row(block, cell, m));
             }
         }
     }
     t
 }
 
-fn long_row(block: &Block, cell: &Cell, m: &Measure, hidden: Hidden) -> Vec<Out> {
+fn long_row(block: &Block, cell: &Cell, m: &Measure) -> Vec<Out> {
     let k = &cell.key;
     let faculty = match (k.section, &k.faculty) {
         (_, Some(f)) => Out::from(f.as_str()),
@@ -84,7 +69,7 @@ fn long_row(block: &Block, cell: &Cell, m: &Measure, hidden: Hidden) -> Vec<Out>
     // A figure that does not apply stays empty even when the cell is hidden.
     let shown = |v: Out| {
         if c && v != Out::Null {
-            hidden.cell()
+            Out::from(SUPPRESSED)
         } else {
             v
         }
@@ -104,16 +89,16 @@ fn long_row(block: &Block, cell: &Cell, m: &Measure, hidden: Hidden) -> Vec<Out>
         shown(Out::from(m.count)),
         shown(Out::from(m.percent)),
         shown(Out::from(m.gap)),
-        previous(m, hidden),
+        previous(m),
         shown(Out::from(m.change())),
         Out::from(if c { "Y" } else { "N" }),
     ]
 }
 
-fn previous(m: &Measure, hidden: Hidden) -> Out {
+fn previous(m: &Measure) -> Out {
     match m.previous {
         Some(Previous::Shown(v)) => Out::Float(v),
-        Some(Previous::Suppressed) => hidden.cell(),
+        Some(Previous::Suppressed) => Out::from(SUPPRESSED),
         None => Out::Null,
     }
 }
@@ -199,7 +184,7 @@ fn status_table(b: &Block, head: &str) -> Table {
         ];
         row.extend(c.measures.iter().map(|m| pct(c, m.percent)));
         let on = c.measure("on_track");
-        row.push(on.map_or(Out::Null, |m| previous(m, Hidden::Letter)));
+        row.push(on.map_or(Out::Null, previous));
         row.push(pct(c, on.and_then(Measure::change)));
         t.rows.push(row);
     }
@@ -229,7 +214,7 @@ fn equity_table(b: &Block, head: &str) -> Table {
             pct(c, on.and_then(|m| m.gap)),
             pct(c, off.and_then(|m| m.percent)),
             pct(c, off.and_then(|m| m.gap)),
-            on.map_or(Out::Null, |m| previous(m, Hidden::Letter)),
+            on.map_or(Out::Null, previous),
             pct(c, on.and_then(Measure::change)),
         ]);
     }
@@ -268,7 +253,7 @@ fn projection_table(b: &Block, head: &str) -> Table {
         ];
         for m in [m5, m6] {
             row.push(pct(c, m.and_then(|m| m.percent)));
-            row.push(m.map_or(Out::Null, |m| previous(m, Hidden::Letter)));
+            row.push(m.map_or(Out::Null, previous));
             row.push(pct(c, m.and_then(Measure::change)));
         }
         t.rows.push(row);
@@ -295,7 +280,7 @@ fn early_warning_table(b: &Block, head: &str) -> Table {
             count(c, Some(c.pupils)),
             count(c, m.and_then(|m| m.count)),
             pct(c, m.and_then(|m| m.percent)),
-            m.map_or(Out::Null, |m| previous(m, Hidden::Letter)),
+            m.map_or(Out::Null, previous),
             pct(c, m.and_then(Measure::change)),
         ]);
     }

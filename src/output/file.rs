@@ -1,0 +1,117 @@
+//! Files and stdout: where every output format is written.
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Run `body` against `path` (atomically, mode 0600) or buffered stdout.
+/// Public so that renderers outside this module (summary's HTML) get the same
+/// guarantees.
+pub fn write_to(
+    path: Option<&Path>,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => write_file_atomic(path, body)
+            .with_context(|| format!("cannot write `{}`", path.display())),
+        None => write_guarded(io::stdout().lock(), body),
+    }
+}
+
+/// SPEC 9: a reader of the output must never see a half-written file, and no
+/// one but the owner may read it. The temporary file sits in the target's
+/// directory so the rename cannot cross filesystems; tempfile creates it with
+/// mode 0600 whatever the umask, and the rename keeps that mode even when it
+/// replaces a file that was readable by others.
+pub fn write_file_atomic(
+    path: &Path,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    // `-o /dev/null`, `-o /dev/stdout` or a named pipe: write straight to
+    // it. Renaming a temporary file over it would replace the device (for
+    // every program on the machine) with an ordinary file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new().write(true).open(path)?;
+        let mut w = BufWriter::new(file);
+        body(&mut w)?;
+        w.flush()?;
+        return Ok(());
+    }
+    // A symbolic link: replace the file it points to, and keep the link.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(p) => {
+                resolved = p;
+                resolved.as_path()
+            }
+            Err(_) => path,
+        },
+        _ => path,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tracker-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        body(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    crate::store::failpoint("output-written");
+    tmp.persist(path)?;
+    Ok(())
+}
+
+/// Buffer `inner` and treat a closed reader (`tracker offtrack | head`) as
+/// success: once the pipe reports BrokenPipe, whatever error the format
+/// writer wraps it in is dropped.
+pub(super) fn write_guarded<W: Write>(
+    inner: W,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let mut guard = PipeGuard {
+        inner,
+        broken: false,
+    };
+    let result = {
+        let mut w = BufWriter::new(&mut guard);
+        body(&mut w).and_then(|()| Ok(w.flush()?))
+    };
+    match result {
+        Err(_) if guard.broken => Ok(()),
+        r => r,
+    }
+}
+
+struct PipeGuard<W> {
+    inner: W,
+    broken: bool,
+}
+
+impl<W: Write> PipeGuard<W> {
+    fn note<T>(&mut self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r {
+            self.broken |= e.kind() == io::ErrorKind::BrokenPipe;
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeGuard<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.note(r)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.inner.flush();
+        self.note(r)
+    }
+}
