@@ -46,7 +46,7 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
     let store = Store::at(&args.dir.join("store"));
     if !store.exists() {
         store.create()?;
-        fsutil::write_atomic(&store.root, "tracker.toml", demo_config().as_bytes())?;
+        fsutil::write_atomic(&store.root, "tracker.toml", demo_config()?.as_bytes())?;
     }
     let config = Config::load(&store.config_path())?;
     let demo = Settings {
@@ -147,8 +147,10 @@ fn print_offtrack(s: &Settings, demo: &Settings, args: &DemoArgs) -> anyhow::Res
     Ok(())
 }
 
-/// The default config with invented staff names, so the demo's leads are filled.
-fn demo_config() -> String {
+/// The default config with the demo's school code and invented staff
+/// names, so the demo's leads are filled. Edited as a TOML document, which
+/// keeps every comment of the template a school would start from.
+fn demo_config() -> anyhow::Result<String> {
     let faculties = [
         ("English", "Ms A Morrison"),
         ("Mathematics", "Mr D Henderson"),
@@ -172,17 +174,26 @@ fn demo_config() -> String {
         ("S5", "Mrs M Gray"),
         ("S6", "Mr N Stewart"),
     ];
-    let table = |pairs: &[(&str, &str)]| {
-        pairs
-            .iter()
-            .map(|(k, v)| format!("\"{k}\" = \"{v}\"\n"))
-            .collect::<String>()
-    };
-    crate::config::DEFAULT_TOML
-        .replace("code = \"SCHOOL\"", "code = \"DEMO001\"")
-        .replace("# \"Mathematics\" = \"Mr A Example\"\n", &table(&faculties))
-        .replace("# \"Arran\" = \"Ms B Example\"\n", &table(&houses))
-        .replace("# \"S3\" = \"Mrs C Example\"\n", &table(&stages))
+    let mut doc: toml_edit::DocumentMut = crate::config::DEFAULT_TOML.parse()?;
+    doc["school"]["code"] = toml_edit::value("DEMO001");
+    let bands = doc["followup"]["band"]
+        .as_array_of_tables_mut()
+        .context("the built-in config has no [[followup.band]]")?;
+    for band in bands.iter_mut() {
+        let staff: &[(&str, &str)] = match band.get("lead_by").and_then(|v| v.as_str()) {
+            Some("faculty") => &faculties,
+            Some("house") => &houses,
+            Some("stage") => &stages,
+            _ => continue,
+        };
+        let table = band["staff"]
+            .as_table_mut()
+            .context("a [[followup.band]] with no staff table")?;
+        for (key, name) in staff {
+            table.insert(key, toml_edit::value(*name));
+        }
+    }
+    Ok(doc.to_string())
 }
 
 /// A small demo school can have no overrides or interventions at all; such a
