@@ -12,6 +12,7 @@
 mod completeness;
 mod findings;
 mod history;
+mod report;
 
 pub use completeness::{
     COMPLETENESS_COLUMNS, Completeness, completeness, completeness_table, entered,
@@ -19,6 +20,7 @@ pub use completeness::{
 };
 pub use findings::findings;
 pub use history::{History, SetAside, history};
+pub use report::{Qa, build};
 
 use polars::prelude::PlHashMap;
 use rayon::prelude::*;

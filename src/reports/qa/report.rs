@@ -1,0 +1,82 @@
+//! The whole `qa` report: every school's findings and completeness, sorted,
+//! and the findings rendered a part at a time.
+
+use crate::config::Severity;
+use crate::output::{self, Sink, Table};
+use crate::reports::Scope;
+use crate::reports::model::{self, Need};
+use crate::rules::Ctx;
+use crate::store::read::Snapshot;
+
+use super::{Finding, QaFilter};
+
+pub struct Qa {
+    pub scope_window: crate::rules::window::Window,
+    /// Sorted; most of a million in a national run, so never held as cells.
+    pub findings: Vec<Finding>,
+    pub completeness: Table,
+}
+
+/// Schools on every core; each worker drops its school's window before
+/// taking the next, so only the findings of the whole store stay in memory.
+pub fn build(ctx: &Ctx, snap: &Snapshot, scope: &Scope, filter: &QaFilter) -> anyhow::Result<Qa> {
+    let stages = |st| scope.wants_stage(st);
+    let per_school = crate::par::map(&scope.schools, |school| {
+        let sw = model::load(ctx, snap, school, scope.window, Need::ALL)?;
+        let history = super::history(ctx, snap, &sw)?;
+        let findings = super::findings(ctx, &sw, &history, &stages, filter);
+        let completeness = super::completeness(&sw, &stages, filter);
+        Ok((findings, completeness))
+    })?;
+    // Sized once: growing a vector of most of a million findings copies it.
+    let mut findings = Vec::with_capacity(per_school.iter().map(|(f, _)| f.len()).sum());
+    let mut completeness = Vec::new();
+    for (f, c) in per_school {
+        findings.extend(f);
+        completeness.extend(c);
+    }
+    super::sort(&mut findings);
+    super::sort_completeness(&mut completeness);
+    Ok(Qa {
+        scope_window: scope.window,
+        findings,
+        completeness: super::completeness_table(&completeness),
+    })
+}
+
+impl Qa {
+    /// The findings at `threshold` or above.
+    pub fn failing(&self, threshold: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .count()
+    }
+
+    /// Hand the findings to `f` as the table `findings`, rendered from the
+    /// sorted list a part at a time.
+    pub fn findings_parts<R>(&self, f: impl FnOnce(output::Parts) -> R) -> R {
+        let window = self.scope_window.to_string();
+        let render = |part: usize, sink: &mut dyn Sink| {
+            let start = part * output::PART_ROWS;
+            for finding in self.findings.iter().skip(start).take(output::PART_ROWS) {
+                let other;
+                let w = if finding.window == self.scope_window {
+                    window.as_str()
+                } else {
+                    other = finding.window.to_string();
+                    other.as_str()
+                };
+                sink.row(&super::finding_values(finding, w))?;
+            }
+            Ok(())
+        };
+        f(output::Parts {
+            title: "findings",
+            columns: super::COLUMNS,
+            parts: self.findings.len().div_ceil(output::PART_ROWS),
+            render: &render,
+            cells: None,
+        })
+    }
+}
