@@ -7,6 +7,7 @@ pub mod model;
 pub mod offtrack;
 pub mod pupil;
 pub mod qa;
+pub mod ranks;
 pub mod subjects;
 pub mod summary;
 

@@ -22,17 +22,16 @@ pub use findings::findings;
 pub use history::{History, SetAside, history};
 pub use report::{Qa, build};
 
-use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 
 use crate::config::{QaKind, Severity};
 use crate::output::{ColType, Val};
-use crate::rules::followup::text_key;
 use crate::rules::validity::{Invalid, column_label};
 use crate::rules::window::Window;
 
 use super::matches;
 use super::model::RowRef;
+use super::ranks::Ranks;
 
 /// One anomaly, as a row of the findings table.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,14 +107,9 @@ pub fn sort(findings: &mut Vec<Finding>) {
     // `text_key` rank once, so the sort compares numbers and borrowed text
     // and allocates nothing per finding.
     let order: Vec<usize> = {
-        let subjects = text_ranks(findings.iter().map(|f| f.subject.as_deref()));
-        let teachers = text_ranks(findings.iter().map(|f| f.teacher.as_deref()));
-        let rank = |ranks: &PlHashMap<&str, usize>, s: &Option<String>| {
-            ranks
-                .get(s.as_deref().unwrap_or_default())
-                .copied()
-                .unwrap_or_default()
-        };
+        let subjects = Ranks::text(findings.iter().map(|f| text(&f.subject)));
+        let teachers = Ranks::text(findings.iter().map(|f| text(&f.teacher)));
+        let rank = |ranks: &Ranks, t: &Option<String>| ranks.get(text(t));
         let mut keys: Vec<_> = findings
             .iter()
             .enumerate()
@@ -155,16 +149,9 @@ fn prefix(s: &str) -> u128 {
     u128::from_be_bytes(buf)
 }
 
-/// Each distinct text (None as empty) with its rank in `text_key` order;
-/// equal ranks mean equal texts, since `text_key` breaks ties by the text.
-fn text_ranks<'a>(texts: impl Iterator<Item = Option<&'a str>>) -> PlHashMap<&'a str, usize> {
-    let mut ranks: PlHashMap<&str, usize> = texts.map(|t| (t.unwrap_or_default(), 0)).collect();
-    let mut distinct: Vec<&str> = ranks.keys().copied().collect();
-    distinct.sort_by_cached_key(|t| text_key(t));
-    for (rank, t) in distinct.into_iter().enumerate() {
-        ranks.insert(t, rank);
-    }
-    ranks
+/// An optional text as the empty text when absent.
+fn text(t: &Option<String>) -> &str {
+    t.as_deref().unwrap_or_default()
 }
 
 pub const COLUMNS: &[(&str, ColType)] = &[
