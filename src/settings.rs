@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{ColorChoice, FilterArgs, GlobalArgs, OutputArgs, ReportArgs};
 use crate::config::Config;
 use crate::exit::UsageError;
 use crate::output::{Format, OutputOptions};
 use crate::reports::{Filter, Request};
+use crate::rules::check::checked;
 use crate::store::Store;
 
 pub struct Settings {
@@ -30,6 +32,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// A progress bar on stderr when a person is watching; hidden otherwise.
+    pub fn progress_bar(&self, len: u64, message: &'static str) -> ProgressBar {
+        if !self.progress || len < 2 {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len).with_message(message);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
+                .expect("template is valid")
+                .progress_chars("=> "),
+        );
+        bar
+    }
+
     /// SPEC 6/7.2: `--store`, else `$TRACKER_STORE`, else `./tracker-store`;
     /// `--config`, else `$TRACKER_CONFIG`, else `<store>/tracker.toml`, else
     /// the built-in defaults. With `load_config` false the built-in defaults
@@ -49,11 +65,15 @@ impl Settings {
         let explicit = global.config.clone().or_else(|| env("TRACKER_CONFIG"));
         let (config, config_source) = match explicit.filter(|_| load_config) {
             Some(path) => (
-                Config::load(&path).context("cannot use the config")?,
+                Config::load(&path)
+                    .and_then(checked)
+                    .context("cannot use the config")?,
                 path.display().to_string(),
             ),
             None if load_config && store.config_path().is_file() => (
-                Config::load(&store.config_path()).context("cannot use the store's config")?,
+                Config::load(&store.config_path())
+                    .and_then(checked)
+                    .context("cannot use the store's config")?,
                 store.config_path().display().to_string(),
             ),
             None => (Config::default(), "built-in defaults".to_string()),

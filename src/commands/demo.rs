@@ -32,7 +32,7 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
         pupils: args.pupils,
         seed: args.seed,
     };
-    let bar = crate::commands::progress_bar(s, (args.schools * 10) as u64, "writing");
+    let bar = s.progress_bar((args.schools * 10) as u64, "writing");
     let files = generate(&args.dir, &opts, &mut |done, _| {
         bar.set_position(done as u64)
     })?;
@@ -48,7 +48,7 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
         store.create()?;
         fsutil::write_atomic(&store.root, "tracker.toml", demo_config()?.as_bytes())?;
     }
-    let config = Config::load(&store.config_path())?;
+    let config = crate::rules::check::checked(Config::load(&store.config_path())?)?;
     let demo = Settings {
         config_source: store.config_path().display().to_string(),
         store,
@@ -66,7 +66,7 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
             .or_default()
             .push(f.path.clone());
     }
-    let bar = crate::commands::progress_bar(s, groups.len() as u64, "ingesting");
+    let bar = s.progress_bar(groups.len() as u64, "ingesting");
     let (mut stored, mut rejected) = (0, 0);
     for ((school, window), paths) in groups {
         let window: Window = window.parse().map_err(anyhow::Error::msg)?;

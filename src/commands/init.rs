@@ -18,7 +18,8 @@ pub fn run(s: &Settings, args: &InitArgs) -> anyhow::Result<Exit> {
         );
     }
     let text = default_toml(args.preset);
-    Config::parse(&text, "built-in preset").context("the built-in preset is invalid")?;
+    crate::rules::check::checked(Config::parse(&text, "built-in preset")?)
+        .context("the built-in preset is invalid")?;
     store.create().context("cannot create the store")?;
     fsutil::write_atomic(&store.root, "tracker.toml", text.as_bytes())
         .with_context(|| format!("cannot write `{}`", config_path.display()))?;

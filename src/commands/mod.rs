@@ -14,8 +14,6 @@ pub mod summary;
 pub mod verify;
 pub mod windows;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 use crate::reports::model::{self, Need, SchoolWindow};
@@ -43,20 +41,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Summary(a) => summary::run(s, a),
         Command::Verify(a) => verify::run(s, a),
     }
-}
-
-/// A progress bar on stderr when a person is watching; hidden otherwise.
-pub fn progress_bar(s: &Settings, len: u64, message: &'static str) -> ProgressBar {
-    if !s.progress || len < 2 {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len).with_message(message);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
-            .expect("template is valid")
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 /// What a report command has once the store is read: the rules, what the

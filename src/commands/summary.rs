@@ -32,7 +32,7 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     // by the time their S4 and S5 outcomes are read.
     earlier.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
     let loads = scope.schools.len() + previous.len() + earlier.len();
-    let bar = super::progress_bar(s, loads as u64, "summary");
+    let bar = s.progress_bar(loads as u64, "summary");
     let load = |school: &str, w: Window| {
         bar.inc(1);
         let need = Need {

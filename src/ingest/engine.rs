@@ -100,7 +100,7 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
     let manifest = read.as_ref().map_or(&empty, |(m, _)| m);
 
     let files: usize = reqs.iter().map(|r| r.files.len()).sum();
-    let bar = crate::commands::progress_bar(s, files as u64, "reading");
+    let bar = s.progress_bar(files as u64, "reading");
     let rules = crate::rules::Ctx::new(&s.config);
     let failed = AtomicBool::new(false);
     let results = crate::par::map(reqs, |req| {

@@ -7,6 +7,7 @@
 //! the stack, so they do not allocate for ordinary ASCII cells; their maps
 //! hash with polars' fast hasher, as std's SipHash showed in national profiles.
 
+pub mod check;
 pub mod faculties;
 pub mod followup;
 pub mod pathway;
