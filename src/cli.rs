@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::Preset;
 use crate::ingest::Kind;
 use crate::output::Format;
+use crate::reports::impact::By;
 use crate::rules::window::Window;
 
 #[derive(Debug, Parser)]
@@ -68,6 +69,8 @@ pub enum Command {
     Grid(GridArgs),
     /// Whole-school tracking summary with equity gaps
     Summary(SummaryArgs),
+    /// What followed the interventions of a window, by the next window
+    Impact(ImpactArgs),
     /// Completeness and anomalies, for faculty leaders
     Qa(QaArgs),
     /// One pupil across all windows
@@ -205,6 +208,20 @@ pub struct SummaryArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Show groups of fewer than suppression.min_group pupils
+    #[arg(long)]
+    pub no_suppress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// The window whose interventions to follow up [default: the newest
+    /// window the store holds a later window after]
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Group the interventions by their type, subject or staff
+    #[arg(long, value_enum, default_value_t = By::Type)]
+    pub by: By,
     /// Show groups of fewer than suppression.min_group pupils
     #[arg(long)]
     pub no_suppress: bool,

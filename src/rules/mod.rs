@@ -9,6 +9,7 @@
 
 pub mod faculties;
 pub mod followup;
+pub mod impact;
 pub mod pathway;
 pub mod replace;
 pub mod scale;

@@ -40,7 +40,8 @@ pub enum Hidden {
 }
 
 impl Hidden {
-    fn cell(self) -> Out {
+    /// What a hidden figure shows in this format.
+    pub fn cell(self) -> Out {
         match self {
             Hidden::Letter => Out::from(SUPPRESSED),
             Hidden::Null => Out::Null,

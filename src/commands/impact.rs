@@ -1,0 +1,43 @@
+//! `tracker impact`: what followed the interventions of a window.
+
+use crate::cli::ImpactArgs;
+use crate::exit::Exit;
+use crate::output::{self, Format};
+use crate::reports::impact::{self, NOTE};
+use crate::reports::summary::table::Hidden;
+use crate::rules::Ctx;
+use crate::settings::Settings;
+
+pub fn run(s: &Settings, args: &ImpactArgs) -> anyhow::Result<Exit> {
+    let opts = s.output(&args.report.out)?;
+    let request = s.request(&args.report);
+    let (snap, scope) = crate::reports::open(&s.store, &request, s.lock_timeout)?;
+    let plan = impact::plan(&snap, request.school.as_deref(), request.window)?;
+    for school in &plan.without_next {
+        s.say(&format!(
+            "school `{school}` is left out: the store holds no window after `{}` for it yet",
+            plan.window
+        ));
+    }
+    let ctx = Ctx::new(&s.config);
+    let min_group = (!args.no_suppress).then_some(s.config.suppression.min_group);
+    let stages = |st| scope.wants_stage(st);
+    let report = impact::build(&ctx, &snap, &plan, args.by, &stages, min_group)?;
+    if let Some(m) = impact::left_out_message(&report) {
+        s.say(&m);
+    }
+    match opts.format {
+        // A workbook travels without its stderr: the note is a sheet of its own.
+        Format::Xlsx => output::write_many(
+            &[impact::table(&report, Hidden::Letter), impact::note_table()],
+            &opts,
+        )?,
+        Format::Parquet => output::write(&impact::table(&report, Hidden::Null), &opts)?,
+        _ => output::write(&impact::table(&report, Hidden::Letter), &opts)?,
+    }
+    if opts.format != Format::Xlsx {
+        // Not silenced by `--quiet`: the figures must not travel without it.
+        s.warn(NOTE);
+    }
+    Ok(Exit::Success)
+}

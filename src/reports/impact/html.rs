@@ -1,0 +1,1 @@
+//! The "Interventions" section of the summary's HTML page.
