@@ -26,6 +26,16 @@ pub fn run(s: &Settings, args: &ImpactArgs) -> anyhow::Result<Exit> {
     if let Some(m) = impact::left_out_message(&report) {
         s.say(&m);
     }
+    if let Some(min) = min_group.filter(|_| {
+        report
+            .groups
+            .iter()
+            .any(|g| g.suppressed || g.comparison_suppressed)
+    }) {
+        s.say(&format!(
+            "c = a group of fewer than {min} pupils (suppression.min_group); `--no-suppress` shows it"
+        ));
+    }
     match opts.format {
         // A workbook travels without its stderr: the note is a sheet of its own.
         Format::Xlsx => output::write_many(
