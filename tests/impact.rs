@@ -204,3 +204,38 @@ fn stage_filter_keeps_only_that_stages_pupils() {
     ]);
     assert_eq!(csv_rows(&s1).len(), 3);
 }
+
+#[test]
+fn the_summary_page_shows_the_interventions_when_the_next_window_is_in() {
+    let env = Env::new();
+    env.impact_school(false);
+    let page = env.path("w1.html");
+    let p = page.to_str().unwrap();
+    env.ok(&[
+        "summary",
+        "--window",
+        "2025-26/1",
+        "--format",
+        "html",
+        "-o",
+        p,
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let section = &html[html.find("<h3>Interventions</h3>").expect("section")..];
+    assert!(section.contains("how they stood in 2025-26/2"));
+    assert!(section.contains("<svg "), "a chart");
+    assert!(section.contains(
+        "<tr><td>Homework club</td><td>5</td><td>60.0%</td><td>20.0%</td><td>20.0%</td>\
+         <td>60.0%</td><td>5</td><td>40.0%</td><td>+20.0</td></tr>"
+    ));
+    // Mentoring's 4 pupils are suppressed, its comparison of 5 is not.
+    assert!(section.contains("<tr><td>Mentoring</td><td class=\"c\">c</td>"));
+    assert!(section.contains("this is an association, not proof"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    // The latest window has nothing after it yet, and the page says so.
+    env.ok(&["summary", "--format", "html", "-o", p]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(
+        "<h3>Interventions</h3>\n<p class=\"note\">The store holds no window after 2025-26/2 yet"
+    ));
+}

@@ -143,6 +143,8 @@ impl Group {
 pub struct Impact {
     pub by: By,
     pub window: Window,
+    /// The schools reported, each with its next window.
+    pub pairs: Vec<Pair>,
     pub groups: Vec<Group>,
     /// Interventions whose outcome cannot be judged (no status on the
     /// traffic light in one of the windows, or no rows next).
@@ -260,6 +262,7 @@ pub fn build(
     Ok(Impact {
         by,
         window: plan.window,
+        pairs: plan.pairs.clone(),
         groups,
         left_out,
         min_group,

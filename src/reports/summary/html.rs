@@ -72,11 +72,11 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn pct(v: f64) -> String {
+pub(crate) fn pct(v: f64) -> String {
     format!("{v:.1}%")
 }
 
-fn points(v: f64) -> String {
+pub(crate) fn points(v: f64) -> String {
     let r = (v * 10.0).round() / 10.0;
     if r > 0.0 {
         format!("+{r:.1}")
@@ -87,8 +87,14 @@ fn points(v: f64) -> String {
     }
 }
 
-/// The whole page. `name` gives a school code its display name.
-pub fn page(summary: &Summary, name: &dyn Fn(&str) -> String) -> String {
+/// The whole page. `name` gives a school code its display name; `impact`
+/// is the impact of the window's interventions, when the store holds a
+/// later window for any school.
+pub fn page(
+    summary: &Summary,
+    name: &dyn Fn(&str) -> String,
+    impact: Option<&crate::reports::impact::Impact>,
+) -> String {
     let mut h = String::new();
     let names: Vec<String> = summary.blocks.iter().map(|b| name(&b.school)).collect();
     let selection = summary
@@ -127,6 +133,10 @@ pub fn page(summary: &Summary, name: &dyn Fn(&str) -> String) -> String {
     h.push_str("</p></header>\n");
     for (block, name) in summary.blocks.iter().zip(&names) {
         school(&mut h, block, name);
+        if block.school != super::ALL_SCHOOLS {
+            crate::reports::impact::html::section(&mut h, &block.school, summary.window, impact);
+        }
+        h.push_str("</section>\n");
     }
     h.push_str("</body>\n</html>\n");
     h
@@ -165,7 +175,6 @@ fn school(h: &mut String, b: &Block, name: &str) {
     change(h, b, &stages);
     projections(h, b);
     early_warning(h, b);
-    h.push_str("</section>\n");
 }
 
 /// A stage as a heading or chart label: `S1`, `All stages`.
@@ -239,9 +248,9 @@ fn legend(h: &mut String) {
     h.push_str("</div>\n");
 }
 
-const LABEL_W: f64 = 190.0;
-const BAR_W: f64 = 640.0;
-const ROW_H: f64 = 24.0;
+pub(crate) const LABEL_W: f64 = 190.0;
+pub(crate) const BAR_W: f64 = 640.0;
+pub(crate) const ROW_H: f64 = 24.0;
 
 /// Label and bar widths: wide for the stage chart, narrow for the faculty
 /// charts that sit two to a row.
