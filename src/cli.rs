@@ -70,6 +70,11 @@ pub enum Command {
     /// Whole-school tracking summary with equity gaps
     Summary(SummaryArgs),
     /// What followed the interventions of a window, by the next window
+    ///
+    /// `--window` defaults here to the newest window that the store holds a
+    /// later window after; each school's next window is the next one the
+    /// store holds for it. The figures are an association, not proof that
+    /// the interventions caused the change.
     Impact(ImpactArgs),
     /// Completeness and anomalies, for faculty leaders
     Qa(QaArgs),
@@ -215,8 +220,6 @@ pub struct SummaryArgs {
 
 #[derive(Debug, Args)]
 pub struct ImpactArgs {
-    /// The window whose interventions to follow up [default: the newest
-    /// window the store holds a later window after]
     #[command(flatten)]
     pub report: ReportArgs,
     /// Group the interventions by their type, subject or staff

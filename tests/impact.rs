@@ -176,6 +176,9 @@ fn every_format_carries_the_note() {
         &["impact", "--format", "xlsx", "-o", book.to_str().unwrap()],
     );
     assert!(!err.contains(NOTE), "{err}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&book).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "owner-only");
     use calamine::{Reader, Xlsx, open_workbook};
     let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
     assert_eq!(wb.sheet_names(), ["impact", "note"]);
