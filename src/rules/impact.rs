@@ -46,6 +46,27 @@ pub fn faculties_change(then: usize, next: usize) -> Change {
     }
 }
 
+/// Where a pupil stood in the first window in what an intervention is
+/// about: their status in a subject, or their faculties off track.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    Subject(Status),
+    WholeSchool(usize),
+}
+
+/// Whether a pupil belongs to the comparison for a subject or the whole
+/// school: off track in it at the start (`off_track` in the subject, or in
+/// 1+ faculties) with no intervention recorded for it. `helped` is whether
+/// one was: for a subject, one for that subject or a whole-school one; for
+/// the whole school, any at all.
+pub fn compared(start: Start, helped: bool) -> bool {
+    !helped
+        && match start {
+            Start::Subject(status) => status == Status::OffTrack,
+            Start::WholeSchool(faculties) => faculties >= 1,
+        }
+}
+
 /// One pupil's outcome within a group, over every subject (or the whole
 /// school) the group's interventions were about.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -104,6 +125,25 @@ mod tests {
         ];
         for &(then, next, want) in cases {
             assert_eq!(status_change(then, next), want, "{then} -> {next}");
+        }
+    }
+
+    #[test]
+    fn the_comparison_is_off_track_with_no_intervention() {
+        use Start::*;
+        let cases: &[(Start, bool, bool)] = &[
+            (Subject(OffTrack), false, true),
+            (Subject(OffTrack), true, false),
+            (Subject(SlightlyOffTrack), false, false),
+            (Subject(OnTrack), false, false),
+            (Subject(Missing), false, false),
+            (WholeSchool(1), false, true),
+            (WholeSchool(4), false, true),
+            (WholeSchool(2), true, false),
+            (WholeSchool(0), false, false),
+        ];
+        for &(start, helped, want) in cases {
+            assert_eq!(compared(start, helped), want, "{start:?} helped {helped}");
         }
     }
 

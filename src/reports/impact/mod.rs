@@ -24,7 +24,7 @@ use super::summary::suppress::{Unit, suppress};
 use super::summary::table::Hidden;
 use crate::output::{Cell as Out, ColType, Table};
 use crate::rules::followup::{off_track_faculties, text_key};
-use crate::rules::impact::{Change, Outcome, faculties_change, status_change};
+use crate::rules::impact::{Change, Outcome, Start, compared, faculties_change, status_change};
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Status};
 use crate::store::read::Snapshot;
@@ -469,7 +469,8 @@ fn comparison_pools<'a>(
     let mut pools: PlHashMap<Option<String>, Pool<'a>> = PlHashMap::default();
     for r in then.rows().filter(|r| r.status() == Status::OffTrack) {
         let (scn, subject) = (r.scn(), r.subject());
-        if whole.contains(scn) || subjects.get(scn, subject).is_some() || !stages(a.stage(scn)) {
+        let helped = whole.contains(scn) || subjects.get(scn, subject).is_some();
+        if !compared(Start::Subject(r.status()), helped) || !stages(a.stage(scn)) {
             continue;
         }
         let key = Some(subject.trim().to_lowercase());
@@ -483,7 +484,7 @@ fn comparison_pools<'a>(
     if wanted.contains(&None) {
         let mut pool = Vec::new();
         for (&scn, &off) in &a.faculties {
-            if off == 0 || any.contains(scn) || !stages(a.stage(scn)) {
+            if !compared(Start::WholeSchool(off), any.contains(scn)) || !stages(a.stage(scn)) {
                 continue;
             }
             if let Some((change, off)) = judge(a, b, scn, None) {
