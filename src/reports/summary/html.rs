@@ -19,42 +19,8 @@ const COLOURS: [(&str, &str); 6] = [
     ("#d0d0d0", "No target"),
 ];
 
-const STYLE: &str = r#"
-:root { --ink: #1f2933; --muted: #5f6b76; --line: #d9dee3; }
-* { box-sizing: border-box; }
-body { font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink);
-  margin: 0 auto; padding: 24px; max-width: 1120px; line-height: 1.4; background: #fff; }
-h1 { font-size: 1.7rem; margin: 0 0 4px; }
-h2 { font-size: 1.4rem; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 3px solid var(--ink); }
-h3 { font-size: 1.1rem; margin: 24px 0 6px; }
-h4 { font-size: 0.95rem; margin: 14px 0 2px; color: var(--muted); }
-p.meta, p.note { color: var(--muted); margin: 4px 0; font-size: 0.9rem; }
-.kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
-.kpi { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 150px; }
-.kpi b { display: block; font-size: 1.5rem; }
-.kpi span { color: var(--muted); font-size: 0.85rem; }
-.legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: 0.85rem; margin: 4px 0 8px; }
-.legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; }
-svg { display: block; width: 100%; height: auto; max-width: 1000px; }
-svg text { font-family: inherit; font-size: 12px; fill: var(--ink); }
-svg text.in { fill: #fff; font-size: 11px; }
-svg text.c { fill: var(--muted); font-style: italic; }
-table { border-collapse: collapse; margin: 6px 0 10px; font-size: 0.88rem; }
-th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-th { background: #f3f5f7; }
-td.c { color: var(--muted); font-style: italic; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 0 28px; }
-@media print {
-  @page { size: A4; margin: 12mm; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  body { padding: 0; max-width: none; font-size: 10pt; }
-  section.school + section.school { break-before: page; }
-  h2, h3, h4 { break-after: avoid; }
-  svg, table, .kpis { break-inside: avoid; }
-  .grid { display: block; }
-}
-"#;
+/// The page's stylesheet, inline so the page makes no request.
+const STYLE: &str = include_str!("html/style.css");
 
 /// HTML-escape a text for element content and attribute values.
 pub fn esc(s: &str) -> String {
