@@ -242,3 +242,39 @@ fn the_summary_page_shows_the_interventions_when_the_next_window_is_in() {
         "<h3>Interventions</h3>\n<p class=\"note\">The store holds no window after 2025-26/2 yet"
     ));
 }
+
+#[test]
+fn a_school_with_no_later_window_is_left_out_saying_so() {
+    let env = Env::new();
+    let f = env.impact_school(false);
+    // School OTH holds the first window only.
+    let file = |n: &str| f.join(n).to_string_lossy().into_owned();
+    let (pupils, bge, iv) = (
+        file("pupils.csv"),
+        file("w1/bge.csv"),
+        file("w1/interventions.csv"),
+    );
+    env.ok(&[
+        "-q",
+        "ingest",
+        "--school",
+        "OTH",
+        "--window",
+        "2025-26/1",
+        &pupils,
+        &bge,
+        &iv,
+    ]);
+    let (csv, err) = env.expect(0, &["impact", "--no-suppress", "--format", "csv"]);
+    let schools: Vec<String> = csv_rows(&csv)[1..].iter().map(|r| r[0].clone()).collect();
+    assert_eq!(schools, ["IMP", "IMP"]);
+    assert!(
+        err.contains("school `OTH` is left out: the store holds no window after `2025-26/1`"),
+        "{err}"
+    );
+    let (_, err) = env.expect(1, &["impact", "--school", "OTH"]);
+    assert!(
+        err.contains("no window after `2025-26/1` for school `OTH`; it needs `2025-26/2`"),
+        "{err}"
+    );
+}
