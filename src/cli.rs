@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::Preset;
 use crate::ingest::Kind;
 use crate::output::Format;
+use crate::reports::impact::By;
 use crate::rules::window::Window;
 
 #[derive(Debug, Parser)]
@@ -68,6 +69,13 @@ pub enum Command {
     Grid(GridArgs),
     /// Whole-school tracking summary with equity gaps
     Summary(SummaryArgs),
+    /// What followed the interventions of a window, by the next window
+    ///
+    /// `--window` defaults here to the newest window that the store holds a
+    /// later window after; each school's next window is the next one the
+    /// store holds for it. The figures are an association, not proof that
+    /// the interventions caused the change.
+    Impact(ImpactArgs),
     /// Completeness and anomalies, for faculty leaders
     Qa(QaArgs),
     /// One pupil across all windows
@@ -205,6 +213,18 @@ pub struct SummaryArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Show groups of fewer than suppression.min_group pupils
+    #[arg(long)]
+    pub no_suppress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Group the interventions by their type, subject or staff
+    #[arg(long, value_enum, default_value_t = By::Type)]
+    pub by: By,
     /// Show groups of fewer than suppression.min_group pupils
     #[arg(long)]
     pub no_suppress: bool,

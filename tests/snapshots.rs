@@ -190,3 +190,14 @@ fn reports_on_an_empty_store() {
     );
     insta::assert_snapshot!("pupil_bad_scn", run(&env, &["pupil", "12x"]));
 }
+
+#[test]
+fn impact_in_a_terminal() {
+    let env = Env::new();
+    env.impact_school(false);
+    insta::assert_snapshot!("impact", run(&env, &["impact"]));
+    insta::assert_snapshot!(
+        "impact_no_next_window",
+        run(&env, &["impact", "--window", "2025-26/2"])
+    );
+}

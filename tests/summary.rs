@@ -733,3 +733,86 @@ fn a_selection_counts_only_its_rows_and_the_pupils_who_have_one() {
         "title"
     );
 }
+
+/// `summary --class 3C/Ma` on the small school, worked by hand: the class
+/// is Gus and Hana, both S3, banded by CAT (Gus 100 -> N5 C/D, expected 3c
+/// at S3/1; Hana 90 -> N5 Sfw/SCQF L5, expected 3b). Gus has 3b, one step
+/// below: slightly off track, so no faculty off track. Hana has 2b, three
+/// steps below: off track in Mathematics. Both are FSM and SIMD quintile 1
+/// (deciles 2 and 1); only Hana has ASN and is a young carer; Hana is F,
+/// Gus M. Each group of one is 100 points from the other pupil.
+#[test]
+fn a_class_selection_gives_its_equity_rows() {
+    let env = Env::new();
+    env.small_school();
+    let cfg = env.small_config();
+    let csv = env.ok(&[
+        "--config",
+        &cfg,
+        "summary",
+        "--class",
+        "3c/ma",
+        "--no-suppress",
+        "--format",
+        "csv",
+    ]);
+    let rows = csv_rows(&csv);
+    // (group, measure) -> [pupils, count, percent, gap] of the equity rows.
+    let equity: HashMap<(String, String), [String; 4]> = rows
+        .iter()
+        .filter(|r| r[3] == "equity")
+        .map(|r| {
+            let figures = [9, 11, 12, 13].map(|i| r[i].clone());
+            ((r[6].clone(), r[7].clone()), figures)
+        })
+        .collect();
+    let want: &[(&str, &str, [&str; 4])] = &[
+        ("all", "on_track", ["2", "1", "50.0", ""]),
+        ("all", "off_track_1plus", ["2", "1", "50.0", ""]),
+        // Everyone is in the group: there is no rest to compare with.
+        ("fsm", "on_track", ["2", "1", "50.0", ""]),
+        ("not_fsm", "on_track", ["0", "0", "", ""]),
+        ("simd_q1", "on_track", ["2", "1", "50.0", ""]),
+        ("simd_q5", "on_track", ["0", "0", "", ""]),
+        ("asn", "on_track", ["1", "0", "0.0", "-100.0"]),
+        ("asn", "off_track_1plus", ["1", "1", "100.0", "100.0"]),
+        ("not_asn", "on_track", ["1", "1", "100.0", "100.0"]),
+        ("young_carer", "on_track", ["1", "0", "0.0", "-100.0"]),
+        ("care_experienced", "on_track", ["0", "0", "", ""]),
+        ("gender:F", "on_track", ["1", "0", "0.0", "-100.0"]),
+        ("gender:M", "off_track_1plus", ["1", "0", "0.0", "-100.0"]),
+    ];
+    for (group, measure, figures) in want {
+        let key = (group.to_string(), measure.to_string());
+        assert_eq!(
+            equity.get(&key).map(|f| f.each_ref().map(String::as_str)),
+            Some(*figures),
+            "{group} {measure}"
+        );
+    }
+    // The statuses cover the class's two Mathematics entries only.
+    let status: Vec<_> = rows
+        .iter()
+        .filter(|r| r[3] == "status" && r[4] == "all" && r[5] == "all")
+        .map(|r| (r[7].as_str(), r[10].as_str(), r[12].as_str()))
+        .collect();
+    assert_eq!(
+        status[..3],
+        [
+            ("on_track", "2", "0.0"),
+            ("slightly_off_track", "2", "50.0"),
+            ("off_track", "2", "50.0")
+        ]
+    );
+    // Suppressed as before: every group here has fewer than 5 pupils.
+    let hidden = csv_rows(&env.ok(&[
+        "--config", &cfg, "summary", "--class", "3C/Ma", "--format", "csv",
+    ]));
+    assert!(
+        hidden
+            .iter()
+            .filter(|r| r[3] == "equity" && r[9] != "0")
+            .all(|r| r[9] == "c" && r[16] == "Y"),
+        "small groups shown"
+    );
+}

@@ -34,7 +34,7 @@ pub fn run(s: &Settings, args: &GridArgs) -> anyhow::Result<Exit> {
     let lines = offtrack::select(&ctx, &schools, listing, &stages, &filter)?;
     let grid = grid::build(&ctx, scope.window, lines, &previous, &filter);
     let workbook = || grid::xlsx::workbook(&ctx, &grid);
-    let page = || grid::html::page(&ctx, &grid, &scope.schools.join(", "));
+    let page = || Ok(grid::html::page(&ctx, &grid, &scope.schools.join(", ")));
     // The wide table, streamed: a national grid is 300,000 rows of about
     // ninety cells.
     let columns = grid.columns();

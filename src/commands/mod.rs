@@ -4,6 +4,7 @@ pub mod comments;
 pub mod demo;
 pub mod followup;
 pub mod grid;
+pub mod impact;
 pub mod ingest;
 pub mod init;
 pub mod offtrack;
@@ -39,6 +40,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Qa(a) => qa::run(s, a),
         Command::Comments(a) => comments::run(s, a),
         Command::Summary(a) => summary::run(s, a),
+        Command::Impact(a) => impact::run(s, a),
         Command::Verify(a) => verify::run(s, a),
     }
 }

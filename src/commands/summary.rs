@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::cli::SummaryArgs;
 use crate::exit::Exit;
 use crate::output;
+use crate::reports::Scope;
+use crate::reports::impact::{self, By, Impact, Pair, Plan};
 use crate::reports::model::{self, Need};
 use crate::reports::summary::projection::History;
 use crate::reports::summary::table;
@@ -64,7 +66,14 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     let summary = summary::build(&ctx, &input)?;
     bar.finish_and_clear();
     let readable = table::readable(&summary);
-    let page = || html::page(&summary, &|code| school_name(s, code));
+    let page = || {
+        let impact = impact_of(&ctx, &snap, &scope, summary.min_group)?;
+        Ok(html::page(
+            &summary,
+            &|code| school_name(s, code),
+            impact.as_ref(),
+        ))
+    };
     output::table_parts(&[table::long(&summary)], |long| {
         let report = output::Report {
             terminal: Some(&readable),
@@ -74,6 +83,37 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
         output::emit(&report, &opts)
     })?;
     Ok(Exit::Success)
+}
+
+/// What followed the window's interventions, by type, for the page's
+/// "Interventions" section; None when no school has a later window yet.
+fn impact_of(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    scope: &Scope,
+    min_group: Option<usize>,
+) -> anyhow::Result<Option<Impact>> {
+    let pairs: Vec<Pair> = scope
+        .schools
+        .iter()
+        .filter_map(|school| {
+            Some(Pair {
+                school: school.clone(),
+                window: scope.window,
+                next: impact::next_window(snap, school, scope.window)?,
+            })
+        })
+        .collect();
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    let plan = Plan {
+        window: scope.window,
+        pairs,
+        without_next: Vec::new(),
+    };
+    let stages = |st| scope.wants_stage(st);
+    impact::build(ctx, snap, &plan, By::Type, &stages, min_group).map(Some)
 }
 
 /// The school's latest window before `window`.

@@ -195,7 +195,7 @@ pub struct Report<'a> {
     /// `--format xlsx`: the report's own workbook.
     pub workbook: Option<&'a dyn Fn() -> Result<Vec<u8>>>,
     /// `--format html`: the report's own page.
-    pub page: Option<&'a dyn Fn() -> String>,
+    pub page: Option<&'a dyn Fn() -> Result<String>>,
 }
 
 impl<'a> Report<'a> {
@@ -252,9 +252,16 @@ pub fn emit(report: &Report, opts: &OutputOptions) -> Result<()> {
             let page = report
                 .page
                 .context("--format html is only for summary and grid")?;
-            write_to(out, |w| Ok(w.write_all(page().as_bytes())?))
+            let page = page()?;
+            write_to(out, |w| Ok(w.write_all(page.as_bytes())?))
         }
     }
+}
+
+/// The generic workbook of `tables`, a sheet each, for a report whose
+/// workbook holds more than its data (impact's note).
+pub fn workbook(tables: &[&Table]) -> Result<Vec<u8>> {
+    xlsx::workbook(tables)
 }
 
 /// Write one table in the chosen format to opts.output, or stdout when None.

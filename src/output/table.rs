@@ -28,6 +28,22 @@ pub struct Layout {
 /// `school` is shown only when the rows come from more than one.
 const COMPACT: &[(&str, &[&str])] = &[
     (
+        "impact",
+        &[
+            "school",
+            "window",
+            "next_window",
+            "group",
+            "pupils",
+            "improved",
+            "worse",
+            "still_off_track",
+            "comparison_pupils",
+            "comparison_improved",
+            "difference",
+        ],
+    ),
+    (
         "offtrack",
         &[
             "school",

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod faculties;
 pub mod followup;
+pub mod impact;
 pub mod pathway;
 pub mod replace;
 pub mod scale;

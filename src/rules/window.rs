@@ -33,6 +33,22 @@ impl Window {
             .or_else(|| s.replacen('_', "/", 1).parse().ok())
     }
 
+    /// The window a school would track next: the next period, or period 1
+    /// of the next session after period 4.
+    pub fn following(&self) -> Window {
+        if self.period < 4 {
+            Window {
+                session: self.session,
+                period: self.period + 1,
+            }
+        } else {
+            Window {
+                session: self.session + 1,
+                period: 1,
+            }
+        }
+    }
+
     /// The session label, `2025-26`.
     pub fn session_label(&self) -> String {
         format!("{}-{:02}", self.session, (self.session + 1) % 100)
@@ -87,6 +103,21 @@ mod tests {
         for (text, want) in cases {
             let got = text.parse::<Window>().ok().map(|w| (w.session, w.period));
             assert_eq!(got, *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_following_window() {
+        let cases = [
+            ("2025-26/1", "2025-26/2"),
+            ("2025-26/3", "2025-26/4"),
+            ("2025-26/4", "2026-27/1"),
+            ("1999-00/4", "2000-01/1"),
+        ];
+        for (w, want) in cases {
+            let w: Window = w.parse().unwrap();
+            assert_eq!(w.following().to_string(), want);
+            assert!(w.following() > w);
         }
     }
 

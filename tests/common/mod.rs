@@ -100,6 +100,27 @@ impl Env {
         f
     }
 
+    /// The impact fixture (school `IMP`, built-in config): window
+    /// 2025-26/1 with its interventions and, unless `only_first`, 2025-26/2.
+    pub fn impact_school(&self, only_first: bool) -> PathBuf {
+        let f = self.fixture("impact");
+        let file = |n: &str| f.join(n).to_string_lossy().into_owned();
+        let windows: &[(&str, &[&str])] = &[
+            ("2025-26/1", &["w1/bge.csv", "w1/interventions.csv"]),
+            ("2025-26/2", &["w2/bge.csv"]),
+        ];
+        for (window, files) in windows.iter().take(if only_first { 1 } else { 2 }) {
+            let mut args = vec!["-q", "ingest", "--school", "IMP", "--window", window];
+            let paths: Vec<String> = std::iter::once("pupils.csv")
+                .chain(files.iter().copied())
+                .map(file)
+                .collect();
+            args.extend(paths.iter().map(String::as_str));
+            self.ok(&args);
+        }
+        f
+    }
+
     pub fn small_config(&self) -> String {
         self.path("small/tracker.toml")
             .to_string_lossy()

@@ -446,15 +446,17 @@ pub fn interventions(
     window: Window,
 ) -> anyhow::Result<Vec<Intervention>> {
     let mut out = Vec::new();
-    let names = ["scn", "subject"];
+    let names = ["scn", "subject", "intervention", "staff"];
     if let Some(df) = snap.read("interventions", school, window, None)? {
         let c = Columns::new(&df, &names)?;
         for i in 0..c.height() {
             if let Some(scn) = c.get("scn", i) {
-                let subject = c.get("subject", i).map(str::to_string);
+                let text = |col: &str| c.get(col, i).map(str::to_string);
                 out.push(Intervention {
                     scn: scn.to_string(),
-                    subject,
+                    subject: text("subject"),
+                    kind: text("intervention"),
+                    staff: text("staff"),
                 });
             }
         }

@@ -91,10 +91,16 @@ pub struct Override {
     pub name: Option<String>,
 }
 
+/// An intervention recorded for a window (SPEC 2.4).
 #[derive(Debug, Clone)]
 pub struct Intervention {
     pub scn: String,
+    /// None: whole-school.
     pub subject: Option<String>,
+    /// The `Intervention` column: its type, as entered.
+    pub kind: Option<String>,
+    /// Who recorded it.
+    pub staff: Option<String>,
 }
 
 /// "No value" in the narrow fields of [`Row`].

@@ -372,6 +372,8 @@ mod tests {
         let i = |scn: &str, subject: Option<&str>| Intervention {
             scn: scn.into(),
             subject: subject.map(String::from),
+            kind: None,
+            staff: None,
         };
         let now = [i("1", Some(" french ")), i("2", None)];
         let before = [i("3", Some("Maths")), i("4", Some(""))];

@@ -19,42 +19,8 @@ const COLOURS: [(&str, &str); 6] = [
     ("#d0d0d0", "No target"),
 ];
 
-const STYLE: &str = r#"
-:root { --ink: #1f2933; --muted: #5f6b76; --line: #d9dee3; }
-* { box-sizing: border-box; }
-body { font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink);
-  margin: 0 auto; padding: 24px; max-width: 1120px; line-height: 1.4; background: #fff; }
-h1 { font-size: 1.7rem; margin: 0 0 4px; }
-h2 { font-size: 1.4rem; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 3px solid var(--ink); }
-h3 { font-size: 1.1rem; margin: 24px 0 6px; }
-h4 { font-size: 0.95rem; margin: 14px 0 2px; color: var(--muted); }
-p.meta, p.note { color: var(--muted); margin: 4px 0; font-size: 0.9rem; }
-.kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
-.kpi { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 150px; }
-.kpi b { display: block; font-size: 1.5rem; }
-.kpi span { color: var(--muted); font-size: 0.85rem; }
-.legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: 0.85rem; margin: 4px 0 8px; }
-.legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; }
-svg { display: block; width: 100%; height: auto; max-width: 1000px; }
-svg text { font-family: inherit; font-size: 12px; fill: var(--ink); }
-svg text.in { fill: #fff; font-size: 11px; }
-svg text.c { fill: var(--muted); font-style: italic; }
-table { border-collapse: collapse; margin: 6px 0 10px; font-size: 0.88rem; }
-th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-th { background: #f3f5f7; }
-td.c { color: var(--muted); font-style: italic; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 0 28px; }
-@media print {
-  @page { size: A4; margin: 12mm; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  body { padding: 0; max-width: none; font-size: 10pt; }
-  section.school + section.school { break-before: page; }
-  h2, h3, h4 { break-after: avoid; }
-  svg, table, .kpis { break-inside: avoid; }
-  .grid { display: block; }
-}
-"#;
+/// The page's stylesheet, inline so the page makes no request.
+const STYLE: &str = include_str!("html/style.css");
 
 /// HTML-escape a text for element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -72,11 +38,11 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn pct(v: f64) -> String {
+pub(crate) fn pct(v: f64) -> String {
     format!("{v:.1}%")
 }
 
-fn points(v: f64) -> String {
+pub(crate) fn points(v: f64) -> String {
     let r = (v * 10.0).round() / 10.0;
     if r > 0.0 {
         format!("+{r:.1}")
@@ -87,8 +53,14 @@ fn points(v: f64) -> String {
     }
 }
 
-/// The whole page. `name` gives a school code its display name.
-pub fn page(summary: &Summary, name: &dyn Fn(&str) -> String) -> String {
+/// The whole page. `name` gives a school code its display name; `impact`
+/// is the impact of the window's interventions, when the store holds a
+/// later window for any school.
+pub fn page(
+    summary: &Summary,
+    name: &dyn Fn(&str) -> String,
+    impact: Option<&crate::reports::impact::Impact>,
+) -> String {
     let mut h = String::new();
     let names: Vec<String> = summary.blocks.iter().map(|b| name(&b.school)).collect();
     let selection = summary
@@ -127,6 +99,10 @@ pub fn page(summary: &Summary, name: &dyn Fn(&str) -> String) -> String {
     h.push_str("</p></header>\n");
     for (block, name) in summary.blocks.iter().zip(&names) {
         school(&mut h, block, name);
+        if block.school != super::ALL_SCHOOLS {
+            crate::reports::impact::html::section(&mut h, &block.school, summary.window, impact);
+        }
+        h.push_str("</section>\n");
     }
     h.push_str("</body>\n</html>\n");
     h
@@ -165,7 +141,6 @@ fn school(h: &mut String, b: &Block, name: &str) {
     change(h, b, &stages);
     projections(h, b);
     early_warning(h, b);
-    h.push_str("</section>\n");
 }
 
 /// A stage as a heading or chart label: `S1`, `All stages`.
@@ -239,9 +214,9 @@ fn legend(h: &mut String) {
     h.push_str("</div>\n");
 }
 
-const LABEL_W: f64 = 190.0;
-const BAR_W: f64 = 640.0;
-const ROW_H: f64 = 24.0;
+pub(crate) const LABEL_W: f64 = 190.0;
+pub(crate) const BAR_W: f64 = 640.0;
+pub(crate) const ROW_H: f64 = 24.0;
 
 /// Label and bar widths: wide for the stage chart, narrow for the faculty
 /// charts that sit two to a row.
