@@ -549,3 +549,34 @@ pub fn left_out_message(impact: &Impact) -> Option<String> {
         )
     })
 }
+
+/// What followed the window's interventions, by type, for the page's
+/// "Interventions" section; None when no school has a later window yet.
+pub fn of_window(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    scope: &crate::reports::Scope,
+    min_group: Option<usize>,
+) -> anyhow::Result<Option<Impact>> {
+    let pairs: Vec<Pair> = scope
+        .schools
+        .iter()
+        .filter_map(|school| {
+            Some(Pair {
+                school: school.clone(),
+                window: scope.window,
+                next: next_window(snap, school, scope.window)?,
+            })
+        })
+        .collect();
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    let plan = Plan {
+        window: scope.window,
+        pairs,
+        without_next: Vec::new(),
+    };
+    let stages = |st| scope.wants_stage(st);
+    build(ctx, snap, &plan, By::Type, &stages, min_group).map(Some)
+}

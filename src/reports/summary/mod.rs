@@ -12,6 +12,7 @@ pub mod html;
 pub mod projection;
 pub mod suppress;
 pub mod table;
+pub mod windows;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -277,5 +278,16 @@ fn join(now: &mut Block, then: &Block) {
                     .map(Previous::Shown)
             };
         }
+    }
+}
+
+/// The school's name for the page: the config's name for its own code.
+pub fn school_name(school: &crate::config::School, code: &str) -> String {
+    if code == school.code && !school.name.is_empty() {
+        format!("{} ({code})", school.name)
+    } else if code == ALL_SCHOOLS {
+        "All schools".to_string()
+    } else {
+        code.to_string()
     }
 }
