@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{Group, Impact, NOTE};
-use crate::reports::summary::html::{BAR_W, LABEL_W, ROW_H, esc, pct, points};
+use crate::reports::summary::html::{BAR_W, LABEL_W, ROW_H, esc, pct, percent_axis, points};
 use crate::reports::summary::table::SUPPRESSED;
 use crate::rules::window::Window;
 
@@ -74,17 +74,7 @@ fn chart(h: &mut String, groups: &[&Group]) {
         "<svg viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"share improved, with \
          and without an intervention\">"
     );
-    for t in [0.0, 25.0, 50.0, 75.0, 100.0] {
-        let x = LABEL_W + BAR_W * t / 100.0;
-        let _ = writeln!(
-            h,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"0\" y2=\"{}\" stroke=\"#e3e6e9\"/>\
-             <text x=\"{:.1}\" y=\"{}\">{t:.0}%</text>",
-            height - 18.0,
-            x - 10.0,
-            height - 4.0
-        );
-    }
+    percent_axis(h, height);
     for (i, g) in groups.iter().enumerate() {
         let y = row_h * i as f64 + 2.0;
         let name = esc(&g.group);

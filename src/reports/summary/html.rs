@@ -415,17 +415,7 @@ fn change(h: &mut String, b: &Block, stages: &[&Cell]) {
         h,
         "<svg viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"change since the previous window\">"
     );
-    for t in [0.0, 25.0, 50.0, 75.0, 100.0] {
-        let x = LABEL_W + BAR_W * t / 100.0;
-        let _ = writeln!(
-            h,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"0\" y2=\"{}\" stroke=\"#e3e6e9\"/>\
-             <text x=\"{:.1}\" y=\"{}\">{t:.0}%</text>",
-            height - 18.0,
-            x - 10.0,
-            height - 4.0
-        );
-    }
+    percent_axis(h, height);
     for (i, c) in stages.iter().enumerate() {
         let y = ROW_H * i as f64 + ROW_H / 2.0;
         let _ = write!(
@@ -600,6 +590,21 @@ fn td_previous(h: &mut String, m: Option<&Measure>) {
         }
         Some(Previous::Suppressed) => td_c(h),
         None => h.push_str("<td></td>"),
+    }
+}
+
+/// The 0-100% gridlines and their labels of a bar chart `height` high.
+pub(crate) fn percent_axis(h: &mut String, height: f64) {
+    for t in [0.0, 25.0, 50.0, 75.0, 100.0] {
+        let x = LABEL_W + BAR_W * t / 100.0;
+        let _ = writeln!(
+            h,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"0\" y2=\"{}\" stroke=\"#e3e6e9\"/>\
+             <text x=\"{:.1}\" y=\"{}\">{t:.0}%</text>",
+            height - 18.0,
+            x - 10.0,
+            height - 4.0
+        );
     }
 }
 
