@@ -68,9 +68,15 @@ pub fn lines_of_rows<'a>(
     sw: &'a SchoolWindow,
     keep: &dyn Fn(&RowRef) -> bool,
 ) -> Vec<PupilLine<'a>> {
-    let mut by_pupil: PlHashMap<&str, Vec<RowRef<'a>>> = PlHashMap::default();
+    // Rows bucketed by pupil number (`RowRef::pupil_id` indexes
+    // `sw.scns()`), each pupil's in load order: no SCN is hashed. Kept by
+    // hand rather than a polars group-by: with the leads, faculty names and
+    // projections it is still faster than polars' group-by, join and sort
+    // of the counts alone (`bench/relational.rs`; BENCHMARKS.md,
+    // "Hand-written code against polars").
+    let mut by_pupil: Vec<Vec<RowRef<'a>>> = vec![Vec::new(); sw.scns().len()];
     for r in sw.rows().filter(|r| keep(r)) {
-        by_pupil.entry(r.scn()).or_default().push(r);
+        by_pupil[r.pupil_id()].push(r);
     }
     let mut interventions: PlHashMap<&str, usize> = PlHashMap::default();
     for i in &sw.interventions {
@@ -79,7 +85,10 @@ pub fn lines_of_rows<'a>(
     let cfg = ctx.config;
     by_pupil
         .into_iter()
-        .map(|(scn, rows)| {
+        .enumerate()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(id, rows)| {
+            let scn: &'a str = &sw.scns()[id];
             let pupil = sw.pupil(scn);
             let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
             let faculties = off_track_faculties(
