@@ -14,6 +14,9 @@ pub const MAX_FIELD_BYTES: usize = 1 << 20;
 pub const MAX_FIELDS: usize = 1_000;
 /// A whole row: generous for 1,000 fields of ordinary text.
 pub const MAX_RECORD_BYTES: usize = 4 << 20;
+/// Record starts at least this far apart are noted as places where the rows
+/// may be parsed apart, on every core.
+pub const SPLIT_BYTES: u64 = 1 << 20;
 
 /// What breaks the bounds, and where (1-based line of the row's start).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +66,13 @@ pub struct Scanner {
     controls: u64,
     /// The byte before was a CR: a line ends there unless this is its LF.
     after_cr: bool,
+    /// Bytes after which `feed` may stop stepping byte by byte: quotes,
+    /// the delimiter, line ends and control bytes.
+    special: [bool; 256],
+    /// (offset, line) of record starts just after an LF, about
+    /// [`SPLIT_BYTES`] apart.
+    splits: Vec<(u64, u64)>,
+    next_split: u64,
 }
 
 impl Scanner {
@@ -78,15 +88,84 @@ impl Scanner {
             offset: 0,
             controls: 0,
             after_cr: false,
+            special: std::array::from_fn(|b| b < 0x20 || b == usize::from(delimiter) || b == 34),
+            splits: Vec::new(),
+            next_split: SPLIT_BYTES,
         }
     }
 
     pub fn feed(&mut self, block: &[u8]) -> Result<(), Breach> {
-        for &b in block {
-            self.step(b)?;
+        let mut i = 0;
+        while i < block.len() {
+            // Inside a field, a run of ordinary bytes only moves the counts:
+            // skipped at once, this scan keeps pace with reading the file.
+            if !self.after_cr && matches!(self.state, State::Unquoted | State::Quoted) {
+                let rest = &block[i..];
+                let run = rest
+                    .iter()
+                    .position(|&b| self.special[usize::from(b)])
+                    .unwrap_or(rest.len());
+                if run > 0 {
+                    self.skip_ordinary(run)?;
+                    i += run;
+                    continue;
+                }
+            }
+            self.step(block[i])?;
             self.offset += 1;
+            i += 1;
         }
         Ok(())
+    }
+
+    /// `run` bytes inside a field that `step` would only count; the bound
+    /// they break first, as `step` would find it byte by byte.
+    fn skip_ordinary(&mut self, run: usize) -> Result<(), Breach> {
+        let field_room = MAX_FIELD_BYTES - self.field_bytes;
+        let record_room = MAX_RECORD_BYTES - self.record_bytes;
+        if run > field_room.min(record_room) {
+            let line = self.record_line;
+            return Err(if field_room <= record_room {
+                Breach::FieldTooLong { line }
+            } else {
+                Breach::RecordTooLong { line }
+            });
+        }
+        self.field_bytes += run;
+        self.record_bytes += run;
+        self.offset += run as u64;
+        Ok(())
+    }
+
+    /// Note a split point at every record start after an LF (for tests
+    /// that parse a small file in many parts).
+    #[cfg(test)]
+    pub(crate) fn split_everywhere(mut self) -> Scanner {
+        self.next_split = 0;
+        self
+    }
+
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// Where the records may be parsed apart: (byte offset, line) of record
+    /// starts just after an LF outside quotes, in increasing order.
+    pub fn splits(&self) -> &[(u64, u64)] {
+        &self.splits
+    }
+
+    /// The byte at `offset` is an LF that ends a record.
+    fn note_split(&mut self) {
+        let next = self.offset + 1;
+        if next >= self.next_split {
+            self.splits.push((next, self.line));
+            self.next_split = if self.next_split == 0 {
+                0
+            } else {
+                next + SPLIT_BYTES
+            };
+        }
     }
 
     fn step(&mut self, b: u8) -> Result<(), Breach> {
@@ -107,6 +186,7 @@ impl Scanner {
         if self.state == State::AfterCr {
             self.state = State::StartField;
             if b == b'\n' {
+                self.note_split();
                 return Ok(());
             }
         }
@@ -158,6 +238,7 @@ impl Scanner {
         self.state = if b == b'\r' {
             State::AfterCr
         } else {
+            self.note_split();
             State::StartField
         };
         self.fields = 1;

@@ -144,6 +144,7 @@ fn raw_export(
         encoding: actual.as_str(),
         delimiter: b',',
         sheet: Some(info),
+        splits: Vec::new(),
     }
 }
 
