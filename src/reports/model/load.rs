@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::columns::Columns;
 use super::{
@@ -12,8 +13,9 @@ use super::{
     SchoolWindow,
 };
 use crate::rules::senior::CourseLevel;
+use crate::rules::validity::Invalid;
 use crate::rules::values::{self, parse_bool, parse_number, parse_stage};
-use crate::rules::verdict::{Entered, PupilContext, carried_target, judge};
+use crate::rules::verdict::{Entered, PupilContext, Verdict, carried_target, judge};
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
 use crate::store::read::Snapshot;
@@ -221,17 +223,36 @@ pub fn load_only(
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
         b.rows.reserve(df.height());
-        for i in 0..df.height() {
+        // Each row is judged on its own, so a large school's rows are
+        // judged on every core; the tables below are built in row order.
+        let judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> = (0..df.height())
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|i| {
+                let cell = |col: &'static str| c.get(col, i);
+                let scn = cell("scn").unwrap_or_default();
+                let e = Entered::of(phase, cell);
+                let earlier_target = match phase {
+                    Phase::Senior => {
+                        let subject = cell("subject").unwrap_or_default();
+                        earlier.get(scn, subject).copied()
+                    }
+                    Phase::Bge => None,
+                };
+                let pupil_context = known.get(scn).copied();
+                let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
+                let invalid = if need.invalid {
+                    ctx.codes().subject_cells(phase == Phase::Senior, cell)
+                } else {
+                    Vec::new()
+                };
+                (e, pupil_context, v, invalid)
+            })
+            .collect();
+        for (i, (e, pupil_context, v, invalid)) in judged.into_iter().enumerate() {
             let cell = |col: &'static str| c.get(col, i);
             let scn = cell("scn").unwrap_or_default();
             let subject = cell("subject").unwrap_or_default();
-            let e = Entered::of(phase, cell);
-            let earlier_target = match phase {
-                Phase::Senior => earlier.get(scn, subject).copied(),
-                Phase::Bge => None,
-            };
-            let pupil_context = known.get(scn).copied();
-            let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
 
             let t = &mut b.texts;
             let mut o = Odd::default();
@@ -281,12 +302,10 @@ pub fn load_only(
                 o.forename = t.opt(name("forename"));
                 o.surname = t.opt(name("surname"));
             }
-            if need.invalid {
-                let invalid = ctx.codes().subject_cells(phase == Phase::Senior, cell);
-                if !invalid.is_empty() {
-                    o.invalid = u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
-                    b.invalid.push(invalid);
-                }
+            // Empty unless `need.invalid`.
+            if !invalid.is_empty() {
+                o.invalid = u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
+                b.invalid.push(invalid);
             }
             let odd = if o.is_empty() {
                 NO_TEXT
