@@ -386,7 +386,7 @@ fn stage(
         });
     }
     // The decoded text has been parsed; only the bytes (for the raw copy) stay.
-    for p in &mut prepared {
+    for p in prepared.iter_mut().filter(|p| !p.raw.text_is_bytes) {
         p.raw.text = String::new();
     }
 
@@ -513,10 +513,11 @@ fn stage(
         } else {
             "csv"
         };
+        let sha256 = f.raw.sha256.clone();
         staged
             .bytes
-            .entry(f.raw.sha256)
-            .or_insert((f.raw.bytes, ext));
+            .entry(sha256)
+            .or_insert_with(|| (f.raw.into_bytes(), ext));
     }
     Ok(staged)
 }

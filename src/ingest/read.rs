@@ -13,7 +13,11 @@ use super::scan::{self, Breach, Scanner};
 pub struct RawExport {
     /// The file name shown in messages and stored in the manifest.
     pub name: String,
+    /// The file's bytes; empty when `text_is_bytes` (see [`RawExport::into_bytes`]).
     pub bytes: Vec<u8>,
+    /// The text is the file's bytes unchanged (UTF-8 without a byte-order
+    /// mark), so they are held once, as the text.
+    pub text_is_bytes: bool,
     pub sha256: String,
     pub text: String,
     pub encoding: &'static str,
@@ -117,10 +121,40 @@ fn finish_export(
             problem: "the file holds binary data, not text".to_string(),
         });
     }
+    check_signature(&name, &bytes)?;
+    // UTF-8 without a byte-order mark, as most exports are: the bytes are
+    // the text, held once (a second copy of a 120 MB export is 120 MB of
+    // peak memory).
+    let bytes = match bytes.starts_with(b"\xEF\xBB\xBF") {
+        true => bytes,
+        false => match String::from_utf8(bytes) {
+            Ok(text) => {
+                let splits = scanner
+                    .splits()
+                    .iter()
+                    .map(|&(at, line)| (at as usize, line))
+                    .filter(|&(at, _)| at > 0 && at < text.len())
+                    .collect();
+                return Ok(RawExport {
+                    name,
+                    bytes: Vec::new(),
+                    text_is_bytes: true,
+                    sha256,
+                    text,
+                    encoding: "utf-8",
+                    delimiter: scanner.delimiter(),
+                    sheet: None,
+                    splits,
+                });
+            }
+            Err(e) => e.into_bytes(),
+        },
+    };
     let (text, encoding, splits) = decode_split(&name, &bytes, scanner.splits())?;
     Ok(RawExport {
         name,
         bytes,
+        text_is_bytes: false,
         sha256,
         text,
         encoding,
@@ -128,6 +162,17 @@ fn finish_export(
         sheet: None,
         splits,
     })
+}
+
+impl RawExport {
+    /// The file's bytes, for its raw copy.
+    pub fn into_bytes(self) -> Vec<u8> {
+        if self.text_is_bytes {
+            self.text.into_bytes()
+        } else {
+            self.bytes
+        }
+    }
 }
 
 const BLOCK: usize = 1 << 20;

@@ -139,6 +139,7 @@ fn raw_export(
     RawExport {
         name,
         bytes,
+        text_is_bytes: false,
         sha256,
         text,
         encoding: actual.as_str(),
