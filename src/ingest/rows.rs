@@ -62,8 +62,11 @@ pub struct KindBatch<'c> {
     scn: Vec<u64>,
     stage: Vec<Option<u8>>,
     keep: Vec<bool>,
-    /// Duplicate key (see [`Keys`]) -> (row, hash of its values).
-    seen: PlHashMap<u64, (usize, u64)>,
+    /// Per row: its duplicate key ([`NO_KEY`] for none), the hash of its
+    /// values, and its subject as entered (a [`Keys`] text id).
+    dup_keys: Vec<u64>,
+    hashes: Vec<u64>,
+    subjects: Vec<u32>,
     /// One hasher for every row's values, so equal rows hash alike.
     hasher: PlRandomState,
     keys: Keys,
@@ -97,7 +100,9 @@ impl<'c> KindBatch<'c> {
             scn: Vec::new(),
             stage: Vec::new(),
             keep: Vec::new(),
-            seen: PlHashMap::new(),
+            dup_keys: Vec::new(),
+            hashes: Vec::new(),
+            subjects: Vec::new(),
             hasher: PlRandomState::default(),
             keys: Keys::default(),
             files: Vec::new(),
@@ -169,8 +174,7 @@ impl<'c> KindBatch<'c> {
         Ok(())
     }
 
-    /// Take one part's rows, the next in file order: a duplicate key drops
-    /// the earlier row, and a conflict is noted when their values differ.
+    /// Take one part's rows, the next in file order.
     fn absorb(&mut self, file_index: u32, part: Part) {
         let stats = &mut self.stats[file_index as usize];
         stats.rows_read += part.read;
@@ -180,47 +184,30 @@ impl<'c> KindBatch<'c> {
         for (column, cells) in self.columns.iter_mut().zip(part.columns) {
             column.push(cells);
         }
-        let ids: Vec<u32> = part.subjects.iter().map(|s| self.keys.id(s)).collect();
+        let ids: Vec<(u32, u32)> = part.subjects.iter().map(|s| self.keys.id(s)).collect();
         let no_subject = matches!(self.kind, Kind::Bge | Kind::Senior)
-            .then(|| self.keys.id(""))
+            .then(|| self.keys.id("").1)
             .unwrap_or(0);
         for r in part.rows {
-            let row = self.keep.len();
             // The duplicate key (SPEC 10.1, README "Duplicates"): SCN and
             // subject ignoring case for BGE and Senior Phase rows, SCN for
             // pupils and overrides, none for interventions.
             let subject = match self.kind {
                 Kind::Bge | Kind::Senior => Some(match r.subject {
                     NO_SUBJECT => no_subject,
-                    id => ids[id as usize],
+                    id => ids[id as usize].1,
                 }),
                 Kind::Pupils | Kind::Overrides => Some(u32::MAX),
                 Kind::Interventions => None,
             };
-            if let Some(subject) = subject
-                && let Some((earlier, earlier_hash)) = self
-                    .seen
-                    .insert(r.scn << 32 | u64::from(subject), (row, r.hash))
-            {
-                self.keep[earlier] = false;
-                if earlier_hash != r.hash {
-                    *self.stats[file_index as usize]
-                        .warnings
-                        .entry("duplicate_conflict")
-                        .or_default() += 1;
-                    self.conflicts.push(Conflict {
-                        kind: self.kind,
-                        source: self.files[file_index as usize].clone(),
-                        line: r.line,
-                        earlier_source: self.files[self.source[earlier] as usize].clone(),
-                        earlier_line: self.line[earlier],
-                        scn: format!("{:09}", r.scn),
-                        subject: (r.subject != NO_SUBJECT)
-                            .then(|| part.subjects[r.subject as usize].to_string()),
-                        stage: r.stage,
-                    });
-                }
-            }
+            // The SCN is 9 digits (checked), so the key is two numbers.
+            self.dup_keys
+                .push(subject.map_or(NO_KEY, |subject| r.scn << 32 | u64::from(subject)));
+            self.hashes.push(r.hash);
+            self.subjects.push(match r.subject {
+                NO_SUBJECT => NO_SUBJECT,
+                id => ids[id as usize].0,
+            });
             self.invalid.push(r.invalid);
             self.source.push(file_index);
             self.line.push(r.line);
@@ -230,8 +217,62 @@ impl<'c> KindBatch<'c> {
         }
     }
 
+    /// A duplicate key drops the earlier row, and a conflict is noted when
+    /// their values differ (SPEC 10.1). Keys are split by hash into shards
+    /// resolved on every core, each in row order; the conflicts are then
+    /// put back in row order. (One map of 2.6 million keys, filled a row at
+    /// a time, was the longest part of ingest that used one core.)
+    fn resolve_duplicates(&mut self) {
+        const SHARD_BITS: u32 = 6;
+        let shard = |k: u64| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHARD_BITS)) as usize;
+        let mut rows: Vec<Vec<u32>> = vec![Vec::new(); 1 << SHARD_BITS];
+        for (row, &k) in self.dup_keys.iter().enumerate() {
+            if k != NO_KEY {
+                rows[shard(k)].push(row as u32);
+            }
+        }
+        let (keys, hashes) = (&self.dup_keys, &self.hashes);
+        // Per shard: (row, earlier row with its key) for every duplicate.
+        let found: Vec<Vec<(u32, u32)>> = rows
+            .par_iter()
+            .map(|rows| {
+                let mut seen: PlHashMap<u64, u32> = PlHashMap::with_capacity(rows.len());
+                rows.iter()
+                    .filter_map(|&row| Some((row, seen.insert(keys[row as usize], row)?)))
+                    .collect()
+            })
+            .collect();
+        let mut conflicts = Vec::new();
+        for (row, earlier) in found.into_iter().flatten() {
+            self.keep[earlier as usize] = false;
+            if hashes[earlier as usize] != hashes[row as usize] {
+                conflicts.push((row as usize, earlier as usize));
+            }
+        }
+        conflicts.sort_unstable();
+        for (row, earlier) in conflicts {
+            let source = self.source[row] as usize;
+            *self.stats[source]
+                .warnings
+                .entry("duplicate_conflict")
+                .or_default() += 1;
+            self.conflicts.push(Conflict {
+                kind: self.kind,
+                source: self.files[source].clone(),
+                line: self.line[row],
+                earlier_source: self.files[self.source[earlier] as usize].clone(),
+                earlier_line: self.line[earlier],
+                scn: format!("{:09}", self.scn[row]),
+                subject: (self.subjects[row] != NO_SUBJECT)
+                    .then(|| self.keys.texts[self.subjects[row] as usize].to_string()),
+                stage: self.stage[row],
+            });
+        }
+    }
+
     /// The stored rows (later duplicates won), with per-file counts filled in.
     pub fn finish(mut self) -> (Finished, Vec<FileStats>, Vec<Reject>, Vec<Conflict>) {
+        self.resolve_duplicates();
         for (i, keep) in self.keep.iter().enumerate() {
             if *keep {
                 let stats = &mut self.stats[self.source[i] as usize];
@@ -280,27 +321,34 @@ impl<'c> KindBatch<'c> {
     }
 }
 
+/// A row with no duplicate key (interventions); no key is this: the SCN
+/// shifted left by 32 bits is below 2^62.
+const NO_KEY: u64 = u64::MAX;
+
 /// Subject spellings, each lowercased once, to ids: duplicate keys ignore
 /// the case of the subject without allocating per row.
 #[derive(Default)]
 struct Keys {
-    /// Subject as entered -> id of its lowercase spelling.
-    by_text: PlHashMap<Box<str>, u32>,
+    /// Subject as entered -> (its index in `texts`, id of its lowercase spelling).
+    by_text: PlHashMap<Box<str>, (u32, u32)>,
+    texts: Vec<Box<str>>,
     by_lowercase: PlHashMap<String, u32>,
 }
 
 impl Keys {
-    fn id(&mut self, subject: &str) -> u32 {
+    fn id(&mut self, subject: &str) -> (u32, u32) {
         match self.by_text.get(subject) {
-            Some(&id) => id,
+            Some(&ids) => ids,
             None => {
                 let next = self.by_lowercase.len() as u32;
                 let id = *self
                     .by_lowercase
                     .entry(subject.to_lowercase())
                     .or_insert(next);
-                self.by_text.insert(subject.into(), id);
-                id
+                let ids = (self.texts.len() as u32, id);
+                self.texts.push(subject.into());
+                self.by_text.insert(subject.into(), ids);
+                ids
             }
         }
     }
