@@ -404,7 +404,11 @@ fn stage(
         let mut names: HashMap<(Option<u8>, Option<u8>), String> = HashMap::new();
         let mut groups = StringChunkedBuilder::new("stage_group".into(), p.stages.len());
         for (st, scn) in p.stages.iter().zip(&p.scns) {
-            let key = (*st, pupil_stage.get(scn).copied());
+            // The pupil's stage counts only for a row with none of its own.
+            let key = match st {
+                Some(_) => (*st, None),
+                None => (None, pupil_stage.get(scn).copied()),
+            };
             groups.append_value(
                 names
                     .entry(key)
@@ -481,12 +485,19 @@ fn stage(
         for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
             let src = p.frame.column("source")?.str()?;
             let grp = p.frame.column("stage_group")?.str()?;
-            let stored: BTreeSet<&str> = src
-                .iter()
-                .zip(grp.iter())
-                .filter(|(f, _)| *f == Some(name.as_str()))
-                .filter_map(|(_, g)| g)
-                .collect();
+            // Rows come in runs of one file and group: each run looked at once.
+            let mut stored: BTreeSet<&str> = BTreeSet::new();
+            let mut last = None;
+            for pair in src.iter().zip(grp.iter()) {
+                if last != Some(pair) {
+                    last = Some(pair);
+                    if let (Some(f), Some(g)) = pair
+                        && f == name
+                    {
+                        stored.insert(g);
+                    }
+                }
+            }
             let mut stages: BTreeSet<String> = stored.into_iter().map(str::to_string).collect();
             for r in p.rejects.iter().filter(|r| &r.source == name) {
                 stages.insert(group(r.stage, r.scn.as_deref()));
