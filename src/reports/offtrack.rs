@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use polars::prelude::{PlHashMap, PlHashSet};
+use rayon::prelude::*;
 
 use super::Filter;
 use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
@@ -78,8 +79,12 @@ pub fn lines_of_rows<'a>(
         *interventions.entry(i.scn.as_str()).or_default() += 1;
     }
     let cfg = ctx.config;
+    // Each pupil's line is made on its own, so a large school's pupils
+    // are spread over every core; the lines keep the map's order.
+    let by_pupil: Vec<(&str, Vec<RowRef<'a>>)> = by_pupil.into_iter().collect();
     by_pupil
-        .into_iter()
+        .into_par_iter()
+        .with_min_len(512)
         .map(|(scn, rows)| {
             let pupil = sw.pupil(scn);
             let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
