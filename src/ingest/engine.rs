@@ -277,11 +277,13 @@ fn stage(
         bytes: HashMap::new(),
     };
     // Every file is read, hashed and checked on every core.
-    let mut prepared = crate::par::map(&req.files, |path| {
-        let p = prepare(path, req.kind, req.sheet.as_deref(), &s.config.columns)?;
+    let mut prepared = crate::par::map_within(req.files.iter().collect(), 1, |path| {
+        let p = prepare(path, req.kind, req.sheet.as_deref(), &s.config.columns);
         bar.inc(1);
-        Ok(p)
-    })?;
+        p
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     for p in &prepared {
         if let Some(sheet) = p
             .raw

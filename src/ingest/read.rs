@@ -71,7 +71,7 @@ pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
             }
         };
         let block = &bytes[start..];
-        let (_, scanned) = rayon::join(|| hasher.update(block), || scanner.feed(block));
+        let (_, scanned) = crate::par::join_within(|| hasher.update(block), || scanner.feed(block));
         scanned.map_err(|b| breach(&name, b))?;
     }
     let scanner = scanner.unwrap_or_else(|| Scanner::new(b','));

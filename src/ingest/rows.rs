@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::parts::{NO_SUBJECT, Part, Rules};
 use super::{IngestError, Kind, PreparedFile};
@@ -128,11 +127,10 @@ impl<'c> KindBatch<'c> {
         self.files.push(file.raw.name.clone());
         self.stats.push(FileStats::default());
         let rules = Rules::new(self.kind, self.codes, self.pupil_stages, file, &self.hasher);
-        let parsed: Vec<Result<Part, IngestError>> = rules
-            .pieces()
-            .into_par_iter()
-            .map(|(text, line, header)| rules.parse(text, line, header))
-            .collect();
+        let parsed: Vec<Result<Part, IngestError>> =
+            crate::par::map_within(rules.pieces(), 1, |(text, line, header)| {
+                rules.parse(text, line, header)
+            });
         // The line of the last row, when it had fewer fields than the header.
         let mut last_short: Option<u32> = None;
         for part in parsed {
@@ -233,15 +231,12 @@ impl<'c> KindBatch<'c> {
         }
         let (keys, hashes) = (&self.dup_keys, &self.hashes);
         // Per shard: (row, earlier row with its key) for every duplicate.
-        let found: Vec<Vec<(u32, u32)>> = rows
-            .par_iter()
-            .map(|rows| {
-                let mut seen: PlHashMap<u64, u32> = PlHashMap::with_capacity(rows.len());
-                rows.iter()
-                    .filter_map(|&row| Some((row, seen.insert(keys[row as usize], row)?)))
-                    .collect()
-            })
-            .collect();
+        let found: Vec<Vec<(u32, u32)>> = crate::par::map_within(rows, 1, |rows| {
+            let mut seen: PlHashMap<u64, u32> = PlHashMap::with_capacity(rows.len());
+            rows.iter()
+                .filter_map(|&row| Some((row, seen.insert(keys[row as usize], row)?)))
+                .collect()
+        });
         let mut conflicts = Vec::new();
         for (row, earlier) in found.into_iter().flatten() {
             self.keep[earlier as usize] = false;

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::columns::Columns;
 use super::{
@@ -231,10 +230,8 @@ pub fn load_only(
         // the tables below are built in row order.
         for start in (0..df.height()).step_by(JUDGE_BLOCK) {
             let end = (start + JUDGE_BLOCK).min(df.height());
-            let judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> = (start..end)
-                .into_par_iter()
-                .with_min_len(4096)
-                .map(|i| {
+            let judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> =
+                crate::par::map_within((start..end).collect(), 4096, |i| {
                     let cell = |col: &'static str| c.get(col, i);
                     let scn = cell("scn").unwrap_or_default();
                     let e = Entered::of(phase, cell);
@@ -253,8 +250,7 @@ pub fn load_only(
                         Vec::new()
                     };
                     (e, pupil_context, v, invalid)
-                })
-                .collect();
+                });
             for (i, (e, pupil_context, v, invalid)) in (start..end).zip(judged) {
                 let cell = |col: &'static str| c.get(col, i);
                 let scn = cell("scn").unwrap_or_default();
