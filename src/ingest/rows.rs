@@ -279,34 +279,30 @@ impl<'c> KindBatch<'c> {
                 }
             }
         }
-        let mask = BooleanChunked::from_slice("keep".into(), &self.keep);
-        // Column by column, each part's cells dropped as its kept rows are
-        // copied out: peak memory grows by one column, not by the frame.
-        let kept_column = |s: Series| -> Column {
-            s.filter(&mask)
-                .expect("mask has column length")
-                .rechunk()
-                .into_column()
-        };
+        let n = self.keep.len();
         let mut columns: Vec<Column> = Vec::with_capacity(self.columns.len() + 2);
         for (parts, spec) in std::mem::take(&mut self.columns)
             .into_iter()
             .zip(self.kind.columns())
         {
-            let mut all = Series::new_empty(spec.name.into(), &DataType::String);
+            let mut parts = parts.into_iter();
+            let mut all = parts
+                .next()
+                .unwrap_or_else(|| Series::new_empty(spec.name.into(), &DataType::String));
             for p in parts {
                 all.append_owned(p).expect("every part holds strings");
             }
-            columns.push(kept_column(all));
+            columns.push(all.into_column());
         }
-        let mut source = StringChunkedBuilder::new("source".into(), self.keep.len());
+        let mut source = StringChunkedBuilder::new("source".into(), n);
         for &s in &self.source {
             source.append_value(&self.files[s as usize]);
         }
-        columns.push(kept_column(source.finish().into_series()));
-        columns.push(kept_column(Series::new("line".into(), &self.line)));
-        let height = self.keep.iter().filter(|k| **k).count();
-        let frame = DataFrame::new(height, columns).expect("columns have equal length");
+        columns.push(source.finish().into_series().into_column());
+        columns.push(Column::new("line".into(), &self.line));
+        let frame = DataFrame::new(n, columns).expect("columns have equal length");
+        let mask = BooleanChunked::from_slice("keep".into(), &self.keep);
+        let frame = frame.filter(&mask).expect("mask has frame length");
         let finished = Finished {
             frame,
             stages: kept(self.stage, &self.keep),
