@@ -39,9 +39,8 @@ pub fn map<I: Sync, T: Send>(
 
 /// Whether work within one item (one file's parts, one school's rows) goes
 /// on every core: yes, unless a [`map`] over several items already keeps
-/// every core busy. Nested, rayon's threads would start further items while
-/// they wait, and hold all of their memory at once (an ingest of 300
-/// schools peaked at 1,068 MiB instead of about 530 MiB).
+/// every core busy. Nested, a thread waiting for its inner work may start
+/// a further item, and hold both items' memory at once.
 pub fn nested() -> bool {
     OUTER.load(Ordering::SeqCst) == 0
 }

@@ -219,7 +219,8 @@ impl<'c> KindBatch<'c> {
     /// their values differ (SPEC 10.1). Keys are split by hash into shards
     /// resolved on every core, each in row order; the conflicts are then
     /// put back in row order. (One map of 2.6 million keys, filled a row at
-    /// a time, was the longest part of ingest that used one core.)
+    /// a time on one core, was 10% of ingest's CPU at 300,000 pupils; see
+    /// BENCHMARKS.md, "One big school".)
     fn resolve_duplicates(&mut self) {
         const SHARD_BITS: u32 = 6;
         let shard = |k: u64| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHARD_BITS)) as usize;
