@@ -2,6 +2,8 @@
 //! (`TRACKER_THREADS` pins it, so fault-injection tests see one order of
 //! system calls).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 /// Size rayon's global pool: `TRACKER_THREADS`, else every core.
@@ -14,14 +16,59 @@ pub fn init() {
         .build_global();
 }
 
+/// Maps over several items (schools) running now: while one is, the work
+/// within an item runs on its own thread (see [`nested`]).
+static OUTER: AtomicUsize = AtomicUsize::new(0);
+
 /// `f` over `items` on every core, results in the order of `items`; the
 /// first error in that order wins.
 pub fn map<I: Sync, T: Send>(
     items: &[I],
     f: impl Fn(&I) -> anyhow::Result<T> + Sync + Send,
 ) -> anyhow::Result<Vec<T>> {
+    let many = items.len() > 1;
+    if many {
+        OUTER.fetch_add(1, Ordering::SeqCst);
+    }
     let done: Vec<anyhow::Result<T>> = items.par_iter().map(f).collect();
+    if many {
+        OUTER.fetch_sub(1, Ordering::SeqCst);
+    }
     done.into_iter().collect()
+}
+
+/// Whether work within one item (one file's parts, one school's rows) goes
+/// on every core: yes, unless a [`map`] over several items already keeps
+/// every core busy. Nested, a thread waiting for its inner work may start
+/// a further item, and hold both items' memory at once.
+pub fn nested() -> bool {
+    OUTER.load(Ordering::SeqCst) == 0
+}
+
+/// `f` over `items`, in order: on every core when [`nested`] allows, in
+/// runs of at least `min_len` items.
+pub fn map_within<I: Send, T: Send>(
+    items: Vec<I>,
+    min_len: usize,
+    f: impl Fn(I) -> T + Sync + Send,
+) -> Vec<T> {
+    if nested() {
+        items.into_par_iter().with_min_len(min_len).map(f).collect()
+    } else {
+        items.into_iter().map(f).collect()
+    }
+}
+
+/// `a` and `b`, side by side when [`nested`] allows.
+pub fn join_within<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if nested() {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
 }
 
 #[cfg(test)]

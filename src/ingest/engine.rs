@@ -276,9 +276,15 @@ fn stage(
         records: Vec::new(),
         bytes: HashMap::new(),
     };
-    let mut prepared = Vec::with_capacity(req.files.len());
-    for path in &req.files {
-        let p = prepare(path, req.kind, req.sheet.as_deref(), &s.config.columns)?;
+    // Every file is read, hashed and checked on every core.
+    let mut prepared = crate::par::map_within(req.files.iter().collect(), 1, |path| {
+        let p = prepare(path, req.kind, req.sheet.as_deref(), &s.config.columns);
+        bar.inc(1);
+        p
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
+    for p in &prepared {
         if let Some(sheet) = p
             .raw
             .sheet
@@ -292,8 +298,6 @@ fn stage(
                 crate::ingest::backticked(&sheet.others)
             ));
         }
-        prepared.push(p);
-        bar.inc(1);
     }
     prepared.sort_by_key(|p| p.kind);
     prepared.retain(|p| {
@@ -323,7 +327,8 @@ fn stage(
 
     // Each pupil's stage (SPEC 2.2, 10.1): from the pupils export of this
     // window, else the latest earlier one, updated by pupils in this ingest.
-    let mut pupil_stage: HashMap<String, u8> = HashMap::new();
+    // By SCN as a number: every stored or ingested pupil's SCN is 9 digits.
+    let mut pupil_stage: HashMap<u64, u8> = HashMap::new();
     if let Some(f) = manifest.file_at_or_before("pupils", &req.school, &window) {
         let df = crate::store::read::read_data_file(root, f, Some(&["scn", "stage"]))?;
         for (scn, stage) in df
@@ -332,10 +337,11 @@ fn stage(
             .iter()
             .zip(df.column("stage")?.str()?.iter())
         {
-            if let (Some(scn), Some(stage)) =
-                (scn, stage.and_then(crate::rules::values::parse_stage))
-            {
-                pupil_stage.insert(scn.to_string(), stage);
+            if let (Some(scn), Some(stage)) = (
+                scn.and_then(scn_number),
+                stage.and_then(crate::rules::values::parse_stage),
+            ) {
+                pupil_stage.insert(scn, stage);
             }
         }
     }
@@ -365,8 +371,8 @@ fn stage(
         if kind == Kind::Pupils {
             for (scn, stage) in finished.scns.iter().zip(&finished.stages) {
                 match stage {
-                    Some(st) => pupil_stage.insert(scn.to_string(), *st),
-                    None => pupil_stage.remove(scn.as_ref()),
+                    Some(st) => pupil_stage.insert(*scn, *st),
+                    None => pupil_stage.remove(scn),
                 };
             }
         }
@@ -382,23 +388,37 @@ fn stage(
         });
     }
     // The decoded text has been parsed; only the bytes (for the raw copy) stay.
-    for p in &mut prepared {
+    for p in prepared.iter_mut().filter(|p| !p.raw.text_is_bytes) {
         p.raw.text = String::new();
     }
 
     let group = |stage: Option<u8>, scn: Option<&str>| -> String {
-        stage_group(stage, scn.and_then(|k| pupil_stage.get(k).copied()))
+        stage_group(
+            stage,
+            scn.and_then(scn_number)
+                .and_then(|k| pupil_stage.get(&k).copied()),
+        )
     };
 
     for p in &mut parsed {
-        let groups: Vec<String> = p
-            .stages
-            .iter()
-            .zip(&p.scns)
-            .map(|(st, scn)| group(*st, Some(scn)))
-            .collect();
-        p.frame
-            .with_column(Column::new("stage_group".into(), groups))?;
+        // A row's group follows from its stage and its pupil's: a handful
+        // of strings, each made once.
+        let mut names: HashMap<(Option<u8>, Option<u8>), String> = HashMap::new();
+        let mut groups = StringChunkedBuilder::new("stage_group".into(), p.stages.len());
+        for (st, scn) in p.stages.iter().zip(&p.scns) {
+            // The pupil's stage counts only for a row with none of its own.
+            let key = match st {
+                Some(_) => (*st, None),
+                None => (None, pupil_stage.get(scn).copied()),
+            };
+            groups.append_value(
+                names
+                    .entry(key)
+                    .or_insert_with(|| stage_group(key.0, key.1)),
+            );
+        }
+        let groups = groups.finish().into_series();
+        p.frame.with_column(groups.into_column())?;
         report_file_lines(messages, p);
         staged.outcome.rows_stored += p.stats.iter().map(|f| f.rows_stored).sum::<usize>();
         staged.outcome.rows_rejected += p.stats.iter().map(|f| f.rows_rejected).sum::<usize>();
@@ -465,14 +485,22 @@ fn stage(
     for p in &parsed {
         let by_stage = p.kind.replaces_by_stage();
         for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
-            let mut stages: BTreeSet<String> = BTreeSet::new();
             let src = p.frame.column("source")?.str()?;
             let grp = p.frame.column("stage_group")?.str()?;
-            for (f, g) in src.iter().zip(grp.iter()) {
-                if f == Some(name.as_str()) {
-                    stages.extend(g.map(str::to_string));
+            // Rows come in runs of one file and group: each run looked at once.
+            let mut stored: BTreeSet<&str> = BTreeSet::new();
+            let mut last = None;
+            for pair in src.iter().zip(grp.iter()) {
+                if last != Some(pair) {
+                    last = Some(pair);
+                    if let (Some(f), Some(g)) = pair
+                        && f == name
+                    {
+                        stored.insert(g);
+                    }
                 }
             }
+            let mut stages: BTreeSet<String> = stored.into_iter().map(str::to_string).collect();
             for r in p.rejects.iter().filter(|r| &r.source == name) {
                 stages.insert(group(r.stage, r.scn.as_deref()));
             }
@@ -498,10 +526,11 @@ fn stage(
         } else {
             "csv"
         };
+        let sha256 = f.raw.sha256.clone();
         staged
             .bytes
-            .entry(f.raw.sha256)
-            .or_insert((f.raw.bytes, ext));
+            .entry(sha256)
+            .or_insert_with(|| (f.raw.into_bytes(), ext));
     }
     Ok(staged)
 }
@@ -512,7 +541,7 @@ struct Parsed {
     files: Vec<(String, String, Vec<String>)>,
     frame: DataFrame,
     stages: Vec<Option<u8>>,
-    scns: Vec<Box<str>>,
+    scns: Vec<u64>,
     stats: Vec<FileStats>,
     rejects: Vec<Reject>,
     conflicts: Vec<Conflict>,
@@ -560,6 +589,14 @@ fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
             ));
         }
     }
+}
+
+/// An SCN as the number [`pupil_stage`](stage) is keyed by; None for
+/// text that is not one, which no pupil has.
+fn scn_number(scn: &str) -> Option<u64> {
+    crate::rules::values::is_valid_scn(scn)
+        .then(|| scn.parse().ok())
+        .flatten()
 }
 
 /// Used by `demo` and tests: the rows a store holds for a table.

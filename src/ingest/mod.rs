@@ -6,6 +6,7 @@ pub mod engine;
 pub mod headers;
 pub mod kinds;
 pub mod partition;
+mod parts;
 pub mod read;
 pub mod rows;
 pub mod scan;
@@ -140,7 +141,7 @@ pub fn prepare(
 /// [`prepare`] for an export already read (or made in memory, as the fuzz
 /// target does).
 pub fn prepare_raw(
-    raw: read::RawExport,
+    mut raw: read::RawExport,
     forced: Option<Kind>,
     extra_aliases: &BTreeMap<String, Vec<String>>,
 ) -> Result<PreparedFile, IngestError> {
@@ -151,9 +152,13 @@ pub fn prepare_raw(
             Ok(true) if record.iter().all(|f| f.trim().is_empty()) => continue,
             Ok(true) => break,
             Ok(false) => return Err(IngestError::NoHeader { file: raw.name }),
-            Err(e) => return Err(csv_error(&raw.name, &e)),
+            Err(e) => return Err(csv_error(&raw.name, &e, 0)),
         }
     }
+    // The rows are parsed apart only after the header.
+    let body_start = reader.position().byte();
+    drop(reader);
+    raw.splits.retain(|&(at, _)| at as u64 > body_start);
     // A file exported without headers starts with a pupil's row: say so,
     // rather than list its cells (names) as the headers found.
     if record
@@ -187,15 +192,20 @@ pub fn prepare_raw(
 }
 
 pub(crate) fn csv_reader(raw: &read::RawExport) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .delimiter(raw.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(raw.text.as_bytes())
+    text_reader(&raw.text, raw.delimiter)
 }
 
-pub(crate) fn csv_error(file: &str, e: &csv::Error) -> IngestError {
-    let line = e.position().map_or(0, |p| p.line());
+pub(crate) fn text_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+/// `lines_before`: lines of the file before the text that was parsed.
+pub(crate) fn csv_error(file: &str, e: &csv::Error, lines_before: u64) -> IngestError {
+    let line = e.position().map_or(0, |p| p.line() + lines_before);
     let problem = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "invalid text".to_string(),
         csv::ErrorKind::UnequalLengths { .. } => "unequal field counts".to_string(),

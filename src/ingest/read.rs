@@ -13,7 +13,11 @@ use super::scan::{self, Breach, Scanner};
 pub struct RawExport {
     /// The file name shown in messages and stored in the manifest.
     pub name: String,
+    /// The file's bytes; empty when `text_is_bytes` (see [`RawExport::into_bytes`]).
     pub bytes: Vec<u8>,
+    /// The text is the file's bytes unchanged (UTF-8 without a byte-order
+    /// mark), so they are held once, as the text.
+    pub text_is_bytes: bool,
     pub sha256: String,
     pub text: String,
     pub encoding: &'static str,
@@ -21,6 +25,9 @@ pub struct RawExport {
     /// For a workbook: the sheet read. Its text then holds one record per
     /// sheet row, so a record's line is its index plus one.
     pub sheet: Option<super::workbook::SheetInfo>,
+    /// (byte offset in `text`, line) of record starts where the rows may be
+    /// parsed apart (see [`scan::SPLIT_BYTES`]); none for a workbook.
+    pub splits: Vec<(usize, u64)>,
 }
 
 /// How messages name an export: its file name, else the path as given.
@@ -34,6 +41,7 @@ pub fn display_name(path: &Path) -> String {
 /// spreadsheets, UTF-16, binary data, truncated files, and files whose
 /// shape breaks the bounds of [`scan`](super::scan), which are checked while
 /// the file is read, so memory never exceeds what was read before the breach.
+/// Each block is hashed and scanned as it is read, the two side by side.
 pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
     let name = display_name(path);
     let io = |source| IngestError::Io {
@@ -43,16 +51,15 @@ pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
     let mut file = std::fs::File::open(path).map_err(io)?;
     // Reserved, not touched: pages become memory only as they are read.
     let size = file.metadata().map_or(0, |m| m.len());
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     let mut scanner: Option<Scanner> = None;
-    let mut block = vec![0u8; BLOCK];
+    let mut hasher = Sha256::new();
     loop {
-        let n = read_block(&mut file, &mut block).map_err(io)?;
+        let start = bytes.len();
+        let n = read_block(&mut file, &mut bytes).map_err(io)?;
         if n == 0 {
             break;
         }
-        let start = bytes.len();
-        bytes.extend_from_slice(&block[..n]);
         let scanner = match &mut scanner {
             Some(s) => s,
             None => {
@@ -63,21 +70,21 @@ pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
                 ))))
             }
         };
-        scanner
-            .feed(&bytes[start..])
-            .map_err(|b| breach(&name, b))?;
+        let block = &bytes[start..];
+        let (_, scanned) = crate::par::join_within(|| hasher.update(block), || scanner.feed(block));
+        scanned.map_err(|b| breach(&name, b))?;
     }
-    if let Some(s) = &scanner {
-        s.finish().map_err(|b| breach(&name, b))?;
-    }
-    from_bytes(name, bytes)
+    let scanner = scanner.unwrap_or_else(|| Scanner::new(b','));
+    scanner.finish().map_err(|b| breach(&name, b))?;
+    let sha256 = hex(&hasher.finalize());
+    finish_export(name, bytes, &scanner, sha256)
 }
 
-/// Up to `buf.len()` bytes, fewer only at the end of the file.
-fn read_block(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Append up to [`BLOCK`] bytes to `bytes`, fewer only at the end of the file.
+fn read_block(file: &mut std::fs::File, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
     let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
+    while filled < BLOCK {
+        match file.take((BLOCK - filled) as u64).read_to_end(bytes) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -97,23 +104,75 @@ pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError
         .feed(&bytes)
         .and_then(|()| scanner.finish())
         .map_err(|b| breach(&name, b))?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    finish_export(name, bytes, &scanner, sha256)
+}
+
+/// The checks left once the whole file has been scanned, and its text.
+fn finish_export(
+    name: String,
+    bytes: Vec<u8>,
+    scanner: &Scanner,
+    sha256: String,
+) -> Result<RawExport, IngestError> {
     if scanner.controls_per_mille() > 10 {
         return Err(IngestError::Encoding {
             file: name,
             problem: "the file holds binary data, not text".to_string(),
         });
     }
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let (text, encoding) = decode(&name, &bytes)?;
+    check_signature(&name, &bytes)?;
+    // UTF-8 without a byte-order mark, as most exports are: the bytes are
+    // the text, held once (a second copy of a 120 MB export is 120 MB of
+    // peak memory).
+    let bytes = match bytes.starts_with(b"\xEF\xBB\xBF") {
+        true => bytes,
+        false => match String::from_utf8(bytes) {
+            Ok(text) => {
+                let splits = scanner
+                    .splits()
+                    .iter()
+                    .map(|&(at, line)| (at as usize, line))
+                    .filter(|&(at, _)| at > 0 && at < text.len())
+                    .collect();
+                return Ok(RawExport {
+                    name,
+                    bytes: Vec::new(),
+                    text_is_bytes: true,
+                    sha256,
+                    text,
+                    encoding: "utf-8",
+                    delimiter: scanner.delimiter(),
+                    sheet: None,
+                    splits,
+                });
+            }
+            Err(e) => e.into_bytes(),
+        },
+    };
+    let (text, encoding, splits) = decode_split(&name, &bytes, scanner.splits())?;
     Ok(RawExport {
         name,
         bytes,
+        text_is_bytes: false,
         sha256,
         text,
         encoding,
-        delimiter,
+        delimiter: scanner.delimiter(),
         sheet: None,
+        splits,
     })
+}
+
+impl RawExport {
+    /// The file's bytes, for its raw copy.
+    pub fn into_bytes(self) -> Vec<u8> {
+        if self.text_is_bytes {
+            self.text.into_bytes()
+        } else {
+            self.bytes
+        }
+    }
 }
 
 const BLOCK: usize = 1 << 20;
@@ -199,10 +258,29 @@ fn check_signature(name: &str, bytes: &[u8]) -> Result<(), IngestError> {
 /// UTF-8 (with or without BOM), else Windows-1252, the two encodings SEEMiS
 /// and Excel write. Anything that looks binary is refused rather than guessed.
 pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, &'static str), IngestError> {
+    decode_split(name, bytes, &[]).map(|(text, encoding, _)| (text, encoding))
+}
+
+/// The text, its encoding, and the split points as (text offset, line).
+type Decoded = (String, &'static str, Vec<(usize, u64)>);
+
+/// [`decode`], with the scanner's split points (byte offsets in `bytes`)
+/// carried over to offsets in the text. Both encodings keep every ASCII
+/// byte as it is, so a record boundary in the bytes is one in the text.
+fn decode_split(name: &str, bytes: &[u8], splits: &[(u64, u64)]) -> Result<Decoded, IngestError> {
     check_signature(name, bytes)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bom = bytes.len() - body.len();
+    let in_body = || {
+        splits
+            .iter()
+            .filter_map(move |&(at, line)| {
+                Some((usize::try_from(at).ok()?.checked_sub(bom)?, line))
+            })
+            .filter(move |&(at, _)| at > 0 && at < body.len())
+    };
     match std::str::from_utf8(body) {
-        Ok(text) => Ok((text.to_string(), "utf-8")),
+        Ok(text) => Ok((text.to_string(), "utf-8", in_body().collect())),
         // UTF-8 text cut off in the middle of a character: decoding it as
         // Windows-1252 would garble every accented name in it.
         Err(e) if e.error_len().is_none() && !body[..e.valid_up_to()].is_ascii() => {
@@ -212,8 +290,37 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, &'static str), Ingest
             })
         }
         Err(_) => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
-            Ok((text.into_owned(), "windows-1252"))
+            // Windows-1252 maps each byte alone, so the parts between the
+            // split points decode apart into the same text. The first part
+            // is decoded as the whole file was, byte-order-mark sniffing
+            // included; a file starting with one is not split.
+            let sniffed = body.starts_with(b"\xEF\xBB\xBF")
+                || body.starts_with(&[0xFF, 0xFE])
+                || body.starts_with(&[0xFE, 0xFF]);
+            let cuts: Vec<(usize, u64)> = if sniffed {
+                Vec::new()
+            } else {
+                in_body().collect()
+            };
+            let mut text = String::with_capacity(body.len() + body.len() / 8);
+            let mut out = Vec::with_capacity(cuts.len());
+            let mut from = 0;
+            for (i, (at, line)) in cuts.iter().copied().chain([(body.len(), 0)]).enumerate() {
+                let part = &body[from..at];
+                let decoded = if i == 0 {
+                    encoding_rs::WINDOWS_1252.decode(part).0
+                } else {
+                    encoding_rs::WINDOWS_1252
+                        .decode_without_bom_handling(part)
+                        .0
+                };
+                text.push_str(&decoded);
+                if at < body.len() {
+                    out.push((text.len(), line));
+                }
+                from = at;
+            }
+            Ok((text, "windows-1252", out))
         }
     }
 }
@@ -257,6 +364,24 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(detect_delimiter(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn split_points_carry_over_to_the_decoded_text() {
+        for bytes in [
+            &b"\xEF\xBB\xBFSCN,Name\n1,Ren\xc3\xa9e\n2,\"a\nb\"\n3,\xc3\xa9\n"[..],
+            b"SCN,Name\r\n1,Ren\xe9e\r\n2,\"\x80\r\nb\"\r\n3,\xe9\xe9\r\n4,x\r\n",
+        ] {
+            let mut scan = Scanner::new(b',').split_everywhere();
+            scan.feed(bytes).unwrap();
+            let (text, _, splits) = decode_split("f", bytes, scan.splits()).unwrap();
+            assert_eq!(splits.len(), scan.splits().len() - 1, "{splits:?}");
+            for ((at, line), (raw_at, raw_line)) in splits.iter().zip(scan.splits()) {
+                assert_eq!(line, raw_line);
+                let (head, _) = decode("f", &bytes[..*raw_at as usize]).unwrap();
+                assert_eq!(&text[..*at], head);
+            }
         }
     }
 

@@ -4,13 +4,12 @@
 //! millions of rows allocates per column, not per cell.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
 
 use polars::prelude::*;
 
-use super::{IngestError, Kind, PreparedFile, csv_error, csv_reader};
-use crate::rules::validity::{Codes, Invalid, InvalidKind};
-use crate::rules::values::{is_valid_scn, parse_stage};
+use super::parts::{NO_SUBJECT, Part, Rules};
+use super::{IngestError, Kind, PreparedFile};
+use crate::rules::validity::{Codes, InvalidKind};
 
 /// A row that was not stored, and why. Holds no name or comment.
 #[derive(Debug, Clone)]
@@ -55,14 +54,18 @@ pub struct KindBatch<'c> {
     codes: Codes<'c>,
     /// Per row: its invalid cells counted by kind, in `InvalidKind::ALL` order.
     invalid: Vec<[u8; 4]>,
-    builders: Vec<StringChunkedBuilder>,
+    /// Per column of the kind, its cells, a series per part parsed.
+    columns: Vec<Vec<Series>>,
     source: Vec<u32>,
     line: Vec<u32>,
-    scn: Vec<Box<str>>,
+    scn: Vec<u64>,
     stage: Vec<Option<u8>>,
     keep: Vec<bool>,
-    /// Duplicate key (see [`KindBatch::key`]) -> (row, hash of its values).
-    seen: PlHashMap<u64, (usize, u64)>,
+    /// Per row: its duplicate key ([`NO_KEY`] for none), the hash of its
+    /// values, and its subject as entered (a [`Keys`] text id).
+    dup_keys: Vec<u64>,
+    hashes: Vec<u64>,
+    subjects: Vec<u32>,
     /// One hasher for every row's values, so equal rows hash alike.
     hasher: PlRandomState,
     keys: Keys,
@@ -70,8 +73,8 @@ pub struct KindBatch<'c> {
     pub stats: Vec<FileStats>,
     pub rejects: Vec<Reject>,
     pub conflicts: Vec<Conflict>,
-    /// Each known pupil's stage, for BGE rows with no stage of their own.
-    pupil_stages: Option<&'c HashMap<String, u8>>,
+    /// Each known pupil's stage by SCN, for BGE rows with no stage of their own.
+    pupil_stages: Option<&'c HashMap<u64, u8>>,
 }
 
 /// The finished rows, ready for the store.
@@ -79,7 +82,8 @@ pub struct Finished {
     pub frame: DataFrame,
     /// Per stored row: its parsed stage, used to group replacements.
     pub stages: Vec<Option<u8>>,
-    pub scns: Vec<Box<str>>,
+    /// Per stored row: its SCN (9 digits) as a number.
+    pub scns: Vec<u64>,
 }
 
 impl<'c> KindBatch<'c> {
@@ -89,17 +93,15 @@ impl<'c> KindBatch<'c> {
             kind,
             codes,
             invalid: Vec::new(),
-            builders: kind
-                .columns()
-                .iter()
-                .map(|c| StringChunkedBuilder::new(c.name.into(), 1024))
-                .collect(),
+            columns: kind.columns().iter().map(|_| Vec::new()).collect(),
             source: Vec::new(),
             line: Vec::new(),
             scn: Vec::new(),
             stage: Vec::new(),
             keep: Vec::new(),
-            seen: PlHashMap::new(),
+            dup_keys: Vec::new(),
+            hashes: Vec::new(),
+            subjects: Vec::new(),
             hasher: PlRandomState::default(),
             keys: Keys::default(),
             files: Vec::new(),
@@ -110,196 +112,33 @@ impl<'c> KindBatch<'c> {
         }
     }
 
-    /// SPEC 2.2/2.6: a BGE row with no stage takes its pupil's, and is
-    /// rejected when that is outside S1-S3.
-    pub fn with_pupil_stages(mut self, stages: &'c HashMap<String, u8>) -> KindBatch<'c> {
+    /// SPEC 2.2/2.6: a BGE row with no stage takes its pupil's (by SCN as
+    /// a number), and is rejected when that is outside S1-S3.
+    pub fn with_pupil_stages(mut self, stages: &'c HashMap<u64, u8>) -> KindBatch<'c> {
         self.pupil_stages = Some(stages);
         self
     }
 
-    /// Parse every data row of a prepared file into the batch.
+    /// Parse every data row of a prepared file into the batch: its parts on
+    /// every core, then merged here in file order.
     pub fn add_file(&mut self, file: &PreparedFile) -> Result<(), IngestError> {
         debug_assert_eq!(file.kind, self.kind);
         let file_index = self.files.len() as u32;
         self.files.push(file.raw.name.clone());
         self.stats.push(FileStats::default());
-        let specs = self.kind.columns();
-        let col = |name: &str| specs.iter().position(|c| c.name == name);
-        let (scn_col, subject_col, stage_col) = (col("scn"), col("subject"), col("stage"));
-        let (level_col, code_col) = (col("level"), col("progress_code"));
-        let lead_name_col = col("lead_name");
-        let needs_subject = self.kind.has_subject_key();
-        let required_text = match self.kind {
-            Kind::Overrides => col("lead_role").map(|c| (c, "missing_lead_role", "Lead Role")),
-            Kind::Interventions => {
-                col("intervention").map(|c| (c, "missing_intervention", "Intervention"))
-            }
-            _ => None,
-        };
-        let field_of = &file.header.field_of;
-        let width = file.header.width;
-        let index: PlHashMap<&str, usize> =
-            specs.iter().enumerate().map(|(i, c)| (c.name, i)).collect();
-
-        let mut reader = csv_reader(&file.raw);
-        let mut record = csv::StringRecord::new();
-        let mut lines = LineCounter::new(file.raw.text.as_bytes());
-        let mut header_seen = false;
+        let rules = Rules::new(self.kind, self.codes, self.pupil_stages, file, &self.hasher);
+        let parsed: Vec<Result<Part, IngestError>> =
+            crate::par::map_within(rules.pieces(), 1, |(text, line, header)| {
+                rules.parse(text, line, header)
+            });
         // The line of the last row, when it had fewer fields than the header.
         let mut last_short: Option<u32> = None;
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(&file.raw.name, &e)),
+        for part in parsed {
+            let part = part?;
+            if let Some(short) = part.last_short {
+                last_short = short;
             }
-            if record.iter().all(|f| f.trim().is_empty()) {
-                continue;
-            }
-            if !header_seen {
-                header_seen = true;
-                continue;
-            }
-            let line = match &file.raw.sheet {
-                Some(_) => record.position().map_or(0, |p| p.record() + 1),
-                None => lines.line_at(record.position().map_or(0, |p| p.byte())),
-            } as u32;
-            let stats = self.stats.last_mut().expect("pushed above");
-            stats.rows_read += 1;
-            let joined_level: String;
-            let mut values: Vec<Option<&str>> = field_of
-                .iter()
-                .map(|f| {
-                    f.and_then(|i| record.get(i))
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                })
-                .collect();
-            let get = |c: Option<usize>| c.and_then(|c| values[c]);
-            let scn = get(scn_col);
-            let subject = get(subject_col);
-            let stage_text = get(stage_col);
-            let stage = stage_text.and_then(parse_stage);
-            // SPEC 11.3: the meeting left this pupil's lead as suggested.
-            if file.header.meeting
-                && required_text.is_some_and(|(c, ..)| values[c].is_none())
-                && get(lead_name_col).is_none()
-            {
-                stats.rows_not_agreed += 1;
-                continue;
-            }
-            let mut reject = |reason: &'static str, detail: String| {
-                self.rejects.push(Reject {
-                    kind: self.kind,
-                    source: file.raw.name.clone(),
-                    line,
-                    reason,
-                    detail,
-                    scn: scn.map(str::to_string),
-                    subject: subject.map(str::to_string),
-                    stage,
-                });
-            };
-            last_short = (record.len() < width).then_some(line);
-            let extra = record.iter().skip(width).any(|f| !f.trim().is_empty());
-            let verdict = if record.len() < width || extra {
-                Some((
-                    "wrong_field_count",
-                    format!("{} fields; the header has {width} columns", record.len()),
-                ))
-            } else if scn.is_none() {
-                Some(("missing_scn", "no SCN".to_string()))
-            } else if !scn.is_some_and(is_valid_scn) {
-                Some(("invalid_scn", "SCN is not 9 digits".to_string()))
-            } else if needs_subject && subject.is_none() {
-                Some(("missing_subject", "no Subject".to_string()))
-            } else if self.kind == Kind::Bge
-                && stage_text.is_some()
-                && !matches!(stage, Some(1..=3))
-            {
-                // Echo the stage only when it is one: a shifted column can
-                // put a name here, and names never go into messages.
-                Some((
-                    "stage_not_bge",
-                    match stage {
-                        Some(n) => format!("stage `S{n}` is not S1-S3"),
-                        None => "the stage is not S1-S3".to_string(),
-                    },
-                ))
-            } else if let Some(n) = (self.kind == Kind::Bge && stage_text.is_none())
-                .then(|| scn.and_then(|k| self.pupil_stages?.get(k).copied()))
-                .flatten()
-                .filter(|n| !(1..=3).contains(n))
-            {
-                Some((
-                    "stage_not_bge",
-                    format!("the pupil's stage `S{n}` (from the pupils export) is not S1-S3"),
-                ))
-            } else if let Some((c, reason, name)) =
-                required_text.filter(|(c, ..)| values[*c].is_none())
-            {
-                let _ = c;
-                let name = if file.header.meeting {
-                    "agreed_lead_role"
-                } else {
-                    name
-                };
-                Some((reason, format!("no {name}")))
-            } else {
-                None
-            };
-            if let Some((reason, detail)) = verdict {
-                reject(reason, detail);
-                stats.rows_rejected += 1;
-                continue;
-            }
-            let scn = scn.expect("checked above");
-            if let (Some(l), Some(c)) = (level_col, code_col)
-                && let (Some(level), Some(code)) = (values[l], values[c])
-            {
-                joined_level = format!("{level}{code}");
-                values[l] = Some(joined_level.as_str());
-            }
-            let row = self.keep.len();
-            if let Some(key) = self.keys.key(self.kind, scn, subject) {
-                let hash = self.hasher.hash_one(&values);
-                if let Some((earlier, earlier_hash)) = self.seen.insert(key, (row, hash)) {
-                    self.keep[earlier] = false;
-                    if earlier_hash != hash {
-                        stats
-                            .warnings
-                            .entry("duplicate_conflict")
-                            .and_modify(|n| *n += 1)
-                            .or_insert(1);
-                        self.conflicts.push(Conflict {
-                            kind: self.kind,
-                            source: file.raw.name.clone(),
-                            line,
-                            earlier_source: self.files[self.source[earlier] as usize].clone(),
-                            earlier_line: self.line[earlier],
-                            scn: scn.to_string(),
-                            subject: subject.map(str::to_string),
-                            stage,
-                        });
-                    }
-                }
-            }
-            let cell = |name: &'static str| index.get(name).and_then(|&c| values[c]);
-            self.invalid.push(count_invalid(&match self.kind {
-                Kind::Pupils => self.codes.pupil_cells(cell),
-                Kind::Bge | Kind::Senior => {
-                    self.codes.subject_cells(self.kind == Kind::Senior, cell)
-                }
-                Kind::Overrides | Kind::Interventions => Vec::new(),
-            }));
-            for (b, v) in self.builders.iter_mut().zip(&values) {
-                b.append_option(*v);
-            }
-            self.source.push(file_index);
-            self.line.push(line);
-            self.scn.push(scn.into());
-            self.stage.push(stage);
-            self.keep.push(true);
+            self.absorb(file_index, part);
         }
         // A short last row with no line break after it is where the file was
         // cut off: the rows after it are missing, so the file is not trusted.
@@ -333,8 +172,103 @@ impl<'c> KindBatch<'c> {
         Ok(())
     }
 
+    /// Take one part's rows, the next in file order.
+    fn absorb(&mut self, file_index: u32, part: Part) {
+        let stats = &mut self.stats[file_index as usize];
+        stats.rows_read += part.read;
+        stats.rows_rejected += part.rejected;
+        stats.rows_not_agreed += part.not_agreed;
+        self.rejects.extend(part.rejects);
+        for (column, cells) in self.columns.iter_mut().zip(part.columns) {
+            column.push(cells);
+        }
+        let ids: Vec<(u32, u32)> = part.subjects.iter().map(|s| self.keys.id(s)).collect();
+        let no_subject = matches!(self.kind, Kind::Bge | Kind::Senior)
+            .then(|| self.keys.id("").1)
+            .unwrap_or(0);
+        for r in part.rows {
+            // The duplicate key (SPEC 10.1, README "Duplicates"): SCN and
+            // subject ignoring case for BGE and Senior Phase rows, SCN for
+            // pupils and overrides, none for interventions.
+            let subject = match self.kind {
+                Kind::Bge | Kind::Senior => Some(match r.subject {
+                    NO_SUBJECT => no_subject,
+                    id => ids[id as usize].1,
+                }),
+                Kind::Pupils | Kind::Overrides => Some(u32::MAX),
+                Kind::Interventions => None,
+            };
+            // The SCN is 9 digits (checked), so the key is two numbers.
+            self.dup_keys
+                .push(subject.map_or(NO_KEY, |subject| r.scn << 32 | u64::from(subject)));
+            self.hashes.push(r.hash);
+            self.subjects.push(match r.subject {
+                NO_SUBJECT => NO_SUBJECT,
+                id => ids[id as usize].0,
+            });
+            self.invalid.push(r.invalid);
+            self.source.push(file_index);
+            self.line.push(r.line);
+            self.scn.push(r.scn);
+            self.stage.push(r.stage);
+            self.keep.push(true);
+        }
+    }
+
+    /// A duplicate key drops the earlier row, and a conflict is noted when
+    /// their values differ (SPEC 10.1). Keys are split by hash into shards
+    /// resolved on every core, each in row order; the conflicts are then
+    /// put back in row order. (One map of 2.6 million keys, filled a row at
+    /// a time on one core, was 10% of ingest's CPU at 300,000 pupils; see
+    /// BENCHMARKS.md, "One big school".)
+    fn resolve_duplicates(&mut self) {
+        const SHARD_BITS: u32 = 6;
+        let shard = |k: u64| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHARD_BITS)) as usize;
+        let mut rows: Vec<Vec<u32>> = vec![Vec::new(); 1 << SHARD_BITS];
+        for (row, &k) in self.dup_keys.iter().enumerate() {
+            if k != NO_KEY {
+                rows[shard(k)].push(row as u32);
+            }
+        }
+        let (keys, hashes) = (&self.dup_keys, &self.hashes);
+        // Per shard: (row, earlier row with its key) for every duplicate.
+        let found: Vec<Vec<(u32, u32)>> = crate::par::map_within(rows, 1, |rows| {
+            let mut seen: PlHashMap<u64, u32> = PlHashMap::with_capacity(rows.len());
+            rows.iter()
+                .filter_map(|&row| Some((row, seen.insert(keys[row as usize], row)?)))
+                .collect()
+        });
+        let mut conflicts = Vec::new();
+        for (row, earlier) in found.into_iter().flatten() {
+            self.keep[earlier as usize] = false;
+            if hashes[earlier as usize] != hashes[row as usize] {
+                conflicts.push((row as usize, earlier as usize));
+            }
+        }
+        conflicts.sort_unstable();
+        for (row, earlier) in conflicts {
+            let source = self.source[row] as usize;
+            *self.stats[source]
+                .warnings
+                .entry("duplicate_conflict")
+                .or_default() += 1;
+            self.conflicts.push(Conflict {
+                kind: self.kind,
+                source: self.files[source].clone(),
+                line: self.line[row],
+                earlier_source: self.files[self.source[earlier] as usize].clone(),
+                earlier_line: self.line[earlier],
+                scn: format!("{:09}", self.scn[row]),
+                subject: (self.subjects[row] != NO_SUBJECT)
+                    .then(|| self.keys.texts[self.subjects[row] as usize].to_string()),
+                stage: self.stage[row],
+            });
+        }
+    }
+
     /// The stored rows (later duplicates won), with per-file counts filled in.
     pub fn finish(mut self) -> (Finished, Vec<FileStats>, Vec<Reject>, Vec<Conflict>) {
+        self.resolve_duplicates();
         for (i, keep) in self.keep.iter().enumerate() {
             if *keep {
                 let stats = &mut self.stats[self.source[i] as usize];
@@ -347,11 +281,20 @@ impl<'c> KindBatch<'c> {
             }
         }
         let n = self.keep.len();
-        let mut columns: Vec<Column> = self
-            .builders
+        let mut columns: Vec<Column> = Vec::with_capacity(self.columns.len() + 2);
+        for (parts, spec) in std::mem::take(&mut self.columns)
             .into_iter()
-            .map(|b| b.finish().into_series().into_column())
-            .collect();
+            .zip(self.kind.columns())
+        {
+            let mut parts = parts.into_iter();
+            let mut all = parts
+                .next()
+                .unwrap_or_else(|| Series::new_empty(spec.name.into(), &DataType::String));
+            for p in parts {
+                all.append_owned(p).expect("every part holds strings");
+            }
+            columns.push(all.into_column());
+        }
         let mut source = StringChunkedBuilder::new("source".into(), n);
         for &s in &self.source {
             source.append_value(&self.files[s as usize]);
@@ -370,54 +313,36 @@ impl<'c> KindBatch<'c> {
     }
 }
 
-/// A row's invalid cells counted by kind, in `InvalidKind::ALL` order.
-fn count_invalid(found: &[Invalid]) -> [u8; 4] {
-    let mut counts = [0u8; 4];
-    for i in found {
-        let k = InvalidKind::ALL
-            .iter()
-            .position(|k| *k == i.kind)
-            .unwrap_or(0);
-        counts[k] = counts[k].saturating_add(1);
-    }
-    counts
-}
+/// A row with no duplicate key (interventions); no key is this: the SCN
+/// shifted left by 32 bits is below 2^62.
+const NO_KEY: u64 = u64::MAX;
 
-/// Duplicate keys without allocating: subject spellings, each lowercased once.
+/// Subject spellings, each lowercased once, to ids: duplicate keys ignore
+/// the case of the subject without allocating per row.
 #[derive(Default)]
 struct Keys {
-    /// Subject as entered -> id of its lowercase spelling.
-    by_text: PlHashMap<Box<str>, u32>,
+    /// Subject as entered -> (its index in `texts`, id of its lowercase spelling).
+    by_text: PlHashMap<Box<str>, (u32, u32)>,
+    texts: Vec<Box<str>>,
     by_lowercase: PlHashMap<String, u32>,
 }
 
 impl Keys {
-    /// The duplicate key of a kept row (SPEC 10.1, README "Duplicates"):
-    /// SCN and subject ignoring case for BGE and Senior Phase rows, SCN for
-    /// pupils and overrides, none for interventions. The SCN is 9 digits
-    /// (checked before), so the key is two numbers.
-    fn key(&mut self, kind: Kind, scn: &str, subject: Option<&str>) -> Option<u64> {
-        let scn: u64 = scn.parse().ok()?;
-        let subject = match kind {
-            Kind::Bge | Kind::Senior => {
-                let subject = subject.unwrap_or_default();
-                match self.by_text.get(subject) {
-                    Some(&id) => id,
-                    None => {
-                        let next = self.by_lowercase.len() as u32;
-                        let id = *self
-                            .by_lowercase
-                            .entry(subject.to_lowercase())
-                            .or_insert(next);
-                        self.by_text.insert(subject.into(), id);
-                        id
-                    }
-                }
+    fn id(&mut self, subject: &str) -> (u32, u32) {
+        match self.by_text.get(subject) {
+            Some(&ids) => ids,
+            None => {
+                let next = self.by_lowercase.len() as u32;
+                let id = *self
+                    .by_lowercase
+                    .entry(subject.to_lowercase())
+                    .or_insert(next);
+                let ids = (self.texts.len() as u32, id);
+                self.texts.push(subject.into());
+                self.by_text.insert(subject.into(), ids);
+                ids
             }
-            Kind::Pupils | Kind::Overrides => u32::MAX,
-            Kind::Interventions => return None,
-        };
-        Some(scn << 32 | u64::from(subject))
+        }
     }
 }
 
@@ -439,11 +364,12 @@ pub struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     pub fn new(text: &'a [u8]) -> LineCounter<'a> {
-        LineCounter {
-            text,
-            pos: 0,
-            line: 1,
-        }
+        LineCounter::starting_at(text, 1)
+    }
+
+    /// For text whose first byte is on `line`, just after a line break.
+    pub fn starting_at(text: &'a [u8], line: u64) -> LineCounter<'a> {
+        LineCounter { text, pos: 0, line }
     }
 
     /// The 1-based line on which a record starting at `byte` begins. Offsets
@@ -473,6 +399,71 @@ impl<'a> LineCounter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file's rows parsed in one part and in a part per record agree:
+    /// same stored rows, rejects with the same lines, same conflicts.
+    #[test]
+    fn parts_parse_as_the_whole_file_does() {
+        let text = "\r\nSCN,Forename,Stage,Subject,Level,Comment\r\n\
+            100000001,Ann,S1,English,2a,\"good,\r\nvery\"\r\n\
+            \r\n\
+            100000002,Bob,S2,Maths,1b,\r\n\
+            12345,Cal,S1,Maths,1b,\r\n\
+            100000001,Ann,S1,english,2b,\"line\nbreak\"\r\n\
+            100000003,Dee,S5,Maths,1b,\r\n\
+            100000002,Bob,S2,MATHS,1b,\r\n\
+            100000004,Eve,S1\r\n\
+            100000001,Ann,S1,English,2b,\"line\nbreak\"\r\n";
+        let config = crate::config::Config::default();
+        let rules = crate::rules::Ctx::new(&config);
+        let stages = HashMap::new();
+        let run = |everywhere: bool| {
+            let raw =
+                super::super::read::from_bytes("f.csv".into(), text.as_bytes().to_vec()).unwrap();
+            let mut file = super::super::prepare_raw(raw, None, &Default::default()).unwrap();
+            if everywhere {
+                let mut scan = super::super::scan::Scanner::new(b',').split_everywhere();
+                scan.feed(text.as_bytes()).unwrap();
+                let body_start = text.find("100000001").unwrap();
+                file.raw.splits = scan
+                    .splits()
+                    .iter()
+                    .map(|&(at, line)| (at as usize, line))
+                    .filter(|&(at, _)| at > body_start && at < text.len())
+                    .collect();
+                assert!(file.raw.splits.len() > 5, "{:?}", file.raw.splits);
+            }
+            let mut batch = KindBatch::new(file.kind, rules.codes()).with_pupil_stages(&stages);
+            batch.add_file(&file).unwrap();
+            let (finished, stats, rejects, conflicts) = batch.finish();
+            let rejects: Vec<_> = rejects.iter().map(|r| (r.line, r.reason)).collect();
+            let conflicts: Vec<_> = conflicts
+                .iter()
+                .map(|c| (c.line, c.earlier_line, c.scn.clone(), c.subject.clone()))
+                .collect();
+            let stored: Vec<_> = stats
+                .iter()
+                .map(|s| (s.rows_stored, s.rows_rejected))
+                .collect();
+            (finished.frame, finished.scns, rejects, conflicts, stored)
+        };
+        let (whole, parts) = (run(false), run(true));
+        assert!(whole.0.equals_missing(&parts.0), "{}\n{}", whole.0, parts.0);
+        assert_eq!(whole.1, parts.1);
+        assert_eq!(whole.2, parts.2);
+        assert_eq!(whole.3, parts.3);
+        assert_eq!(whole.4, parts.4);
+        assert_eq!(
+            whole.2,
+            vec![
+                (7, "invalid_scn"),
+                (10, "stage_not_bge"),
+                (12, "wrong_field_count")
+            ]
+        );
+        assert_eq!(whole.3.len(), 3, "{:?}", whole.3);
+        assert_eq!(whole.0.height(), 2);
+    }
 
     /// The line on which each record of `text` starts, as ingest names it.
     fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {

@@ -139,11 +139,13 @@ fn raw_export(
     RawExport {
         name,
         bytes,
+        text_is_bytes: false,
         sha256,
         text,
         encoding: actual.as_str(),
         delimiter: b',',
         sheet: Some(info),
+        splits: Vec::new(),
     }
 }
 

@@ -83,73 +83,73 @@ pub fn lines_of_rows<'a>(
         *interventions.entry(i.scn.as_str()).or_default() += 1;
     }
     let cfg = ctx.config;
-    by_pupil
+    // Each pupil's line is made on its own, so a large school's pupils
+    // are spread over every core; the lines keep the pupils' order.
+    let by_pupil: Vec<(&'a str, Vec<RowRef<'a>>)> = by_pupil
         .into_iter()
         .enumerate()
         .filter(|(_, rows)| !rows.is_empty())
-        .map(|(id, rows)| {
-            let scn: &'a str = &sw.scns()[id];
-            let pupil = sw.pupil(scn);
-            let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
-            let faculties = off_track_faculties(
-                rows.iter().map(|r| (r.faculty(), r.status())),
-                cfg.followup.count,
-            );
-            let first = |f: fn(&RowRef<'a>) -> Option<&'a str>| rows.iter().find_map(f);
-            let stage = pupil
-                .and_then(|p| p.stage)
-                .or_else(|| rows.iter().find_map(|r| r.stage()));
-            let house = pupil.and_then(|p| p.house.as_deref());
-            let lead = assign_lead(&cfg.followup.band, &faculties, house, stage.map(stage_name));
-            let mut line = PupilLine {
-                sw,
-                scn,
-                pupil,
-                forename: pupil
-                    .and_then(|p| p.forename.as_deref())
-                    .or_else(|| first(|r| r.forename())),
-                surname: pupil
-                    .and_then(|p| p.surname.as_deref())
-                    .or_else(|| first(|r| r.surname())),
-                stage,
-                on_track: count(Status::OnTrack),
-                slightly_off_track: count(Status::SlightlyOffTrack),
-                off_track: count(Status::OffTrack),
-                missing: count(Status::Missing)
-                    + count(Status::NoPathway)
-                    + count(Status::NoTarget),
-                lead_role: lead.as_ref().map(|l| l.role.clone()),
-                lead_name: lead.as_ref().and_then(|l| l.name.clone()),
-                missing_staff: lead
-                    .as_ref()
-                    .map(|l| l.missing_staff.clone())
-                    .unwrap_or_default(),
-                band: lead.as_ref().map(|l| l.band),
-                overridden: false,
-                concerns: rows.iter().filter(|r| r.concern()).count(),
-                interventions: interventions.get(scn).copied().unwrap_or(0),
-                projected: None,
-                faculties,
-                rows,
-            };
-            if let Some(o) = sw.overrides.get(scn) {
-                line.lead_role = Some(o.role.clone());
-                line.lead_name = o.name.clone();
-                line.missing_staff.clear();
-                line.band = band_for_role(&cfg.followup.band, &o.role);
-                line.overridden = true;
-            }
-            if line.is_senior() {
-                line.projected = Some(projected(
-                    line.rows
-                        .iter()
-                        .filter(|r| r.phase() == Phase::Senior)
-                        .filter_map(|r| Some((r.course_level()?, r.working()))),
-                ));
-            }
-            line
-        })
-        .collect()
+        .map(|(id, rows)| (&*sw.scns()[id], rows))
+        .collect();
+    crate::par::map_within(by_pupil, 512, |(scn, rows)| {
+        let pupil = sw.pupil(scn);
+        let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
+        let faculties = off_track_faculties(
+            rows.iter().map(|r| (r.faculty(), r.status())),
+            cfg.followup.count,
+        );
+        let first = |f: fn(&RowRef<'a>) -> Option<&'a str>| rows.iter().find_map(f);
+        let stage = pupil
+            .and_then(|p| p.stage)
+            .or_else(|| rows.iter().find_map(|r| r.stage()));
+        let house = pupil.and_then(|p| p.house.as_deref());
+        let lead = assign_lead(&cfg.followup.band, &faculties, house, stage.map(stage_name));
+        let mut line = PupilLine {
+            sw,
+            scn,
+            pupil,
+            forename: pupil
+                .and_then(|p| p.forename.as_deref())
+                .or_else(|| first(|r| r.forename())),
+            surname: pupil
+                .and_then(|p| p.surname.as_deref())
+                .or_else(|| first(|r| r.surname())),
+            stage,
+            on_track: count(Status::OnTrack),
+            slightly_off_track: count(Status::SlightlyOffTrack),
+            off_track: count(Status::OffTrack),
+            missing: count(Status::Missing) + count(Status::NoPathway) + count(Status::NoTarget),
+            lead_role: lead.as_ref().map(|l| l.role.clone()),
+            lead_name: lead.as_ref().and_then(|l| l.name.clone()),
+            missing_staff: lead
+                .as_ref()
+                .map(|l| l.missing_staff.clone())
+                .unwrap_or_default(),
+            band: lead.as_ref().map(|l| l.band),
+            overridden: false,
+            concerns: rows.iter().filter(|r| r.concern()).count(),
+            interventions: interventions.get(scn).copied().unwrap_or(0),
+            projected: None,
+            faculties,
+            rows,
+        };
+        if let Some(o) = sw.overrides.get(scn) {
+            line.lead_role = Some(o.role.clone());
+            line.lead_name = o.name.clone();
+            line.missing_staff.clear();
+            line.band = band_for_role(&cfg.followup.band, &o.role);
+            line.overridden = true;
+        }
+        if line.is_senior() {
+            line.projected = Some(projected(
+                line.rows
+                    .iter()
+                    .filter(|r| r.phase() == Phase::Senior)
+                    .filter_map(|r| Some((r.course_level()?, r.working()))),
+            ));
+        }
+        line
+    })
 }
 
 /// 7.3: faculties_off_track desc, off_track desc, surname, forename, scn

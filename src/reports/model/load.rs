@@ -12,8 +12,9 @@ use super::{
     SchoolWindow,
 };
 use crate::rules::senior::CourseLevel;
+use crate::rules::validity::Invalid;
 use crate::rules::values::{self, parse_bool, parse_number, parse_stage};
-use crate::rules::verdict::{Entered, PupilContext, carried_target, judge};
+use crate::rules::verdict::{Entered, PupilContext, Verdict, carried_target, judge};
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
 use crate::store::read::Snapshot;
@@ -95,6 +96,9 @@ fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<HashM
     }
     Ok(out)
 }
+
+/// Rows judged on every core at a time, before they are added in order.
+const JUDGE_BLOCK: usize = 1 << 16;
 
 /// The columns a verdict reads, per phase, and what the need adds.
 fn row_columns(phase: Phase, need: Need) -> Vec<&'static str> {
@@ -221,108 +225,128 @@ pub fn load_only(
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
         b.rows.reserve(df.height());
-        for i in 0..df.height() {
-            let cell = |col: &'static str| c.get(col, i);
-            let scn = cell("scn").unwrap_or_default();
-            let subject = cell("subject").unwrap_or_default();
-            let e = Entered::of(phase, cell);
-            let earlier_target = match phase {
-                Phase::Senior => earlier.get(scn, subject).copied(),
-                Phase::Bge => None,
-            };
-            let pupil_context = known.get(scn).copied();
-            let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
+        // Each row is judged on its own, so a large school's rows are
+        // judged on every core, a block at a time (memory stays bounded);
+        // the tables below are built in row order.
+        for start in (0..df.height()).step_by(JUDGE_BLOCK) {
+            let end = (start + JUDGE_BLOCK).min(df.height());
+            let judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> =
+                crate::par::map_within((start..end).collect(), 4096, |i| {
+                    let cell = |col: &'static str| c.get(col, i);
+                    let scn = cell("scn").unwrap_or_default();
+                    let e = Entered::of(phase, cell);
+                    let earlier_target = match phase {
+                        Phase::Senior => {
+                            let subject = cell("subject").unwrap_or_default();
+                            earlier.get(scn, subject).copied()
+                        }
+                        Phase::Bge => None,
+                    };
+                    let pupil_context = known.get(scn).copied();
+                    let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
+                    let invalid = if need.invalid {
+                        ctx.codes().subject_cells(phase == Phase::Senior, cell)
+                    } else {
+                        Vec::new()
+                    };
+                    (e, pupil_context, v, invalid)
+                });
+            for (i, (e, pupil_context, v, invalid)) in (start..end).zip(judged) {
+                let cell = |col: &'static str| c.get(col, i);
+                let scn = cell("scn").unwrap_or_default();
+                let subject = cell("subject").unwrap_or_default();
 
-            let t = &mut b.texts;
-            let mut o = Odd::default();
-            if v.level.is_none() {
-                o.level = t.opt(e.level);
-            }
-            if v.course_level.is_none() {
-                o.course_level = t.opt(e.course_level);
-            }
-            if v.target.is_none() {
-                o.target = t.opt(e.target);
-            }
-            if v.working.is_none() {
-                o.working = t.opt(e.working);
-            }
-            if need.teacher_and_class {
-                o.teacher = t.opt(cell("teacher"));
-                o.class = t.opt(cell("class"));
-            }
-            if need.comments {
-                o.comment = t.opt(cell("comment"));
-            }
-            if need.names {
-                o.forename = t.opt(cell("forename"));
-                o.surname = t.opt(cell("surname"));
-            } else if need.pupils && pupil_context.is_none() {
-                let df = match &mut names_df {
-                    Some(df) => df,
-                    None => names_df.insert(
-                        snap.read(
-                            phase.as_str(),
-                            school,
-                            window,
-                            Some(&["scn", "forename", "surname"]),
-                        )?
-                        .map(|df| only_rows(df, only))
-                        .transpose()?
-                        .unwrap_or_default(),
-                    ),
-                };
-                let name = |col: &str| {
-                    df.column(col)
-                        .ok()
-                        .and_then(|c| c.str().ok())
-                        .and_then(|c| c.get(i))
-                };
-                o.forename = t.opt(name("forename"));
-                o.surname = t.opt(name("surname"));
-            }
-            if need.invalid {
-                let invalid = ctx.codes().subject_cells(phase == Phase::Senior, cell);
+                let t = &mut b.texts;
+                let mut o = Odd::default();
+                if v.level.is_none() {
+                    o.level = t.opt(e.level);
+                }
+                if v.course_level.is_none() {
+                    o.course_level = t.opt(e.course_level);
+                }
+                if v.target.is_none() {
+                    o.target = t.opt(e.target);
+                }
+                if v.working.is_none() {
+                    o.working = t.opt(e.working);
+                }
+                if need.teacher_and_class {
+                    o.teacher = t.opt(cell("teacher"));
+                    o.class = t.opt(cell("class"));
+                }
+                if need.comments {
+                    o.comment = t.opt(cell("comment"));
+                }
+                if need.names {
+                    o.forename = t.opt(cell("forename"));
+                    o.surname = t.opt(cell("surname"));
+                } else if need.pupils && pupil_context.is_none() {
+                    let df = match &mut names_df {
+                        Some(df) => df,
+                        None => names_df.insert(
+                            snap.read(
+                                phase.as_str(),
+                                school,
+                                window,
+                                Some(&["scn", "forename", "surname"]),
+                            )?
+                            .map(|df| only_rows(df, only))
+                            .transpose()?
+                            .unwrap_or_default(),
+                        ),
+                    };
+                    let name = |col: &str| {
+                        df.column(col)
+                            .ok()
+                            .and_then(|c| c.str().ok())
+                            .and_then(|c| c.get(i))
+                    };
+                    o.forename = t.opt(name("forename"));
+                    o.surname = t.opt(name("surname"));
+                }
+                // Empty unless `need.invalid`.
                 if !invalid.is_empty() {
                     o.invalid = u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
                     b.invalid.push(invalid);
                 }
+                let odd = if o.is_empty() {
+                    NO_TEXT
+                } else {
+                    b.odd.push(o);
+                    u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows")
+                };
+                let (subject, faculty, mapped) = b.subject(ctx, subject);
+                let narrow =
+                    |v: Option<usize>| v.and_then(|v| u16::try_from(v).ok()).unwrap_or(NO16);
+                let small =
+                    |v: Option<i64>| v.and_then(|v| i16::try_from(v).ok()).unwrap_or(NO_GAP);
+                let row = Row {
+                    pupil: b.pupil(scn),
+                    subject,
+                    faculty,
+                    odd,
+                    band: narrow(v.band),
+                    level: narrow(v.level),
+                    expected: narrow(v.expected),
+                    steps: small(v.steps),
+                    gap: small(v.gap),
+                    stage: v.stage.unwrap_or(NO8),
+                    phase,
+                    status: v.status,
+                    course_level: v
+                        .course_level
+                        .and_then(|l| CourseLevel::ALL.iter().position(|x| *x == l))
+                        .map_or(NO8, |p| p as u8),
+                    target: v.target.unwrap_or(NO8),
+                    effective_target: v.effective_target.unwrap_or(NO8),
+                    earlier_target: v.earlier_target.unwrap_or(NO8),
+                    working: v.working.unwrap_or(NO8),
+                    ratings: v.ratings.map(|r| r.ok().flatten().unwrap_or(NO8)),
+                    concern: v.concern,
+                    mapped,
+                };
+                b.rows.push(row);
             }
-            let odd = if o.is_empty() {
-                NO_TEXT
-            } else {
-                b.odd.push(o);
-                u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows")
-            };
-            let (subject, faculty, mapped) = b.subject(ctx, subject);
-            let narrow = |v: Option<usize>| v.and_then(|v| u16::try_from(v).ok()).unwrap_or(NO16);
-            let small = |v: Option<i64>| v.and_then(|v| i16::try_from(v).ok()).unwrap_or(NO_GAP);
-            let row = Row {
-                pupil: b.pupil(scn),
-                subject,
-                faculty,
-                odd,
-                band: narrow(v.band),
-                level: narrow(v.level),
-                expected: narrow(v.expected),
-                steps: small(v.steps),
-                gap: small(v.gap),
-                stage: v.stage.unwrap_or(NO8),
-                phase,
-                status: v.status,
-                course_level: v
-                    .course_level
-                    .and_then(|l| CourseLevel::ALL.iter().position(|x| *x == l))
-                    .map_or(NO8, |p| p as u8),
-                target: v.target.unwrap_or(NO8),
-                effective_target: v.effective_target.unwrap_or(NO8),
-                earlier_target: v.earlier_target.unwrap_or(NO8),
-                working: v.working.unwrap_or(NO8),
-                ratings: v.ratings.map(|r| r.ok().flatten().unwrap_or(NO8)),
-                concern: v.concern,
-                mapped,
-            };
-            b.rows.push(row);
         }
     }
     drop(known);

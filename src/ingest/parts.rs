@@ -1,0 +1,332 @@
+//! One export's rows parsed and checked in parts, on every core.
+//!
+//! While the file was read, the scanner noted record starts about every
+//! MiB ([`RawExport::splits`](super::read::RawExport::splits)), each with
+//! its line. The text between two of them is a run of whole records, so
+//! each part is parsed on its own, its line numbers counted from its first
+//! line; [`KindBatch`](super::rows::KindBatch) then takes the parts in file
+//! order and resolves duplicates across them, so every reject keeps its
+//! line and the later duplicate still wins.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use polars::prelude::*;
+
+use super::rows::{LineCounter, Reject};
+use super::{IngestError, Kind, PreparedFile, csv_error, text_reader};
+use crate::rules::validity::{Codes, Invalid, InvalidKind};
+use crate::rules::values::{is_valid_scn, parse_stage};
+
+/// A part's subject id for a row with no subject.
+pub(super) const NO_SUBJECT: u32 = u32::MAX;
+
+/// One stored row's facts, besides its cells.
+pub(super) struct Row {
+    pub line: u32,
+    /// The SCN, 9 digits (checked), as a number.
+    pub scn: u64,
+    /// Index into [`Part::subjects`], or [`NO_SUBJECT`].
+    pub subject: u32,
+    pub stage: Option<u8>,
+    /// Hash of the row's values, to tell a conflicting duplicate.
+    pub hash: u64,
+    /// Its invalid cells counted by kind, in `InvalidKind::ALL` order.
+    pub invalid: [u8; 4],
+}
+
+/// The rows of one part, in file order.
+pub(super) struct Part {
+    /// One per column of the kind, the kept rows' cells.
+    pub columns: Vec<Series>,
+    pub rows: Vec<Row>,
+    /// The subjects of this part's rows, as entered.
+    pub subjects: Vec<Box<str>>,
+    pub rejects: Vec<Reject>,
+    pub read: usize,
+    pub rejected: usize,
+    pub not_agreed: usize,
+    /// For the part's last row: its line if it had fewer fields than the
+    /// header. None when the part has no row.
+    pub last_short: Option<Option<u32>>,
+}
+
+/// What does not change from row to row of one file.
+pub(super) struct Rules<'a> {
+    kind: Kind,
+    codes: Codes<'a>,
+    pupil_stages: Option<&'a HashMap<u64, u8>>,
+    file: &'a PreparedFile,
+    hasher: &'a PlRandomState,
+    scn: Option<usize>,
+    subject: Option<usize>,
+    stage: Option<usize>,
+    level: Option<usize>,
+    code: Option<usize>,
+    lead_name: Option<usize>,
+    required_text: Option<(usize, &'static str, &'static str)>,
+    index: PlHashMap<&'static str, usize>,
+}
+
+impl<'a> Rules<'a> {
+    pub fn new(
+        kind: Kind,
+        codes: Codes<'a>,
+        pupil_stages: Option<&'a HashMap<u64, u8>>,
+        file: &'a PreparedFile,
+        hasher: &'a PlRandomState,
+    ) -> Rules<'a> {
+        let specs = kind.columns();
+        let col = |name: &str| specs.iter().position(|c| c.name == name);
+        Rules {
+            kind,
+            codes,
+            pupil_stages,
+            file,
+            hasher,
+            scn: col("scn"),
+            subject: col("subject"),
+            stage: col("stage"),
+            level: col("level"),
+            code: col("progress_code"),
+            lead_name: col("lead_name"),
+            required_text: match kind {
+                Kind::Overrides => col("lead_role").map(|c| (c, "missing_lead_role", "Lead Role")),
+                Kind::Interventions => {
+                    col("intervention").map(|c| (c, "missing_intervention", "Intervention"))
+                }
+                _ => None,
+            },
+            index: specs.iter().enumerate().map(|(i, c)| (c.name, i)).collect(),
+        }
+    }
+
+    /// The file's text cut at its split points: (text, first line, whether
+    /// it holds the header).
+    pub fn pieces(&self) -> Vec<(&'a str, u64, bool)> {
+        let text = self.file.raw.text.as_str();
+        let mut starts = vec![(0, 1)];
+        starts.extend(self.file.raw.splits.iter().copied());
+        starts
+            .iter()
+            .enumerate()
+            .map(|(i, &(at, line))| {
+                let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
+                (&text[at..end], line, i == 0)
+            })
+            .collect()
+    }
+
+    /// Parse and check one piece of the file's text: whole records that
+    /// start on `first_line`; the header is the first non-blank record of
+    /// the piece that `has_header`.
+    pub fn parse(
+        &self,
+        text: &str,
+        first_line: u64,
+        has_header: bool,
+    ) -> Result<Part, IngestError> {
+        let file = self.file;
+        let kind = self.kind;
+        let specs = kind.columns();
+        let width = file.header.width;
+        let mut builders: Vec<StringChunkedBuilder> = specs
+            .iter()
+            .map(|c| StringChunkedBuilder::new(c.name.into(), 1024))
+            .collect();
+        let mut part = Part {
+            columns: Vec::new(),
+            rows: Vec::new(),
+            subjects: Vec::new(),
+            rejects: Vec::new(),
+            read: 0,
+            rejected: 0,
+            not_agreed: 0,
+            last_short: None,
+        };
+        let mut subject_ids: PlHashMap<Box<str>, u32> = PlHashMap::new();
+        let mut reader = text_reader(text, file.raw.delimiter);
+        let mut record = csv::StringRecord::new();
+        let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
+        let mut header_seen = !has_header;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(csv_error(&file.raw.name, &e, first_line - 1)),
+            }
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            if !header_seen {
+                header_seen = true;
+                continue;
+            }
+            let line = match &file.raw.sheet {
+                Some(_) => record.position().map_or(0, |p| p.record() + 1),
+                None => lines.line_at(record.position().map_or(0, |p| p.byte())),
+            } as u32;
+            part.read += 1;
+            let joined_level: String;
+            let mut values: Vec<Option<&str>> = file
+                .header
+                .field_of
+                .iter()
+                .map(|f| {
+                    f.and_then(|i| record.get(i))
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                })
+                .collect();
+            let get = |c: Option<usize>| c.and_then(|c| values[c]);
+            let scn = get(self.scn);
+            let subject = get(self.subject);
+            let stage_text = get(self.stage);
+            let stage = stage_text.and_then(parse_stage);
+            // SPEC 11.3: the meeting left this pupil's lead as suggested.
+            if file.header.meeting
+                && self
+                    .required_text
+                    .is_some_and(|(c, ..)| values[c].is_none())
+                && get(self.lead_name).is_none()
+            {
+                part.not_agreed += 1;
+                continue;
+            }
+            part.last_short = Some((record.len() < width).then_some(line));
+            if let Some((reason, detail)) =
+                self.verdict(&record, &values, scn, subject, stage_text, stage)
+            {
+                part.rejects.push(Reject {
+                    kind,
+                    source: file.raw.name.clone(),
+                    line,
+                    reason,
+                    detail,
+                    scn: scn.map(str::to_string),
+                    subject: subject.map(str::to_string),
+                    stage,
+                });
+                part.rejected += 1;
+                continue;
+            }
+            let scn: u64 = scn.and_then(|s| s.parse().ok()).expect("checked above");
+            if let (Some(l), Some(c)) = (self.level, self.code)
+                && let (Some(level), Some(code)) = (values[l], values[c])
+            {
+                joined_level = format!("{level}{code}");
+                values[l] = Some(joined_level.as_str());
+            }
+            let hash = self.hasher.hash_one(&values);
+            let subject = match subject {
+                None => NO_SUBJECT,
+                Some(s) => match subject_ids.get(s) {
+                    Some(&id) => id,
+                    None => {
+                        let id = part.subjects.len() as u32;
+                        part.subjects.push(s.into());
+                        subject_ids.insert(s.into(), id);
+                        id
+                    }
+                },
+            };
+            let cell = |name: &'static str| self.index.get(name).and_then(|&c| values[c]);
+            let invalid = count_invalid(&match kind {
+                Kind::Pupils => self.codes.pupil_cells(cell),
+                Kind::Bge | Kind::Senior => self.codes.subject_cells(kind == Kind::Senior, cell),
+                Kind::Overrides | Kind::Interventions => Vec::new(),
+            });
+            for (b, v) in builders.iter_mut().zip(&values) {
+                b.append_option(*v);
+            }
+            part.rows.push(Row {
+                line,
+                scn,
+                subject,
+                stage,
+                hash,
+                invalid,
+            });
+        }
+        part.columns = builders
+            .into_iter()
+            .map(|b| b.finish().into_series())
+            .collect();
+        Ok(part)
+    }
+
+    /// Why a row is rejected (SPEC 2.6, 10.2), if it is.
+    fn verdict(
+        &self,
+        record: &csv::StringRecord,
+        values: &[Option<&str>],
+        scn: Option<&str>,
+        subject: Option<&str>,
+        stage_text: Option<&str>,
+        stage: Option<u8>,
+    ) -> Option<(&'static str, String)> {
+        let width = self.file.header.width;
+        let kind = self.kind;
+        let extra = record.iter().skip(width).any(|f| !f.trim().is_empty());
+        if record.len() < width || extra {
+            Some((
+                "wrong_field_count",
+                format!("{} fields; the header has {width} columns", record.len()),
+            ))
+        } else if scn.is_none() {
+            Some(("missing_scn", "no SCN".to_string()))
+        } else if !scn.is_some_and(is_valid_scn) {
+            Some(("invalid_scn", "SCN is not 9 digits".to_string()))
+        } else if kind.has_subject_key() && subject.is_none() {
+            Some(("missing_subject", "no Subject".to_string()))
+        } else if kind == Kind::Bge && stage_text.is_some() && !matches!(stage, Some(1..=3)) {
+            // Echo the stage only when it is one: a shifted column can
+            // put a name here, and names never go into messages.
+            Some((
+                "stage_not_bge",
+                match stage {
+                    Some(n) => format!("stage `S{n}` is not S1-S3"),
+                    None => "the stage is not S1-S3".to_string(),
+                },
+            ))
+        } else if let Some(n) = (kind == Kind::Bge && stage_text.is_none())
+            .then(|| {
+                let scn: u64 = scn?.parse().ok()?;
+                self.pupil_stages?.get(&scn).copied()
+            })
+            .flatten()
+            .filter(|n| !(1..=3).contains(n))
+        {
+            Some((
+                "stage_not_bge",
+                format!("the pupil's stage `S{n}` (from the pupils export) is not S1-S3"),
+            ))
+        } else if self
+            .required_text
+            .is_some_and(|(c, ..)| values[c].is_none())
+        {
+            let (_, reason, name) = self.required_text.expect("checked above");
+            let name = if self.file.header.meeting {
+                "agreed_lead_role"
+            } else {
+                name
+            };
+            Some((reason, format!("no {name}")))
+        } else {
+            None
+        }
+    }
+}
+
+/// A row's invalid cells counted by kind, in `InvalidKind::ALL` order.
+fn count_invalid(found: &[Invalid]) -> [u8; 4] {
+    let mut counts = [0u8; 4];
+    for i in found {
+        let k = InvalidKind::ALL
+            .iter()
+            .position(|k| *k == i.kind)
+            .unwrap_or(0);
+        counts[k] = counts[k].saturating_add(1);
+    }
+    counts
+}
