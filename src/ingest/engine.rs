@@ -11,14 +11,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use polars::prelude::*;
 
-use super::partition::{KeepOld, conflicts_frame, merge_into, rejects_frame};
+use super::partition::{
+    KeepOld, add_stage_groups, conflicts_frame, group_of, keeps_old, merge_into, rejects_frame,
+    scn_number,
+};
 use super::rows::{Conflict, FileStats, KindBatch, Reject};
 use super::{Kind, PreparedFile, prepare};
 use crate::exit::UsageError;
-use crate::rules::replace::{keeps_old_row, stage_group};
 use crate::rules::window::Window;
 use crate::settings::Settings;
-use crate::store::commit::{Encoded, Transaction, encode_partition};
+use crate::store::commit::Transaction;
+use crate::store::encode::{Encoded, encode_partition};
 use crate::store::manifest::IngestRecord;
 use crate::store::{Mode, Store};
 
@@ -346,8 +349,31 @@ fn stage(
         }
     }
 
-    // Parse every kind before writing anything: a bad file stops it all.
-    let mut parsed: Vec<Parsed> = Vec::new();
+    // Each kind in turn is parsed, given its stage groups and encoded, and
+    // its rows let go before the next kind is parsed, so one kind's rows are
+    // held at a time. Nothing is written until every kind has been read: a
+    // bad file still stops it all, and the lines about each file are said
+    // only once every file has been read.
+    let mut lines = Vec::new();
+    let mut replaces: HashMap<&'static str, (bool, BTreeSet<String>)> = HashMap::new();
+    let mut reject_frames = Vec::new();
+    let mut conflict_frames = Vec::new();
+    let merge = |table: &'static str,
+                 new: DataFrame,
+                 keep: &KeepOld<'_>|
+     -> anyhow::Result<Option<(&'static str, Option<Encoded>)>> {
+        let Some(merged) = merge_into(root, manifest, table, &req.school, &window, new, keep)?
+        else {
+            return Ok(None);
+        };
+        let encoded = match merged {
+            mut m if encode && m.height() > 0 => {
+                Some(encode_partition(table, &req.school, &window, &mut m)?)
+            }
+            _ => None,
+        };
+        Ok(Some((table, encoded)))
+    };
     for kind in Kind::ALL {
         let files: Vec<&PreparedFile> = prepared.iter().filter(|p| p.kind == kind).collect();
         if files.is_empty() {
@@ -368,6 +394,13 @@ fn stage(
             })
             .collect();
         let (finished, stats, rejects, conflicts) = batch.finish();
+        // The decoded text has been parsed; only the bytes (for the raw copy) stay.
+        for p in prepared
+            .iter_mut()
+            .filter(|p| p.kind == kind && !p.raw.text_is_bytes)
+        {
+            p.raw.text = String::new();
+        }
         if kind == Kind::Pupils {
             for (scn, stage) in finished.scns.iter().zip(&finished.stages) {
                 match stage {
@@ -376,7 +409,7 @@ fn stage(
                 };
             }
         }
-        parsed.push(Parsed {
+        let mut p = Parsed {
             kind,
             files: files_meta,
             frame: finished.frame,
@@ -385,51 +418,15 @@ fn stage(
             stats,
             rejects,
             conflicts,
-        });
-    }
-    // The decoded text has been parsed; only the bytes (for the raw copy) stay.
-    for p in prepared.iter_mut().filter(|p| !p.raw.text_is_bytes) {
-        p.raw.text = String::new();
-    }
-
-    let group = |stage: Option<u8>, scn: Option<&str>| -> String {
-        stage_group(
-            stage,
-            scn.and_then(scn_number)
-                .and_then(|k| pupil_stage.get(&k).copied()),
-        )
-    };
-
-    for p in &mut parsed {
-        // A row's group follows from its stage and its pupil's: a handful
-        // of strings, each made once.
-        let mut names: HashMap<(Option<u8>, Option<u8>), String> = HashMap::new();
-        let mut groups = StringChunkedBuilder::new("stage_group".into(), p.stages.len());
-        for (st, scn) in p.stages.iter().zip(&p.scns) {
-            // The pupil's stage counts only for a row with none of its own.
-            let key = match st {
-                Some(_) => (*st, None),
-                None => (None, pupil_stage.get(scn).copied()),
-            };
-            groups.append_value(
-                names
-                    .entry(key)
-                    .or_insert_with(|| stage_group(key.0, key.1)),
-            );
-        }
-        let groups = groups.finish().into_series();
-        p.frame.with_column(groups.into_column())?;
-        report_file_lines(messages, p);
+        };
+        add_stage_groups(&mut p.frame, &p.stages, &p.scns, &pupil_stage)?;
+        report_file_lines(&mut lines, &p);
         staged.outcome.rows_stored += p.stats.iter().map(|f| f.rows_stored).sum::<usize>();
         staged.outcome.rows_rejected += p.stats.iter().map(|f| f.rows_rejected).sum::<usize>();
-    }
 
-    // What each kind replaces (SPEC 10.1): the stage groups of its new rows,
-    // rejects and conflicts, or the whole partition.
-    let mut reject_frames = Vec::new();
-    let mut conflict_frames = Vec::new();
-    let mut replaces: HashMap<&'static str, (bool, BTreeSet<String>)> = HashMap::new();
-    for p in &parsed {
+        // What the kind replaces (SPEC 10.1): the stage groups of its new
+        // rows, rejects and conflicts, or the whole partition.
+        let group = |stage: Option<u8>, scn: Option<&str>| group_of(&pupil_stage, stage, scn);
         let reject_frame = rejects_frame(&p.rejects, &group)?;
         let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
         let mut replaced: BTreeSet<String> = BTreeSet::new();
@@ -438,85 +435,32 @@ fn stage(
                 replaced.insert(g.to_string());
             }
         }
-        replaces.insert(p.kind.as_str(), (p.kind.replaces_by_stage(), replaced));
+        replaces.insert(kind.as_str(), (kind.replaces_by_stage(), replaced));
         reject_frames.push(reject_frame);
         conflict_frames.push(conflict_frame);
+        records_of(&p, &group, &sheet_of, &mut staged.records)?;
+
+        let table = kind.as_str();
+        let keep = |_: Option<&str>, st: Option<&str>, scn: Option<&str>| {
+            keeps_old(&replaces, &pupil_stage, table, st, scn)
+        };
+        let frame = std::mem::take(&mut p.frame);
+        staged.parts.extend(merge(table, frame, &keep)?);
     }
-    let keep_old = |kind: &str, stage: Option<&str>, scn: Option<&str>| match replaces.get(kind) {
-        None => true,
-        Some((by_stage, replaced)) => {
-            keeps_old_row(*by_stage, replaced, stage, || group(None, scn))
-        }
-    };
-    let mut merge = |table: &'static str,
-                     new: &mut DataFrame,
-                     keep: &KeepOld<'_>|
-     -> anyhow::Result<()> {
-        if let Some(merged) = merge_into(root, manifest, table, &req.school, &window, new, keep)? {
-            let encoded = match merged {
-                mut m if encode && m.height() > 0 => {
-                    Some(encode_partition(table, &req.school, &window, &mut m)?)
-                }
-                _ => None,
-            };
-            staged.parts.push((table, encoded));
-        }
-        Ok(())
-    };
-    for p in &mut parsed {
-        let kind = p.kind.as_str();
-        merge(kind, &mut p.frame, &|_, st, scn| keep_old(kind, st, scn))?;
-    }
+    messages.append(&mut lines);
+
     // Rejects and conflicts of every kind share a partition: the old rows of
     // the kinds not ingested stay, the new rows of every kind are added.
     let keep_any = |kind: Option<&str>, st: Option<&str>, scn: Option<&str>| {
-        kind.is_none_or(|k| keep_old(k, st, scn))
+        kind.is_none_or(|k| keeps_old(&replaces, &pupil_stage, k, st, scn))
     };
     for (table, frames) in [("rejects", reject_frames), ("conflicts", conflict_frames)] {
-        let mut all = frames.into_iter().reduce(|mut a, b| {
+        let all = frames.into_iter().reduce(|mut a, b| {
             a.vstack_mut_owned(b).expect("the frames share one layout");
             a
         });
-        if let Some(all) = &mut all {
-            merge(table, all, &keep_any)?;
-        }
-    }
-
-    for p in &parsed {
-        let by_stage = p.kind.replaces_by_stage();
-        for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
-            let src = p.frame.column("source")?.str()?;
-            let grp = p.frame.column("stage_group")?.str()?;
-            // Rows come in runs of one file and group: each run looked at once.
-            let mut stored: BTreeSet<&str> = BTreeSet::new();
-            let mut last = None;
-            for pair in src.iter().zip(grp.iter()) {
-                if last != Some(pair) {
-                    last = Some(pair);
-                    if let (Some(f), Some(g)) = pair
-                        && f == name
-                    {
-                        stored.insert(g);
-                    }
-                }
-            }
-            let mut stages: BTreeSet<String> = stored.into_iter().map(str::to_string).collect();
-            for r in p.rejects.iter().filter(|r| &r.source == name) {
-                stages.insert(group(r.stage, r.scn.as_deref()));
-            }
-            staged.records.push(Record {
-                kind: p.kind,
-                source: name.clone(),
-                sha256: sha.clone(),
-                sheet: sheet_of.get(sha).cloned(),
-                rows_stored: stats.rows_stored,
-                rows_rejected: stats.rows_rejected,
-                stages: if by_stage {
-                    stages.into_iter().collect()
-                } else {
-                    Vec::new()
-                },
-            });
+        if let Some(all) = all {
+            staged.parts.extend(merge(table, all, &keep_any)?);
         }
     }
     for f in prepared {
@@ -545,6 +489,51 @@ struct Parsed {
     stats: Vec<FileStats>,
     rejects: Vec<Reject>,
     conflicts: Vec<Conflict>,
+}
+
+/// The manifest record of each file of a parsed kind.
+fn records_of(
+    p: &Parsed,
+    group: &dyn Fn(Option<u8>, Option<&str>) -> String,
+    sheet_of: &HashMap<String, String>,
+    records: &mut Vec<Record>,
+) -> PolarsResult<()> {
+    let by_stage = p.kind.replaces_by_stage();
+    let src = p.frame.column("source")?.str()?;
+    let grp = p.frame.column("stage_group")?.str()?;
+    for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
+        // Rows come in runs of one file and group: each run looked at once.
+        let mut stored: BTreeSet<&str> = BTreeSet::new();
+        let mut last = None;
+        for pair in src.iter().zip(grp.iter()) {
+            if last != Some(pair) {
+                last = Some(pair);
+                if let (Some(f), Some(g)) = pair
+                    && f == name
+                {
+                    stored.insert(g);
+                }
+            }
+        }
+        let mut stages: BTreeSet<String> = stored.into_iter().map(str::to_string).collect();
+        for r in p.rejects.iter().filter(|r| &r.source == name) {
+            stages.insert(group(r.stage, r.scn.as_deref()));
+        }
+        records.push(Record {
+            kind: p.kind,
+            source: name.clone(),
+            sha256: sha.clone(),
+            sheet: sheet_of.get(sha).cloned(),
+            rows_stored: stats.rows_stored,
+            rows_rejected: stats.rows_rejected,
+            stages: if by_stage {
+                stages.into_iter().collect()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    Ok(())
 }
 
 fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
@@ -589,14 +578,6 @@ fn report_file_lines(messages: &mut Vec<String>, p: &Parsed) {
             ));
         }
     }
-}
-
-/// An SCN as the number [`pupil_stage`](stage) is keyed by; None for
-/// text that is not one, which no pupil has.
-fn scn_number(scn: &str) -> Option<u64> {
-    crate::rules::values::is_valid_scn(scn)
-        .then(|| scn.parse().ok())
-        .flatten()
 }
 
 /// Used by `demo` and tests: the rows a store holds for a table.

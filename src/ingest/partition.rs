@@ -1,12 +1,14 @@
-//! The partitions an ingest writes: its rejects and conflicts as frames,
-//! and each table's new rows merged with the old rows a re-ingest keeps
-//! (SPEC 10.1).
+//! The partitions an ingest writes: each row's stage group, its rejects
+//! and conflicts as frames, and each table's new rows merged with the old
+//! rows a re-ingest keeps (SPEC 10.1).
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use polars::prelude::*;
 
 use super::rows::{Conflict, Reject};
+use crate::rules::replace::{keeps_old_row, stage_group};
 
 pub(super) fn rejects_frame(
     rejects: &[Reject],
@@ -116,14 +118,14 @@ pub(super) fn merge_into(
     table: &str,
     school: &str,
     window: &str,
-    new: &mut DataFrame,
+    new: DataFrame,
     keep_old: &KeepOld<'_>,
 ) -> anyhow::Result<Option<DataFrame>> {
     let old = manifest
         .file(table, school, window)
         .map(|f| crate::store::read::read_data_file(root, f, None))
         .transpose()?;
-    let mut merged = match old {
+    let merged = match old {
         Some(old) => {
             let kinds = old
                 .column("kind")
@@ -140,7 +142,7 @@ pub(super) fn merge_into(
                 .collect();
             let mut kept = old.filter(&mask)?;
             if new.height() > 0 {
-                kept.vstack_mut(new).map_err(|e| {
+                kept.vstack_mut_owned(new).map_err(|e| {
                     anyhow::anyhow!(e)
                         .context(format!("the stored `{table}` table has another layout"))
                 })?;
@@ -148,8 +150,73 @@ pub(super) fn merge_into(
             kept
         }
         None if new.height() == 0 => return Ok(None),
-        None => new.clone(),
+        None => new,
     };
-    merged.rechunk_mut();
     Ok(Some(merged))
+}
+
+/// The stage group of a row (SPEC 10.1) from its own stage, else its pupil's.
+pub(super) fn group_of(
+    pupil_stage: &HashMap<u64, u8>,
+    stage: Option<u8>,
+    scn: Option<&str>,
+) -> String {
+    stage_group(
+        stage,
+        scn.and_then(scn_number)
+            .and_then(|k| pupil_stage.get(&k).copied()),
+    )
+}
+
+/// Whether a stored row of `kind` stays beside what this ingest brings.
+pub(super) fn keeps_old(
+    replaces: &HashMap<&'static str, (bool, BTreeSet<String>)>,
+    pupil_stage: &HashMap<u64, u8>,
+    kind: &str,
+    stage: Option<&str>,
+    scn: Option<&str>,
+) -> bool {
+    match replaces.get(kind) {
+        None => true,
+        Some((by_stage, replaced)) => keeps_old_row(*by_stage, replaced, stage, || {
+            group_of(pupil_stage, None, scn)
+        }),
+    }
+}
+
+/// Add each row's `stage_group` column to a kind's parsed frame, from each
+/// row's stage and SCN (as a number).
+pub(super) fn add_stage_groups(
+    frame: &mut DataFrame,
+    stages: &[Option<u8>],
+    scns: &[u64],
+    pupil_stage: &HashMap<u64, u8>,
+) -> PolarsResult<()> {
+    // A row's group follows from its stage and its pupil's: a handful of
+    // strings, each made once.
+    let mut names: HashMap<(Option<u8>, Option<u8>), String> = HashMap::new();
+    let mut groups = StringChunkedBuilder::new("stage_group".into(), stages.len());
+    for (st, scn) in stages.iter().zip(scns) {
+        // The pupil's stage counts only for a row with none of its own.
+        let key = match st {
+            Some(_) => (*st, None),
+            None => (None, pupil_stage.get(scn).copied()),
+        };
+        groups.append_value(
+            names
+                .entry(key)
+                .or_insert_with(|| stage_group(key.0, key.1)),
+        );
+    }
+    let groups = groups.finish().into_series();
+    frame.with_column(groups.into_column())?;
+    Ok(())
+}
+
+/// An SCN as the number a pupil's stage is keyed by; None for
+/// text that is not one, which no pupil has.
+pub(super) fn scn_number(scn: &str) -> Option<u64> {
+    crate::rules::values::is_valid_scn(scn)
+        .then(|| scn.parse().ok())
+        .flatten()
 }

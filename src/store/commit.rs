@@ -23,11 +23,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
-use sha2::{Digest, Sha256};
 
+use super::encode::{Encoded, encode_partition};
 use super::manifest::{DataFile, IngestRecord, Manifest};
 use super::{Store, StoreError, StoreLock, clean, failpoint, fsutil, partition_dir, txn};
-use crate::ingest::read::hex;
 
 pub struct Transaction<'a> {
     store: &'a Store,
@@ -85,44 +84,6 @@ const FLUSH_BYTES: usize = 64 << 20;
 const WRITERS: usize = 8;
 /// Files per writer thread, at least.
 const PER_WRITER: usize = 8;
-
-/// Snappy: every Parquet reader knows it (DuckDB, Spark, polars, pyarrow),
-/// and it encodes and decodes several times faster than zstd, polars'
-/// default, whose per-page context setup dominated ingest and report reads.
-/// The files are somewhat larger; the store holds small school partitions.
-const COMPRESSION: ParquetCompression = ParquetCompression::Snappy;
-
-/// A partition encoded as Parquet, ready for [`Transaction::put_partition`].
-/// Encoding is the costly part, and needs no transaction, so an ingest of
-/// many schools does it on every core.
-pub struct Encoded {
-    bytes: Vec<u8>,
-    sha256: String,
-    rows: usize,
-}
-
-/// Encode a partition's rows as Parquet.
-pub fn encode_partition(
-    table: &str,
-    school: &str,
-    window: &str,
-    frame: &mut DataFrame,
-) -> Result<Encoded, StoreError> {
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes)
-        .with_compression(COMPRESSION)
-        .finish(frame)
-        .map_err(|e| StoreError::Parquet {
-            path: format!("{table}/{school}/{window}"),
-            problem: e.to_string(),
-        })?;
-    let sha256 = hex(&Sha256::digest(&bytes));
-    Ok(Encoded {
-        bytes,
-        sha256,
-        rows: frame.height(),
-    })
-}
 
 impl<'a> Transaction<'a> {
     /// Begin under the writer lock: read the manifest, remove leftovers
