@@ -1,43 +1,90 @@
 //! The one reader of stored text columns: every column a report reads is
-//! taken out of its frame once, as borrowed cells, not looked up per cell.
+//! found in its frame once, and each cell read in place from its array.
 
 use polars::prelude::*;
 
-/// Text columns of a frame as borrowed cells; absent columns are all None.
+/// Text columns of a frame as borrowed cells, read in place from the
+/// frame's arrays (nothing is copied: a large school's frame is most of a
+/// report's memory already); absent columns are all None.
 pub struct Columns<'f> {
     names: Vec<&'static str>,
-    cells: Vec<Vec<Option<&'f str>>>,
+    cols: Vec<Option<Chunks<'f>>>,
     height: usize,
+}
+
+/// Polars' array of text (views).
+type TextArray = <StringType as PolarsDataType>::Array;
+
+/// One column's arrays and the row each starts at.
+struct Chunks<'f> {
+    arrays: Vec<&'f TextArray>,
+    starts: Vec<usize>,
+}
+
+impl<'f> Chunks<'f> {
+    fn get(&self, i: usize) -> Option<&'f str> {
+        let (a, j) = match self.arrays.as_slice() {
+            [] => return None,
+            [a] => (*a, i),
+            _ => {
+                // Row groups are of one size but the last: start at the
+                // group that size points to, then step to the right one.
+                let last = self.starts.len() - 1;
+                let mut k = (i / self.starts[1].max(1)).min(last);
+                while k > 0 && self.starts[k] > i {
+                    k -= 1;
+                }
+                while k < last && self.starts[k + 1] <= i {
+                    k += 1;
+                }
+                (self.arrays[k], i - self.starts[k])
+            }
+        };
+        if j >= a.len() {
+            return None;
+        }
+        a.get(j)
+    }
 }
 
 impl<'f> Columns<'f> {
     pub fn new(df: &'f DataFrame, names: &[&'static str]) -> PolarsResult<Columns<'f>> {
-        let mut cells = Vec::with_capacity(names.len());
+        let mut cols = Vec::with_capacity(names.len());
         for &n in names {
-            cells.push(match df.column(n) {
-                Ok(c) => c.str()?.iter().collect(),
-                Err(_) => vec![None; df.height()],
+            cols.push(match df.column(n) {
+                Ok(c) => {
+                    let ca = c.str()?;
+                    let arrays: Vec<&TextArray> = ca.downcast_iter().collect();
+                    let starts = arrays
+                        .iter()
+                        .scan(0, |at, a| {
+                            let start = *at;
+                            *at += a.len();
+                            Some(start)
+                        })
+                        .collect();
+                    Some(Chunks { arrays, starts })
+                }
+                Err(_) => None,
             });
         }
         Ok(Columns {
             names: names.to_vec(),
-            cells,
+            cols,
             height: df.height(),
         })
     }
 
-    /// Every cell of a column asked for in [`Columns::new`]; an empty slice
-    /// for any other name.
-    pub fn column(&self, name: &str) -> &[Option<&'f str>] {
-        match self.names.iter().position(|n| *n == name) {
-            Some(c) => &self.cells[c],
-            None => &[],
-        }
-    }
-
-    /// One cell; None for a column not asked for.
+    /// One cell; None for a column not asked for or absent.
     pub fn get(&self, name: &str, i: usize) -> Option<&'f str> {
-        self.column(name).get(i).copied().flatten()
+        // Names are literals: the same pointer, almost always, so that is
+        // looked for first, without comparing any text.
+        let c = self
+            .names
+            .iter()
+            .position(|n| n.as_ptr() == name.as_ptr() && n.len() == name.len())
+            .or_else(|| self.names.iter().position(|n| *n == name))?;
+        self.cols[c].as_ref()?.get(i)
     }
 
     pub fn height(&self) -> usize {
@@ -75,7 +122,20 @@ mod tests {
         // Asked for but absent from the frame, or never asked for.
         assert_eq!(c.get("teacher", 0), None);
         assert_eq!(c.get("subject", 0), None);
-        assert_eq!(c.column("teacher"), &[None, None]);
+        assert_eq!(c.get("teacher", 1), None);
         assert_eq!(c.height(), 2);
+    }
+
+    #[test]
+    fn columns_read_cells_across_chunks() {
+        let mut df = df!("scn" => [Some("1"), None]).unwrap();
+        df.vstack_mut_owned(df!("scn" => [Some("3")]).unwrap())
+            .unwrap();
+        df.vstack_mut_owned(df!("scn" => [None::<&str>, Some("5")]).unwrap())
+            .unwrap();
+        assert_eq!(df.first_col_n_chunks(), 3);
+        let c = Columns::new(&df, &["scn"]).unwrap();
+        let cells: Vec<_> = (0..6).map(|i| c.get("scn", i)).collect();
+        assert_eq!(cells, [Some("1"), None, Some("3"), None, Some("5"), None]);
     }
 }
