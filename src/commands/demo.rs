@@ -1,22 +1,17 @@
 //! `tracker demo`: synthetic exports (no real pupil), ingested, then the
 //! off-track list, so anyone can try `tracker` with no data of their own.
 
-use std::collections::BTreeMap;
-
 use anyhow::Context;
 
 use crate::cli::{DemoArgs, OutputArgs, ReportArgs};
-use crate::config::Config;
 use crate::demo::generate::{DemoOptions, generate};
 use crate::exit::Exit;
-use crate::ingest::engine::{Request, ingest};
 use crate::output::{Format, OutputOptions};
 use crate::reports::Filter;
 use crate::reports::model::Need;
 use crate::reports::offtrack::{self, Listing};
-use crate::rules::window::Window;
 use crate::settings::Settings;
-use crate::store::{Store, fsutil};
+use crate::store::fsutil;
 
 pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
     if args.schools == 0 || args.pupils == 0 {
@@ -43,54 +38,8 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
         args.dir.display()
     ));
 
-    let store = Store::at(&args.dir.join("store"));
-    if !store.exists() {
-        store.create()?;
-        fsutil::write_atomic(
-            &store.root,
-            "tracker.toml",
-            crate::demo::config()?.as_bytes(),
-        )?;
-    }
-    let config = crate::rules::check::checked(Config::load(&store.config_path())?)?;
-    let demo = Settings {
-        config_source: store.config_path().display().to_string(),
-        store,
-        config,
-        quiet: true,
-        color: s.color,
-        lock_timeout: s.lock_timeout,
-        progress: false,
-        columns: s.columns,
-    };
-    let mut groups: BTreeMap<(String, String), Vec<std::path::PathBuf>> = BTreeMap::new();
-    for f in files.iter().filter(|f| crate::demo::has_data_rows(&f.path)) {
-        groups
-            .entry((f.school.clone(), f.window.clone()))
-            .or_default()
-            .push(f.path.clone());
-    }
-    let bar = s.progress_bar(groups.len() as u64, "ingesting");
-    let (mut stored, mut rejected) = (0, 0);
-    for ((school, window), paths) in groups {
-        let window: Window = window.parse().map_err(anyhow::Error::msg)?;
-        let outcome = ingest(
-            &demo,
-            &Request {
-                school,
-                window,
-                kind: None,
-                strict: false,
-                dry_run: false,
-                sheet: None,
-                files: paths,
-            },
-        )?;
-        stored += outcome.rows_stored;
-        rejected += outcome.rows_rejected;
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+    let demo = crate::demo::store::settings(s, &args.dir)?;
+    let (stored, rejected) = crate::demo::store::ingest_all(s, &demo, &files)?;
     s.say(&format!(
         "ingested into `{}`: {stored} rows stored, {rejected} rejected (the demo includes a few bad rows on purpose)",
         demo.store.root.display()

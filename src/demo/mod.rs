@@ -1,6 +1,7 @@
 //! Synthetic SEEMiS exports for `tracker demo` and the benchmarks.
 
 pub mod generate;
+pub mod store;
 
 use anyhow::Context;
 
