@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::IngestError;
 use super::scan::{self, Breach, Scanner};
+use crate::store::hex;
 
 /// One export file read into memory, with what was learned about its bytes.
 #[derive(Debug)]
@@ -212,16 +213,6 @@ fn breach(name: &str, b: Breach) -> IngestError {
             problem: "the file holds binary data (or UTF-16), not text".to_string(),
         },
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
 }
 
 /// Refuse what is plainly not a text export, from its first bytes.

@@ -20,7 +20,8 @@ use calamine::{Data, Ods, Reader, Xls, Xlsx};
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
-use super::read::{RawExport, hex};
+use super::read::RawExport;
+use crate::store::hex;
 use bounds::{check_ods_expansion, check_position, check_unpacked};
 pub use cells::number_text;
 use cells::{CellText, bool_text, date_text, iso_date_text, to_csv};

@@ -4,7 +4,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
-use crate::ingest::read::hex;
+use super::hex;
 
 /// Snappy: every Parquet reader knows it (DuckDB, Spark, polars, pyarrow),
 /// and it encodes and decodes several times faster than zstd, polars'

@@ -262,3 +262,15 @@ pub fn threads(default: usize) -> usize {
         .filter(|&n: &usize| n >= 1)
         .unwrap_or(default)
 }
+
+/// Bytes (a SHA-256 digest) as lowercase hexadecimal, as the manifest
+/// records them.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}

@@ -7,9 +7,9 @@ use std::time::Duration;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::hex;
 use super::manifest::DataFile;
 use super::{Manifest, Mode, Store, StoreError, StoreLock};
-use crate::ingest::read::hex;
 use crate::rules::window::Window;
 
 /// The manifest as it was when the snapshot was taken, held under a shared

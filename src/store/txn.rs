@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::hex;
 use super::{Store, StoreError, failpoint, fsutil};
-use crate::ingest::read::hex;
 
 /// The staging directory's name, at the store root.
 pub const DIR: &str = ".txn";

@@ -17,9 +17,9 @@ use std::path::{Component, Path};
 
 use sha2::{Digest, Sha256};
 
+use super::hex;
 use super::manifest::Manifest;
 use super::{Store, StoreError, TABLES, partition_dir};
-use crate::ingest::read::hex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
