@@ -1,6 +1,7 @@
 //! The findings of one school's window, kind by kind.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use polars::prelude::{PlHashMap, PlHashSet};
 
@@ -16,6 +17,8 @@ use super::{Finding, History, QaFilter, invalid_detail};
 struct Collector<'a> {
     ctx: &'a Ctx<'a>,
     sw: &'a SchoolWindow,
+    /// The school's code, shared by its findings.
+    school: Arc<str>,
     out: Vec<Finding>,
 }
 
@@ -26,21 +29,21 @@ impl Collector<'_> {
         scn: Option<&str>,
         subject: Option<&str>,
         teacher: Option<&str>,
-        detail: String,
+        detail: impl Into<Arc<str>>,
     ) {
         self.out.push(Finding {
-            school: self.sw.school.clone(),
+            school: self.school.clone(),
             window: self.sw.window,
             severity: self.ctx.config.severity(kind),
             kind,
             scn: scn.map(str::to_string),
             subject: subject.map(str::to_string),
             teacher: teacher.map(str::to_string),
-            detail,
+            detail: detail.into(),
         });
     }
 
-    fn row(&mut self, kind: QaKind, r: &RowRef, detail: String) {
+    fn row(&mut self, kind: QaKind, r: &RowRef, detail: impl Into<Arc<str>>) {
         self.push(kind, Some(r.scn()), Some(r.subject()), r.teacher(), detail);
     }
 }
@@ -60,6 +63,7 @@ pub fn findings(
     let mut c = Collector {
         ctx,
         sw,
+        school: sw.school.as_str().into(),
         out: Vec::new(),
     };
     row_findings(&mut c, &rows, history);
@@ -78,9 +82,11 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
         Some(p) => format!("{} or {p}", c.sw.window),
         None => c.sw.window.to_string(),
     };
-    // The same for every row of the school, which can be most of its rows.
-    let no_intervention =
-        format!("off track with no intervention for this subject or whole-school in {searched}");
+    // The same for every row of the school, which can be most of its rows:
+    // one text, shared.
+    let no_intervention: Arc<str> =
+        format!("off track with no intervention for this subject or whole-school in {searched}")
+            .into();
     for r in rows {
         let pupil = c.sw.pupil(r.scn());
         let names = [
@@ -95,7 +101,7 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
         match r.phase() {
             Phase::Bge => {
                 if !r.level_entered() {
-                    c.row(QaKind::MissingEntry, r, "no level entered".into());
+                    c.row(QaKind::MissingEntry, r, "no level entered");
                 }
                 if let (Some(now), Some((w, levels))) = (r.level(), &history.earlier_levels)
                     && let Some(&before) = levels.get(r.scn(), r.subject())
@@ -111,18 +117,14 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
             }
             Phase::Senior => {
                 if !r.course_level_entered() {
-                    c.row(QaKind::MissingEntry, r, "no course level entered".into());
+                    c.row(QaKind::MissingEntry, r, "no course level entered");
                 }
                 if !r.working_entered() {
-                    c.row(QaKind::MissingEntry, r, "no working grade entered".into());
+                    c.row(QaKind::MissingEntry, r, "no working grade entered");
                 }
                 let graded = r.course_level().is_some_and(|l| l.is_graded());
                 if graded && r.effective_target().is_none() {
-                    c.row(
-                        QaKind::NoTarget,
-                        r,
-                        "no target grade recorded this session".into(),
-                    );
+                    c.row(QaKind::NoTarget, r, "no target grade recorded this session");
                 }
                 if let (true, Some(t), Some(e)) = (graded, r.target(), r.earlier_target())
                     && t > e
@@ -155,8 +157,7 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
                 None,
                 Some(r.subject().trim()),
                 None,
-                "no faculty in `[faculties]` lists this subject; it counts as its own faculty"
-                    .into(),
+                "no faculty in `[faculties]` lists this subject; it counts as its own faculty",
             );
         }
     }
@@ -253,7 +254,7 @@ fn pupil_findings(
                 Some(scn),
                 None,
                 None,
-                "no valid Pathway Band and no valid CAT Mean SAS".into(),
+                "no valid Pathway Band and no valid CAT Mean SAS",
             );
         }
     }

@@ -22,6 +22,8 @@ pub use findings::findings;
 pub use history::{History, SetAside, history};
 pub use report::{Qa, build};
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::config::{QaKind, Severity};
@@ -36,14 +38,16 @@ use super::ranks::Ranks;
 /// One anomaly, as a row of the findings table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub school: String,
+    /// Shared by a school's findings.
+    pub school: Arc<str>,
     pub window: Window,
     pub severity: Severity,
     pub kind: QaKind,
     pub scn: Option<String>,
     pub subject: Option<String>,
     pub teacher: Option<String>,
-    pub detail: String,
+    /// Shared where many findings say the same.
+    pub detail: Arc<str>,
 }
 
 /// `--teacher` and `--faculty`, each matched ignoring case and surrounding
@@ -121,9 +125,9 @@ pub fn sort(findings: &mut Vec<Finding>) {
                     prefix(scn),
                     scn,
                     rank(&subjects, &f.subject),
-                    f.school.as_str(),
+                    &*f.school,
                     rank(&teachers, &f.teacher),
-                    f.detail.as_str(),
+                    &*f.detail,
                     // Equal keys keep their order, as a stable sort would.
                     i,
                 )
@@ -238,7 +242,7 @@ mod tests {
             scn: Some(scn.into()).filter(|s: &String| !s.is_empty()),
             subject: Some(subject.into()).filter(|s: &String| !s.is_empty()),
             teacher: None,
-            detail: String::new(),
+            detail: "".into(),
         }
     }
 
