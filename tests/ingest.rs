@@ -265,6 +265,53 @@ fn a_bad_file_fails_the_whole_ingest_and_writes_nothing() {
     );
 }
 
+/// Kinds are parsed and encoded one after another (pupils, then BGE, then
+/// Senior Phase): a file of a later kind that cannot be trusted still stops
+/// the whole ingest after the earlier kinds were encoded. The store keeps
+/// what it had, byte for byte, and no file is said to have stored rows.
+#[test]
+fn a_bad_file_of_a_later_kind_writes_nothing_of_the_earlier_kinds() {
+    let env = Env::new();
+    let p = env.write("p.csv", PUPILS);
+    let b = env.write("b.csv", "SCN,Subject,Level\n100000001,English,2b\n");
+    ingest(&env, "2025-26/1", &[&p, &b]);
+    let manifest = std::fs::read(env.store().join("manifest.json")).unwrap();
+    let before = subjects(&env);
+
+    let p2 = env.write(
+        "p2.csv",
+        "SCN,Forename,Surname,Stage\n100000001,Amy,Adams,S2\n100000003,Cal,Cole,S2\n",
+    );
+    let b2 = env.write("b2.csv", "SCN,Subject,Level\n100000003,English,3a\n");
+    // Cut off in its last row: no line break, too few fields.
+    let s2 = env.write(
+        "s2.csv",
+        "SCN,Subject,Course Level,Target Grade,Working Grade\n100000002,Maths,N5,2,2\n100000002,Eng",
+    );
+    let (_, err) = env.expect(
+        1,
+        &[
+            "ingest",
+            "--window",
+            "2025-26/1",
+            p2.to_str().unwrap(),
+            b2.to_str().unwrap(),
+            s2.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains("s2.csv") && err.contains("fewer fields than the header"),
+        "{err}"
+    );
+    assert!(!err.contains("rows stored"), "{err}");
+    assert_eq!(
+        std::fs::read(env.store().join("manifest.json")).unwrap(),
+        manifest,
+        "the manifest changed"
+    );
+    assert_eq!(subjects(&env), before);
+}
+
 #[test]
 fn later_duplicate_wins_and_the_conflict_is_recorded() {
     let env = Env::new();
