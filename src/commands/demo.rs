@@ -3,13 +3,10 @@
 
 use anyhow::Context;
 
-use crate::cli::{DemoArgs, OutputArgs, ReportArgs};
+use crate::cli::{DemoArgs, FilterArgs, OfftrackArgs, OutputArgs, ReportArgs};
 use crate::demo::generate::{DemoOptions, generate};
 use crate::exit::Exit;
-use crate::output::{Format, OutputOptions};
-use crate::reports::Filter;
-use crate::reports::model::Need;
-use crate::reports::offtrack::{self, Listing};
+use crate::output::Format;
 use crate::settings::Settings;
 use crate::store::fsutil;
 
@@ -48,51 +45,43 @@ pub fn run(s: &Settings, args: &DemoArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// The off-track list for the latest window: every school when there are a
-/// few, else the first school only (a national demo would print 100,000 rows).
+/// The off-track list for the latest window, as `tracker offtrack` prints
+/// it: every school when there are a few, else the first school only (a
+/// national demo would print 100,000 rows).
 fn print_offtrack(s: &Settings, demo: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
     let school = (args.schools > 3).then(|| "DEMO001".to_string());
-    let report = ReportArgs {
-        window: None,
-        school: school.clone(),
-        stage: Vec::new(),
-        out: OutputArgs {
-            format: Format::Table,
-            output: None,
-            wide: false,
+    let offtrack = OfftrackArgs {
+        report: ReportArgs {
+            window: None,
+            school: school.clone(),
+            stage: Vec::new(),
+            out: OutputArgs {
+                format: Format::Table,
+                output: None,
+                wide: false,
+            },
         },
+        filter: FilterArgs::default(),
+        all: false,
+        early_warning: false,
     };
-    let need = Need {
-        pupils: true,
-        ..Need::default()
-    };
-    let l = crate::commands::load(demo, &demo.request(&report), need)?;
-    let scope = &l.scope;
-    let lines = offtrack::select(
-        &l.ctx,
-        &l.schools,
-        Listing::OffTrack,
-        &|st| scope.wants_stage(st),
-        &Filter::default(),
+    let (_, scope) = crate::reports::open(
+        &demo.store,
+        &demo.request(&offtrack.report),
+        demo.lock_timeout,
     )?;
     s.say(&format!(
         "off-track pupils, {}{}:",
         scope.window,
         school
+            .as_deref()
             .map(|c| format!(
                 ", school {c} (see all with `tracker --store {} offtrack`)",
                 demo.store.root.display()
             ))
             .unwrap_or_default()
     ));
-    let opts = OutputOptions {
-        format: Format::Table,
-        output: None,
-        color: s.color,
-        wide: false,
-        width: s.columns,
-    };
-    crate::output::write(&offtrack::table(&lines), &opts)?;
+    super::offtrack::run(demo, &offtrack)?;
     s.say(&format!(
         "the Year Group Tracker (a sheet per stage, a column per subject): `tracker --store {} grid --format xlsx -o tracker.xlsx`",
         demo.store.root.display()

@@ -5,7 +5,7 @@ use polars::prelude::PlHashMap;
 use super::Filter;
 use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
 pub use super::ranks::Ranks;
-use crate::output::{Cell, ColType, Table, Val};
+use crate::output::{ColType, Val};
 use crate::rules::followup::{assign_lead, band_for_role, off_track_faculties};
 use crate::rules::senior::projected;
 use crate::rules::{Ctx, Phase, Status};
@@ -250,15 +250,6 @@ pub fn values<'l>(l: &'l PupilLine, window: &'l str, faculties: &'l str) -> [Val
     ]
 }
 
-pub fn cells(l: &PupilLine) -> Vec<Cell> {
-    let window = l.sw.window.to_string();
-    let faculties = l.faculties.join("; ");
-    values(l, &window, &faculties)
-        .iter()
-        .map(|v| v.to_cell())
-        .collect()
-}
-
 /// Which pupils the report lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -306,10 +297,4 @@ pub fn select<'a>(
     let mut lines: Vec<PupilLine> = per_school.into_iter().flatten().collect();
     sort_offtrack(&mut lines);
     Ok(lines)
-}
-
-pub fn table(lines: &[PupilLine]) -> Table {
-    let mut t = Table::new("offtrack", COLUMNS);
-    t.rows = lines.iter().map(cells).collect();
-    t
 }
