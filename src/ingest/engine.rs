@@ -409,17 +409,16 @@ fn stage(
                 };
             }
         }
+        let mut frame = finished.frame;
+        add_stage_groups(&mut frame, &finished.stages, &finished.scns, &pupil_stage)?;
         let mut p = Parsed {
             kind,
             files: files_meta,
-            frame: finished.frame,
-            stages: finished.stages,
-            scns: finished.scns,
+            frame,
             stats,
             rejects,
             conflicts,
         };
-        add_stage_groups(&mut p.frame, &p.stages, &p.scns, &pupil_stage)?;
         report_file_lines(&mut lines, &p);
         staged.outcome.rows_stored += p.stats.iter().map(|f| f.rows_stored).sum::<usize>();
         staged.outcome.rows_rejected += p.stats.iter().map(|f| f.rows_rejected).sum::<usize>();
@@ -483,9 +482,8 @@ struct Parsed {
     kind: Kind,
     /// (file name, SHA-256, unknown columns) per file, in ingest order.
     files: Vec<(String, String, Vec<String>)>,
+    /// Its rows, with their `stage_group` column.
     frame: DataFrame,
-    stages: Vec<Option<u8>>,
-    scns: Vec<u64>,
     stats: Vec<FileStats>,
     rejects: Vec<Reject>,
     conflicts: Vec<Conflict>,

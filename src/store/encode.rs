@@ -12,7 +12,8 @@ use super::hex;
 /// The files are somewhat larger; the store holds small school partitions.
 const COMPRESSION: ParquetCompression = ParquetCompression::Snappy;
 
-/// A partition encoded as Parquet, ready for [`Transaction::put_partition`].
+/// A partition encoded as Parquet, ready for
+/// [`Transaction::put_partition`](super::commit::Transaction::put_partition).
 /// Encoding is the costly part, and needs no transaction, so an ingest of
 /// many schools does it on every core.
 pub struct Encoded {
