@@ -232,11 +232,17 @@ impl Staged {
         for (table, encoded) in self.parts {
             tx.put_partition(table, &self.school, window, encoded)?;
         }
+        let sizes: HashMap<String, u64> = (self.bytes.iter())
+            .map(|(sha, (b, _))| (sha.clone(), b.len() as u64))
+            .collect();
+        let mut bytes_of = self.bytes;
         for r in self.records {
-            let (bytes, ext) = self
-                .bytes
-                .get(&r.sha256)
-                .map_or((&[][..], "csv"), |(b, ext)| (b.as_slice(), *ext));
+            // The first record of a file takes its bytes; a file given
+            // twice has one raw copy.
+            let (bytes, ext) = bytes_of
+                .get_mut(&r.sha256)
+                .map_or((Vec::new(), "csv"), |(b, ext)| (std::mem::take(b), *ext));
+            let size = sizes.get(&r.sha256).copied().unwrap_or(0);
             let raw = tx.add_raw(bytes, &r.sha256, ext)?;
             tx.record(IngestRecord {
                 kind: r.kind.as_str().to_string(),
@@ -246,7 +252,7 @@ impl Staged {
                 sha256: r.sha256,
                 sheet: r.sheet,
                 raw,
-                bytes: bytes.len() as u64,
+                bytes: size,
                 rows_stored: r.rows_stored,
                 rows_rejected: r.rows_rejected,
                 stages: r.stages,

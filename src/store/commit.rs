@@ -165,13 +165,20 @@ impl<'a> Transaction<'a> {
 
     /// Keep a byte-exact copy of an ingested file, named by its SHA-256 and
     /// `ext` (`csv`, or the workbook's format); returns its store path.
-    pub fn add_raw(&mut self, bytes: &[u8], sha256: &str, ext: &str) -> Result<String, StoreError> {
+    /// The bytes are moved, not copied: a large export's copy would be
+    /// that much more memory, touched for nothing.
+    pub fn add_raw(
+        &mut self,
+        bytes: Vec<u8>,
+        sha256: &str,
+        ext: &str,
+    ) -> Result<String, StoreError> {
         let rel = format!("raw/{sha256}.{ext}");
         if self.raws.insert(rel.clone()) {
             self.queue(Pending {
                 dir: self.store.root.join("raw"),
                 name: format!("{sha256}.{ext}"),
-                bytes: bytes.to_vec(),
+                bytes,
                 failpoint: "raw-written",
                 rel: rel.clone(),
                 staged: false,
