@@ -59,6 +59,27 @@ pub fn map_within<I: Send, T: Send>(
     }
 }
 
+/// `f` over `range` into `out` (cleared first), in order: on every core
+/// when [`nested`] allows. `out` keeps its memory from call to call, so a
+/// large school judged a block at a time fills the same pages each time.
+pub fn map_range_into<T: Send>(
+    range: std::ops::Range<usize>,
+    min_len: usize,
+    out: &mut Vec<T>,
+    f: impl Fn(usize) -> T + Sync + Send,
+) {
+    if nested() {
+        range
+            .into_par_iter()
+            .with_min_len(min_len)
+            .map(f)
+            .collect_into_vec(out);
+    } else {
+        out.clear();
+        out.extend(range.map(f));
+    }
+}
+
 /// `a` and `b`, side by side when [`nested`] allows.
 pub fn join_within<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
@@ -88,5 +109,18 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.to_string(), "bad S07");
+    }
+
+    #[test]
+    fn map_range_into_replaces_what_out_held() {
+        let mut out = vec![7; 3];
+        for (range, want) in [
+            (0..5, vec![0, 10, 20, 30, 40]),
+            (3..4, vec![30]),
+            (2..2, vec![]),
+        ] {
+            map_range_into(range, 2, &mut out, |i| i * 10);
+            assert_eq!(out, want);
+        }
     }
 }

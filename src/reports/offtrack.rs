@@ -74,7 +74,16 @@ pub fn lines_of_rows<'a>(
     // projections it is still faster than polars' group-by, join and sort
     // of the counts alone (`bench/relational.rs`; BENCHMARKS.md,
     // "Hand-written code against polars").
-    let mut by_pupil: Vec<Vec<RowRef<'a>>> = vec![Vec::new(); sw.scns().len()];
+    // Each pupil's rows are counted first, so each list is made its size
+    // once rather than grown (a large school's grown lists are copied
+    // into fresh memory several times over).
+    let mut sizes = vec![0u32; sw.scns().len()];
+    for r in sw.rows().filter(|r| keep(r)) {
+        sizes[r.pupil_id()] += 1;
+    }
+    let mut by_pupil: Vec<Vec<RowRef<'a>>> = (sizes.iter())
+        .map(|&n| Vec::with_capacity(n as usize))
+        .collect();
     for r in sw.rows().filter(|r| keep(r)) {
         by_pupil[r.pupil_id()].push(r);
     }

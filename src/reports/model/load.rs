@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use super::columns::Columns;
 use super::{
-    BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Row,
+    BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
     SchoolWindow,
 };
 use crate::rules::senior::CourseLevel;
@@ -57,16 +57,17 @@ const PUPIL_COLS: &[&str] = &[
 /// The pupil columns a verdict reads when the report needs no more.
 const CONTEXT_COLS: &[&str] = &["scn", "stage", "cat_sas", "pathway_band"];
 
-fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<HashMap<String, Pupil>> {
+fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupils> {
     let c = Columns::new(frame, PUPIL_COLS)?;
-    let mut out = HashMap::with_capacity(c.height());
-    for i in 0..c.height() {
-        let Some(scn) = c.get("scn", i) else { continue };
+    // Each pupil is read on its own, so a large school's are read on every
+    // core; they are then added in file order, so a later row still wins.
+    let one = |i: usize| {
+        let scn = c.get("scn", i).unwrap_or_default();
         let cell = |col: &'static str| c.get(col, i);
         let owned = |col: &'static str| cell(col).map(str::to_string);
         // Invalid booleans are unknown (10.3); `invalid` says which and why.
         let flag = |col: &'static str| parse_bool(cell(col).unwrap_or("")).ok();
-        let pupil = Pupil {
+        Pupil {
             scn: scn.to_string(),
             forename: owned("forename"),
             surname: owned("surname"),
@@ -91,10 +92,15 @@ fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<HashM
             } else {
                 Vec::new()
             },
-        };
-        out.insert(scn.to_string(), pupil);
-    }
-    Ok(out)
+        }
+    };
+    // A row with no SCN is no pupil's.
+    let rows = (0..c.height()).filter(|&i| c.get("scn", i).is_some());
+    Ok(Pupils::of(crate::par::map_within(
+        rows.collect(),
+        4096,
+        one,
+    )))
 }
 
 /// Rows judged on every core at a time, before they are added in order.
@@ -183,18 +189,16 @@ pub fn load_only(
         .with_context(context)?
         .map(|df| only_rows(df, only))
         .transpose()?;
-    let pupils: HashMap<String, Pupil> = match (&pupils_df, need.pupils) {
+    let pupils = match (&pupils_df, need.pupils) {
         (Some(df), true) => load_pupils(ctx, df, need)?,
-        _ => HashMap::new(),
+        _ => Pupils::default(),
     };
     // SCN -> the pupil's stage and band, borrowed from whichever was loaded.
+    // With the pupils loaded, they are looked up themselves.
     let mut known: PlHashMap<&str, PupilContext> = PlHashMap::new();
-    if need.pupils {
-        for (scn, p) in &pupils {
-            let (stage, band) = (p.stage, p.band);
-            known.insert(scn, PupilContext { stage, band });
-        }
-    } else if let Some(df) = &pupils_df {
+    if !need.pupils
+        && let Some(df) = &pupils_df
+    {
         let c = Columns::new(df, CONTEXT_COLS)?;
         for i in 0..df.height() {
             if let Some(scn) = c.get("scn", i) {
@@ -208,6 +212,13 @@ pub fn load_only(
     }
 
     let mut b = Builder::default();
+    if only.is_none() {
+        // Both phases' rows at once: growing the table for the second
+        // would copy the first (a large school's is 70 MB).
+        let w = window.to_string();
+        let stored = |table: &str| snap.manifest.file(table, school, &w).map_or(0, |f| f.rows);
+        b.rows.reserve(stored("bge") + stored("senior"));
+    }
     for phase in [Phase::Bge, Phase::Senior] {
         let names = row_columns(phase, need);
         let Some(df) = snap
@@ -222,36 +233,43 @@ pub fn load_only(
             Phase::Bge => BySubject::default(),
         };
         let c = Columns::new(&df, &names)?;
+        let mut judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> = Vec::new();
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
         b.rows.reserve(df.height());
         // Each row is judged on its own, so a large school's rows are
-        // judged on every core, a block at a time (memory stays bounded);
-        // the tables below are built in row order.
+        // judged on every core, a block at a time into the same memory
+        // (bounded, and its pages touched once); the tables below are
+        // built in row order.
         for start in (0..df.height()).step_by(JUDGE_BLOCK) {
             let end = (start + JUDGE_BLOCK).min(df.height());
-            let judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> =
-                crate::par::map_within((start..end).collect(), 4096, |i| {
-                    let cell = |col: &'static str| c.get(col, i);
-                    let scn = cell("scn").unwrap_or_default();
-                    let e = Entered::of(phase, cell);
-                    let earlier_target = match phase {
-                        Phase::Senior => {
-                            let subject = cell("subject").unwrap_or_default();
-                            earlier.get(scn, subject).copied()
-                        }
-                        Phase::Bge => None,
-                    };
-                    let pupil_context = known.get(scn).copied();
-                    let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
-                    let invalid = if need.invalid {
-                        ctx.codes().subject_cells(phase == Phase::Senior, cell)
-                    } else {
-                        Vec::new()
-                    };
-                    (e, pupil_context, v, invalid)
-                });
-            for (i, (e, pupil_context, v, invalid)) in (start..end).zip(judged) {
+            crate::par::map_range_into(start..end, 4096, &mut judged, |i| {
+                let cell = |col: &'static str| c.get(col, i);
+                let scn = cell("scn").unwrap_or_default();
+                let e = Entered::of(phase, cell);
+                let earlier_target = match phase {
+                    Phase::Senior => {
+                        let subject = cell("subject").unwrap_or_default();
+                        earlier.get(scn, subject).copied()
+                    }
+                    Phase::Bge => None,
+                };
+                let pupil_context = match need.pupils {
+                    true => pupils.get(scn).map(|p| PupilContext {
+                        stage: p.stage,
+                        band: p.band,
+                    }),
+                    false => known.get(scn).copied(),
+                };
+                let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
+                let invalid = if need.invalid {
+                    ctx.codes().subject_cells(phase == Phase::Senior, cell)
+                } else {
+                    Vec::new()
+                };
+                (e, pupil_context, v, invalid)
+            });
+            for (i, (e, pupil_context, v, invalid)) in (start..end).zip(judged.drain(..)) {
                 let cell = |col: &'static str| c.get(col, i);
                 let scn = cell("scn").unwrap_or_default();
                 let subject = cell("subject").unwrap_or_default();

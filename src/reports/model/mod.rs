@@ -78,6 +78,67 @@ pub struct Pupil {
     pub invalid: Vec<Invalid>,
 }
 
+/// A window's pupils rows by SCN, each pupil once, in the order stored: a
+/// table of the pupils and an index of small keys, rather than a map of
+/// whole pupils, which a large school fills with a few hundred megabytes.
+#[derive(Debug, Default)]
+pub struct Pupils {
+    all: Vec<Pupil>,
+    at: PlHashMap<Box<str>, u32>,
+}
+
+impl Pupils {
+    /// The pupils of `rows`, in order; of the rows of one SCN the last is
+    /// kept, in the place of the first.
+    pub fn of(mut all: Vec<Pupil>) -> Pupils {
+        let mut at: PlHashMap<Box<str>, u32> =
+            PlHashMap::with_capacity_and_hasher(all.len(), Default::default());
+        let mut repeated = false;
+        for (i, p) in all.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 4 billion pupils");
+            repeated |= at.insert(p.scn.as_str().into(), i).is_some();
+        }
+        if repeated {
+            // Rare (ingest keeps one row per SCN): each first row takes its
+            // SCN's last, and the later rows go.
+            let mut first: PlHashMap<String, usize> = PlHashMap::default();
+            let mut moves = Vec::new();
+            for (i, p) in all.iter().enumerate() {
+                let f = *first.entry(p.scn.clone()).or_insert(i);
+                if at[p.scn.as_str()] as usize == i && f != i {
+                    moves.push((f, i));
+                }
+            }
+            for (f, i) in moves {
+                all.swap(f, i);
+            }
+            let mut kept = PlHashMap::default();
+            all.retain(|p| kept.insert(p.scn.clone(), ()).is_none());
+            at.clear();
+            for (i, p) in all.iter().enumerate() {
+                at.insert(p.scn.as_str().into(), i as u32);
+            }
+        }
+        Pupils { all, at }
+    }
+
+    pub fn get(&self, scn: &str) -> Option<&Pupil> {
+        self.at.get(scn).map(|&i| &self.all[i as usize])
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Pupil> {
+        self.all.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+}
+
 /// The display spelling of a stage, `S3`, without allocating; it agrees
 /// with [`crate::rules::values::stage_label`] for every stage a row can hold.
 pub fn stage_name(stage: u8) -> &'static str {
@@ -197,7 +258,7 @@ pub struct SchoolWindow {
     pub school: String,
     pub window: Window,
     /// Loaded with [`Need::pupils`].
-    pub pupils: HashMap<String, Pupil>,
+    pub pupils: Pupils,
     pub overrides: HashMap<String, Override>,
     pub interventions: Vec<Intervention>,
     rows: Vec<Row>,
@@ -462,6 +523,49 @@ mod tests {
     #[test]
     fn a_row_stays_small() {
         assert!(std::mem::size_of::<Row>() <= 40);
+    }
+
+    #[test]
+    fn pupils_keep_the_last_row_of_an_scn_in_the_place_of_its_first() {
+        let p = |scn: &str, name: &str| Pupil {
+            scn: scn.into(),
+            forename: Some(name.into()),
+            ..Pupil::default()
+        };
+        // (rows as (SCN, name), expected pupils in order)
+        type Named<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Named, Named)] = &[
+            (&[], &[]),
+            (&[("1", "a"), ("2", "b")], &[("1", "a"), ("2", "b")]),
+            (&[("1", "a"), ("1", "b")], &[("1", "b")]),
+            (
+                &[
+                    ("1", "a"),
+                    ("2", "b"),
+                    ("1", "c"),
+                    ("3", "d"),
+                    ("1", "e"),
+                    ("2", "f"),
+                ],
+                &[("1", "e"), ("2", "f"), ("3", "d")],
+            ),
+        ];
+        for (rows, want) in cases {
+            let pupils = Pupils::of(rows.iter().map(|(s, n)| p(s, n)).collect());
+            let got: Vec<(&str, &str)> = pupils
+                .iter()
+                .map(|q| (q.scn.as_str(), q.forename.as_deref().unwrap()))
+                .collect();
+            assert_eq!(&got, want, "{rows:?}");
+            assert_eq!(pupils.len(), want.len());
+            for (scn, name) in *want {
+                assert_eq!(
+                    pupils.get(scn).and_then(|q| q.forename.as_deref()),
+                    Some(*name)
+                );
+            }
+            assert!(pupils.get("9").is_none());
+        }
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn pupil_findings(
         // Without a filter every pupils row is checked, taught or not.
         scns.extend(
             sw.pupils
-                .values()
+                .iter()
                 .filter(|p| stages(p.stage) && !subject_rows.contains_key(p.scn.as_str()))
                 .map(|p| p.scn.as_str()),
         );

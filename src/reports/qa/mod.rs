@@ -105,7 +105,7 @@ pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
 
 /// SPEC 8 order for people: errors first, then kind (in `KINDS` order), SCN,
 /// subject; school, teacher and detail only break ties.
-pub fn sort(findings: &mut Vec<Finding>) {
+pub fn sort(findings: &mut [Finding]) {
     // A national run has most of a million findings but a few hundred
     // subjects and some thousands of teachers: each distinct text gets its
     // `text_key` rank once, so the sort compares numbers and borrowed text

@@ -80,7 +80,7 @@ impl History {
     /// a pupil never seen in S1-S3 counts under the band of their own
     /// pupils row.
     pub fn learn(&mut self, ctx: &Ctx, sw: &SchoolWindow) {
-        for p in sw.pupils.values() {
+        for p in sw.pupils.iter() {
             if let (Some(1..=3), Some(band)) = (p.stage, p.band) {
                 self.bge_band.insert(p.scn.clone(), band);
             }
