@@ -13,7 +13,6 @@ use polars::prelude::*;
 
 use super::partition::{
     KeepOld, add_stage_groups, conflicts_frame, group_of, keeps_old, merge_into, rejects_frame,
-    scn_number,
 };
 use super::rows::{Conflict, FileStats, KindBatch, Reject};
 use super::{Kind, PreparedFile, prepare};
@@ -347,7 +346,7 @@ fn stage(
             .zip(df.column("stage")?.str()?.iter())
         {
             if let (Some(scn), Some(stage)) = (
-                scn.and_then(scn_number),
+                scn.and_then(crate::rules::values::scn_number),
                 stage.and_then(crate::rules::values::parse_stage),
             ) {
                 pupil_stage.insert(scn, stage);

@@ -163,7 +163,7 @@ pub(super) fn group_of(
 ) -> String {
     stage_group(
         stage,
-        scn.and_then(scn_number)
+        scn.and_then(crate::rules::values::scn_number)
             .and_then(|k| pupil_stage.get(&k).copied()),
     )
 }
@@ -211,12 +211,4 @@ pub(super) fn add_stage_groups(
     let groups = groups.finish().into_series();
     frame.with_column(groups.into_column())?;
     Ok(())
-}
-
-/// An SCN as the number a pupil's stage is keyed by; None for
-/// text that is not one, which no pupil has.
-pub(super) fn scn_number(scn: &str) -> Option<u64> {
-    crate::rules::values::is_valid_scn(scn)
-        .then(|| scn.parse().ok())
-        .flatten()
 }

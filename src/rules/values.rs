@@ -54,6 +54,12 @@ pub fn is_valid_scn(raw: &str) -> bool {
     raw.len() == 9 && raw.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A valid SCN as a number: nine digits are one number each way round,
+/// so SCNs can be keyed and compared as integers.
+pub fn scn_number(raw: &str) -> Option<u64> {
+    is_valid_scn(raw).then(|| (raw.bytes()).fold(0, |n, b| n * 10 + u64::from(b - b'0')))
+}
+
 /// A finite number such as an attendance `95.5` or `95.5%`, or a CAT SAS.
 pub fn parse_number(raw: &str) -> Option<f64> {
     let t = raw.trim();
@@ -177,6 +183,11 @@ mod tests {
         ];
         for (raw, want) in cases {
             assert_eq!(is_valid_scn(raw), *want, "{raw:?}");
+            let number = scn_number(raw);
+            assert_eq!(number.is_some(), *want, "{raw:?}");
+            if let Some(n) = number {
+                assert_eq!(format!("{n:09}"), *raw);
+            }
         }
     }
 

@@ -255,10 +255,7 @@ pub fn load_only(
                     Phase::Bge => None,
                 };
                 let pupil_context = match need.pupils {
-                    true => pupils.get(scn).map(|p| PupilContext {
-                        stage: p.stage,
-                        band: p.band,
-                    }),
+                    true => pupils.context(scn),
                     false => known.get(scn).copied(),
                 };
                 let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);

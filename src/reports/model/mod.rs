@@ -25,6 +25,7 @@ use crate::rules::Phase;
 use crate::rules::Status;
 use crate::rules::senior::CourseLevel;
 use crate::rules::validity::Invalid;
+use crate::rules::verdict::PupilContext;
 use crate::rules::window::Window;
 
 /// What a report needs besides each row's verdict.
@@ -79,33 +80,32 @@ pub struct Pupil {
 }
 
 /// A window's pupils rows by SCN, each pupil once, in the order stored: a
-/// table of the pupils and an index of small keys, rather than a map of
-/// whole pupils, which a large school fills with a few hundred megabytes.
+/// table of the pupils and an index of small keys (an SCN's number, else
+/// its text), rather than a map of whole pupils, which a large school fills
+/// with a few hundred megabytes; each pupil's stage and band, which every
+/// row is judged with, sit in a small table of their own.
 #[derive(Debug, Default)]
 pub struct Pupils {
     all: Vec<Pupil>,
-    at: PlHashMap<Box<str>, u32>,
+    contexts: Vec<PupilContext>,
+    by_number: PlHashMap<u64, u32>,
+    /// SCNs that are not 9 digits (ingest stores none).
+    by_text: PlHashMap<Box<str>, u32>,
 }
 
 impl Pupils {
     /// The pupils of `rows`, in order; of the rows of one SCN the last is
     /// kept, in the place of the first.
     pub fn of(mut all: Vec<Pupil>) -> Pupils {
-        let mut at: PlHashMap<Box<str>, u32> =
-            PlHashMap::with_capacity_and_hasher(all.len(), Default::default());
-        let mut repeated = false;
-        for (i, p) in all.iter().enumerate() {
-            let i = u32::try_from(i).expect("fewer than 4 billion pupils");
-            repeated |= at.insert(p.scn.as_str().into(), i).is_some();
-        }
-        if repeated {
+        let mut p = Pupils::default();
+        if !p.index(&all) {
             // Rare (ingest keeps one row per SCN): each first row takes its
             // SCN's last, and the later rows go.
             let mut first: PlHashMap<String, usize> = PlHashMap::default();
             let mut moves = Vec::new();
-            for (i, p) in all.iter().enumerate() {
-                let f = *first.entry(p.scn.clone()).or_insert(i);
-                if at[p.scn.as_str()] as usize == i && f != i {
+            for (i, q) in all.iter().enumerate() {
+                let f = *first.entry(q.scn.clone()).or_insert(i);
+                if p.position(&q.scn) == Some(i) && f != i {
                     moves.push((f, i));
                 }
             }
@@ -113,17 +113,51 @@ impl Pupils {
                 all.swap(f, i);
             }
             let mut kept = PlHashMap::default();
-            all.retain(|p| kept.insert(p.scn.clone(), ()).is_none());
-            at.clear();
-            for (i, p) in all.iter().enumerate() {
-                at.insert(p.scn.as_str().into(), i as u32);
-            }
+            all.retain(|q| kept.insert(q.scn.clone(), ()).is_none());
+            p = Pupils::default();
+            p.index(&all);
         }
-        Pupils { all, at }
+        p.contexts = (all.iter())
+            .map(|q| PupilContext {
+                stage: q.stage,
+                band: q.band,
+            })
+            .collect();
+        p.all = all;
+        p
+    }
+
+    /// Index `all` by SCN, the last row of an SCN winning; whether every
+    /// SCN was new.
+    fn index(&mut self, all: &[Pupil]) -> bool {
+        self.by_number.reserve(all.len());
+        let mut distinct = true;
+        for (i, q) in all.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 4 billion pupils");
+            let old = match crate::rules::values::scn_number(&q.scn) {
+                Some(n) => self.by_number.insert(n, i),
+                None => self.by_text.insert(q.scn.as_str().into(), i),
+            };
+            distinct &= old.is_none();
+        }
+        distinct
+    }
+
+    fn position(&self, scn: &str) -> Option<usize> {
+        match crate::rules::values::scn_number(scn) {
+            Some(n) => self.by_number.get(&n),
+            None => self.by_text.get(scn),
+        }
+        .map(|&i| i as usize)
     }
 
     pub fn get(&self, scn: &str) -> Option<&Pupil> {
-        self.at.get(scn).map(|&i| &self.all[i as usize])
+        self.position(scn).map(|i| &self.all[i])
+    }
+
+    /// The stage and band a pupil's rows are judged with.
+    pub fn context(&self, scn: &str) -> Option<PupilContext> {
+        self.position(scn).map(|i| self.contexts[i])
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Pupil> {
@@ -539,6 +573,10 @@ mod tests {
             (&[("1", "a"), ("2", "b")], &[("1", "a"), ("2", "b")]),
             (&[("1", "a"), ("1", "b")], &[("1", "b")]),
             (
+                &[("000000001", "a"), ("1", "b"), ("000000001", "c")],
+                &[("000000001", "c"), ("1", "b")],
+            ),
+            (
                 &[
                     ("1", "a"),
                     ("2", "b"),
@@ -565,6 +603,7 @@ mod tests {
                 );
             }
             assert!(pupils.get("9").is_none());
+            assert!(pupils.get("123456789").is_none());
         }
     }
 
