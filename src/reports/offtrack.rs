@@ -1,6 +1,7 @@
 //! `tracker offtrack`: one row per pupil with counts, faculties off track and lead.
 
 use polars::prelude::PlHashMap;
+use rayon::slice::ParallelSliceMut as _;
 
 use super::Filter;
 use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
@@ -113,6 +114,10 @@ pub fn lines_of_rows<'a>(
             .or_else(|| rows.iter().find_map(|r| r.stage()));
         let house = pupil.and_then(|p| p.house.as_deref());
         let lead = assign_lead(&cfg.followup.band, &faculties, house, stage.map(stage_name));
+        let (band, lead_role, lead_name, missing_staff) = match lead {
+            Some(l) => (Some(l.band), Some(l.role), l.name, l.missing_staff),
+            None => (None, None, None, Vec::new()),
+        };
         let mut line = PupilLine {
             sw,
             scn,
@@ -128,13 +133,10 @@ pub fn lines_of_rows<'a>(
             slightly_off_track: count(Status::SlightlyOffTrack),
             off_track: count(Status::OffTrack),
             missing: count(Status::Missing) + count(Status::NoPathway) + count(Status::NoTarget),
-            lead_role: lead.as_ref().map(|l| l.role.clone()),
-            lead_name: lead.as_ref().and_then(|l| l.name.clone()),
-            missing_staff: lead
-                .as_ref()
-                .map(|l| l.missing_staff.clone())
-                .unwrap_or_default(),
-            band: lead.as_ref().map(|l| l.band),
+            band,
+            lead_role,
+            lead_name,
+            missing_staff,
             overridden: false,
             concerns: rows.iter().filter(|r| r.concern()).count(),
             interventions: interventions.get(scn).copied().unwrap_or(0),
@@ -166,16 +168,28 @@ pub fn lines_of_rows<'a>(
 pub fn sort_offtrack(lines: &mut [PupilLine]) {
     let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
     let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
-    lines.sort_by_cached_key(|l| {
-        (
-            std::cmp::Reverse(l.faculties_off_track()),
-            std::cmp::Reverse(l.off_track),
-            surnames.get(l.surname.unwrap_or_default()),
-            forenames.get(l.forename.unwrap_or_default()),
-            l.scn,
-            l.sw.school.as_str(),
-        )
-    });
+    let mut keys: Vec<_> = (lines.iter().enumerate())
+        .map(|(i, l)| {
+            (
+                std::cmp::Reverse(l.faculties_off_track()),
+                std::cmp::Reverse(l.off_track),
+                surnames.get(l.surname.unwrap_or_default()),
+                forenames.get(l.forename.unwrap_or_default()),
+                l.scn,
+                l.sw.school.as_str(),
+                // Equal keys keep their order, as a stable sort would.
+                i,
+            )
+        })
+        .collect();
+    // Every key is distinct (the index), so an unstable sort, on every
+    // core when nothing else runs, gives the stable sort's order.
+    if crate::par::nested() {
+        keys.par_sort_unstable();
+    } else {
+        keys.sort_unstable();
+    }
+    super::ranks::permute(lines, keys.into_iter().map(|k| k.6).collect());
 }
 
 pub const COLUMNS: &[(&str, ColType)] = &[

@@ -47,3 +47,64 @@ impl<'a> Ranks<'a> {
         self.0.get(s).copied().unwrap_or(u32::MAX)
     }
 }
+
+/// Put `v` in `order` (the new position `k` takes the element at
+/// `order[k]`) in place, a cycle at a time: most of a million findings are
+/// swapped where they lie, rather than moved out and back into new memory.
+pub fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
+    debug_assert_eq!(v.len(), order.len());
+    for start in 0..v.len() {
+        // Each cycle is followed once; its positions are then marked done.
+        let mut at = start;
+        while order[at] != at {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            v.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::Strategy as _;
+
+    #[test]
+    fn permute_puts_each_element_where_the_order_says() {
+        // (order, expected result of permuting [0, 1, ..])
+        let cases: &[&[usize]] = &[
+            &[],
+            &[0],
+            &[1, 0],
+            &[2, 0, 1],
+            &[1, 2, 0],
+            &[0, 2, 1, 3],
+            &[3, 2, 1, 0, 4],
+            &[4, 0, 3, 1, 2, 5, 7, 6],
+        ];
+        for order in cases {
+            let mut v: Vec<usize> = (0..order.len()).collect();
+            permute(&mut v, order.to_vec());
+            assert_eq!(&v, order, "{order:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn permute_agrees_with_moving_each_element(
+            order in (0usize..64).prop_flat_map(|n| {
+                proptest::strategy::Just((0..n).collect::<Vec<usize>>()).prop_shuffle()
+            })
+        ) {
+            let old: Vec<String> = (0..order.len()).map(|i| format!("f{i}")).collect();
+            let want: Vec<String> = order.iter().map(|&i| old[i].clone()).collect();
+            let mut got = old;
+            permute(&mut got, order);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+}

@@ -76,7 +76,6 @@ pub fn findings(
 /// Findings about single pupil-subject rows.
 fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
     let ctx = c.ctx;
-    let max_chars = ctx.config.bge.comment_max_chars;
     let helped = Helped::new(&c.sw.interventions, &history.previous_interventions);
     let searched = match history.previous {
         Some(p) => format!("{} or {p}", c.sw.window),
@@ -87,67 +86,24 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
     let no_intervention: Arc<str> =
         format!("off track with no intervention for this subject or whole-school in {searched}")
             .into();
-    for r in rows {
-        let pupil = c.sw.pupil(r.scn());
-        let names = [
-            r.forename(),
-            r.surname(),
-            pupil.and_then(|p| p.forename.as_deref()),
-            pupil.and_then(|p| p.surname.as_deref()),
-        ];
-        for i in r.invalid() {
-            c.row(i.kind.qa_kind(), r, invalid_detail(i, &names));
+    // Each row's findings are its own, so a large school's rows are looked
+    // at on every core, a run at a time; the runs' findings are then
+    // joined in row order.
+    let runs = crate::par::map_within(rows.chunks(ROWS_PER_RUN).collect(), 1, |run| {
+        let mut c = Collector {
+            ctx,
+            sw: c.sw,
+            school: c.school.clone(),
+            out: Vec::new(),
+        };
+        for r in run {
+            row_finding(&mut c, r, history, &helped, &no_intervention);
         }
-        match r.phase() {
-            Phase::Bge => {
-                if !r.level_entered() {
-                    c.row(QaKind::MissingEntry, r, "no level entered");
-                }
-                if let (Some(now), Some((w, levels))) = (r.level(), &history.earlier_levels)
-                    && let Some(&before) = levels.get(r.scn(), r.subject())
-                    && now < before
-                {
-                    let detail = format!(
-                        "level {} is below {} in {w}",
-                        ctx.scale.code(now),
-                        ctx.scale.code(before)
-                    );
-                    c.row(QaKind::LevelRegressed, r, detail);
-                }
-            }
-            Phase::Senior => {
-                if !r.course_level_entered() {
-                    c.row(QaKind::MissingEntry, r, "no course level entered");
-                }
-                if !r.working_entered() {
-                    c.row(QaKind::MissingEntry, r, "no working grade entered");
-                }
-                let graded = r.course_level().is_some_and(|l| l.is_graded());
-                if graded && r.effective_target().is_none() {
-                    c.row(QaKind::NoTarget, r, "no target grade recorded this session");
-                }
-                if let (true, Some(t), Some(e)) = (graded, r.target(), r.earlier_target())
-                    && t > e
-                {
-                    let detail = format!(
-                        "target {t} is worse than {e} recorded earlier this session; the effective target stays {e}"
-                    );
-                    c.row(QaKind::TargetLowered, r, detail);
-                }
-            }
-        }
-        if let Some(comment) = r.comment()
-            && comment_too_long(comment, max_chars)
-        {
-            let detail = format!(
-                "comment is {} characters; the limit is {max_chars}",
-                comment.chars().count()
-            );
-            c.row(QaKind::CommentTooLong, r, detail);
-        }
-        if r.status() == Status::OffTrack && !helped.covers(r.scn(), r.subject()) {
-            c.row(QaKind::NoIntervention, r, no_intervention.clone());
-        }
+        c.out
+    });
+    c.out.reserve(runs.iter().map(Vec::len).sum());
+    for run in runs {
+        c.out.extend(run);
     }
     let mut unmapped: HashSet<String> = HashSet::new();
     for r in rows.iter().filter(|r| !r.mapped()) {
@@ -160,6 +116,81 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
                 "no faculty in `[faculties]` lists this subject; it counts as its own faculty",
             );
         }
+    }
+}
+
+/// Rows looked at together on one core.
+const ROWS_PER_RUN: usize = 1 << 14;
+
+/// The findings of one pupil-subject row.
+fn row_finding(
+    c: &mut Collector,
+    r: &RowRef,
+    history: &History,
+    helped: &Helped,
+    no_intervention: &Arc<str>,
+) {
+    let ctx = c.ctx;
+    let max_chars = ctx.config.bge.comment_max_chars;
+    let pupil = c.sw.pupil(r.scn());
+    let names = [
+        r.forename(),
+        r.surname(),
+        pupil.and_then(|p| p.forename.as_deref()),
+        pupil.and_then(|p| p.surname.as_deref()),
+    ];
+    for i in r.invalid() {
+        c.row(i.kind.qa_kind(), r, invalid_detail(i, &names));
+    }
+    match r.phase() {
+        Phase::Bge => {
+            if !r.level_entered() {
+                c.row(QaKind::MissingEntry, r, "no level entered");
+            }
+            if let (Some(now), Some((w, levels))) = (r.level(), &history.earlier_levels)
+                && let Some(&before) = levels.get(r.scn(), r.subject())
+                && now < before
+            {
+                let detail = format!(
+                    "level {} is below {} in {w}",
+                    ctx.scale.code(now),
+                    ctx.scale.code(before)
+                );
+                c.row(QaKind::LevelRegressed, r, detail);
+            }
+        }
+        Phase::Senior => {
+            if !r.course_level_entered() {
+                c.row(QaKind::MissingEntry, r, "no course level entered");
+            }
+            if !r.working_entered() {
+                c.row(QaKind::MissingEntry, r, "no working grade entered");
+            }
+            let graded = r.course_level().is_some_and(|l| l.is_graded());
+            if graded && r.effective_target().is_none() {
+                c.row(QaKind::NoTarget, r, "no target grade recorded this session");
+            }
+            if let (true, Some(t), Some(e)) = (graded, r.target(), r.earlier_target())
+                && t > e
+            {
+                let detail = format!(
+                    "target {t} is worse than {e} recorded earlier this session; the effective target stays {e}"
+                );
+                c.row(QaKind::TargetLowered, r, detail);
+            }
+        }
+    }
+    if let Some(comment) = r.comment()
+        && comment_too_long(comment, max_chars)
+    {
+        let detail = format!(
+            "comment is {} characters; the limit is {max_chars}",
+            comment.chars().count()
+        );
+        c.row(QaKind::CommentTooLong, r, detail);
+    }
+    if r.status() == Status::OffTrack && !helped.covers(r.scn(), r.subject()) {
+        c.row(QaKind::NoIntervention, r, no_intervention.clone());
     }
 }
 

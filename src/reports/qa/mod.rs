@@ -139,27 +139,7 @@ pub fn sort(findings: &mut [Finding]) {
         keys.par_sort_unstable();
         keys.into_iter().map(|k| k.8).collect()
     };
-    permute(findings, order);
-}
-
-/// Put `v` in `order` (the new position `k` takes the element at
-/// `order[k]`) in place, a cycle at a time: most of a million findings are
-/// swapped where they lie, rather than moved out and back into new memory.
-fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
-    debug_assert_eq!(v.len(), order.len());
-    for start in 0..v.len() {
-        // Each cycle is followed once; its positions are then marked done.
-        let mut at = start;
-        while order[at] != at {
-            let from = order[at];
-            order[at] = at;
-            if from == start {
-                break;
-            }
-            v.swap(at, from);
-            at = from;
-        }
-    }
+    super::ranks::permute(findings, order);
 }
 
 /// The first 16 bytes of a text as a number that orders as the text does
@@ -207,7 +187,6 @@ pub fn finding_values<'f>(f: &'f Finding, window: &'f str) -> [Val<'f>; 8] {
 mod tests {
     use super::*;
     use crate::rules::validity::InvalidKind;
-    use proptest::strategy::Strategy as _;
 
     #[test]
     fn shown_values_are_codes_never_names_or_long_text() {
@@ -263,41 +242,6 @@ mod tests {
             subject: Some(subject.into()).filter(|s: &String| !s.is_empty()),
             teacher: None,
             detail: "".into(),
-        }
-    }
-
-    #[test]
-    fn permute_puts_each_element_where_the_order_says() {
-        // (order, expected result of permuting [0, 1, ..])
-        let cases: &[&[usize]] = &[
-            &[],
-            &[0],
-            &[1, 0],
-            &[2, 0, 1],
-            &[1, 2, 0],
-            &[0, 2, 1, 3],
-            &[3, 2, 1, 0, 4],
-            &[4, 0, 3, 1, 2, 5, 7, 6],
-        ];
-        for order in cases {
-            let mut v: Vec<usize> = (0..order.len()).collect();
-            permute(&mut v, order.to_vec());
-            assert_eq!(&v, order, "{order:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn permute_agrees_with_moving_each_element(
-            order in (0usize..64).prop_flat_map(|n| {
-                proptest::strategy::Just((0..n).collect::<Vec<usize>>()).prop_shuffle()
-            })
-        ) {
-            let old: Vec<String> = (0..order.len()).map(|i| format!("f{i}")).collect();
-            let want: Vec<String> = order.iter().map(|&i| old[i].clone()).collect();
-            let mut got = old;
-            permute(&mut got, order);
-            proptest::prop_assert_eq!(got, want);
         }
     }
 
