@@ -62,21 +62,25 @@ pub fn map_within<I: Send, T: Send>(
 /// `f` over `range` into `out` (cleared first), in order: on every core
 /// when [`nested`] allows. `out` keeps its memory from call to call, so a
 /// large school judged a block at a time fills the same pages each time.
-pub fn map_range_into<T: Send>(
+/// Each run of consecutive items shares one `init()` state, so `f` can
+/// remember what the item before it looked up.
+pub fn map_range_into<T: Send, S>(
     range: std::ops::Range<usize>,
     min_len: usize,
     out: &mut Vec<T>,
-    f: impl Fn(usize) -> T + Sync + Send,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize) -> T + Sync + Send,
 ) {
     if nested() {
         range
             .into_par_iter()
             .with_min_len(min_len)
-            .map(f)
+            .map_init(init, f)
             .collect_into_vec(out);
     } else {
         out.clear();
-        out.extend(range.map(f));
+        let mut state = init();
+        out.extend(range.map(|i| f(&mut state, i)));
     }
 }
 
@@ -119,7 +123,7 @@ mod tests {
             (3..4, vec![30]),
             (2..2, vec![]),
         ] {
-            map_range_into(range, 2, &mut out, |i| i * 10);
+            map_range_into(range, 2, &mut out, || (), |_, i| i * 10);
             assert_eq!(out, want);
         }
     }

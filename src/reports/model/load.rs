@@ -147,6 +147,21 @@ impl Texts {
     fn opt(&mut self, s: Option<&str>) -> u32 {
         s.map_or(NO_TEXT, |s| self.id(s))
     }
+
+    /// [`Texts::opt`], remembering the last text of a column: a pupil's
+    /// rows come together, so a name or class repeats row after row and
+    /// is looked up once. The ids are the same.
+    fn opt_recent<'s>(&mut self, s: Option<&'s str>, recent: &mut Option<(&'s str, u32)>) -> u32 {
+        let Some(s) = s else { return NO_TEXT };
+        if let Some((last, id)) = *recent
+            && last == s
+        {
+            return id;
+        }
+        let id = self.id(s);
+        *recent = Some((s, id));
+        id
+    }
 }
 
 /// Load and judge one school's window, reading what `need` asks for.
@@ -234,6 +249,8 @@ pub fn load_only(
         };
         let c = Columns::new(&df, &names)?;
         let mut judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> = Vec::new();
+        // The last teacher, class, comment, forename and surname given an id.
+        let mut recent: [Option<(&str, u32)>; 5] = [None; 5];
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
         b.rows.reserve(df.height());
@@ -243,7 +260,10 @@ pub fn load_only(
         // built in row order.
         for start in (0..df.height()).step_by(JUDGE_BLOCK) {
             let end = (start + JUDGE_BLOCK).min(df.height());
-            crate::par::map_range_into(start..end, 4096, &mut judged, |i| {
+            // A pupil's rows come together: the context found for a row
+            // serves the rows after it of the same SCN.
+            let last = || None::<(&str, Option<PupilContext>)>;
+            crate::par::map_range_into(start..end, 4096, &mut judged, last, |last, i| {
                 let cell = |col: &'static str| c.get(col, i);
                 let scn = cell("scn").unwrap_or_default();
                 let e = Entered::of(phase, cell);
@@ -254,9 +274,16 @@ pub fn load_only(
                     }
                     Phase::Bge => None,
                 };
-                let pupil_context = match need.pupils {
-                    true => pupils.context(scn),
-                    false => known.get(scn).copied(),
+                let pupil_context = match *last {
+                    Some((s, c)) if s == scn => c,
+                    _ => {
+                        let c = match need.pupils {
+                            true => pupils.context(scn),
+                            false => known.get(scn).copied(),
+                        };
+                        *last = Some((scn, c));
+                        c
+                    }
                 };
                 let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
                 let invalid = if need.invalid {
@@ -286,15 +313,15 @@ pub fn load_only(
                     o.working = t.opt(e.working);
                 }
                 if need.teacher_and_class {
-                    o.teacher = t.opt(cell("teacher"));
-                    o.class = t.opt(cell("class"));
+                    o.teacher = t.opt_recent(cell("teacher"), &mut recent[0]);
+                    o.class = t.opt_recent(cell("class"), &mut recent[1]);
                 }
                 if need.comments {
-                    o.comment = t.opt(cell("comment"));
+                    o.comment = t.opt_recent(cell("comment"), &mut recent[2]);
                 }
                 if need.names {
-                    o.forename = t.opt(cell("forename"));
-                    o.surname = t.opt(cell("surname"));
+                    o.forename = t.opt_recent(cell("forename"), &mut recent[3]);
+                    o.surname = t.opt_recent(cell("surname"), &mut recent[4]);
                 } else if need.pupils && pupil_context.is_none() {
                     let df = match &mut names_df {
                         Some(df) => df,
@@ -394,6 +421,8 @@ struct Builder {
     texts: Texts,
     scns: Vec<Box<str>>,
     scn_ids: PlHashMap<Box<str>, u32>,
+    /// The pupil of the row added last.
+    last_pupil: Option<u32>,
     /// Subject as stored -> (subject, faculty) text ids and whether mapped.
     subjects: PlHashMap<Box<str>, (u32, u32, bool)>,
     odd: Vec<Odd>,
@@ -402,12 +431,22 @@ struct Builder {
 
 impl Builder {
     fn pupil(&mut self, scn: &str) -> u32 {
-        if let Some(&id) = self.scn_ids.get(scn) {
+        // A pupil's rows come together: most rows are the last row's pupil.
+        if let Some(id) = self.last_pupil
+            && *self.scns[id as usize] == *scn
+        {
             return id;
         }
-        let id = u32::try_from(self.scns.len()).expect("fewer than 4 billion pupils");
-        self.scns.push(scn.into());
-        self.scn_ids.insert(scn.into(), id);
+        let id = match self.scn_ids.get(scn) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.scns.len()).expect("fewer than 4 billion pupils");
+                self.scns.push(scn.into());
+                self.scn_ids.insert(scn.into(), id);
+                id
+            }
+        };
+        self.last_pupil = Some(id);
         id
     }
 

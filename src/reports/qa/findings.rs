@@ -6,7 +6,7 @@ use std::sync::Arc;
 use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::{LeadBy, QaKind};
-use crate::reports::model::{BySubject, Intervention, RowRef, SchoolWindow};
+use crate::reports::model::{BySubject, Intervention, Pupil, RowRef, SchoolWindow};
 use crate::reports::offtrack::pupil_lines;
 use crate::rules::values::comment_too_long;
 use crate::rules::{Ctx, Phase, Status};
@@ -96,8 +96,18 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
             school: c.school.clone(),
             out: Vec::new(),
         };
+        // A pupil's rows come together: each pupil is looked up once a run.
+        let mut last = None;
         for r in run {
-            row_finding(&mut c, r, history, &helped, &no_intervention);
+            let pupil = match last {
+                Some((id, p)) if id == r.pupil_id() => p,
+                _ => {
+                    let p = c.sw.pupil(r.scn());
+                    last = Some((r.pupil_id(), p));
+                    p
+                }
+            };
+            row_finding(&mut c, r, pupil, history, &helped, &no_intervention);
         }
         c.out
     });
@@ -126,13 +136,13 @@ const ROWS_PER_RUN: usize = 1 << 14;
 fn row_finding(
     c: &mut Collector,
     r: &RowRef,
+    pupil: Option<&Pupil>,
     history: &History,
     helped: &Helped,
     no_intervention: &Arc<str>,
 ) {
     let ctx = c.ctx;
     let max_chars = ctx.config.bge.comment_max_chars;
-    let pupil = c.sw.pupil(r.scn());
     let names = [
         r.forename(),
         r.surname(),
