@@ -130,9 +130,12 @@ impl<'a> Rules<'a> {
         let kind = self.kind;
         let specs = kind.columns();
         let width = file.header.width;
+        // Sized for the piece's lines at once: grown from small, each
+        // column's cells would be copied into fresh memory again and again.
+        let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
         let mut builders: Vec<StringChunkedBuilder> = specs
             .iter()
-            .map(|c| StringChunkedBuilder::new(c.name.into(), 1024))
+            .map(|c| StringChunkedBuilder::new(c.name.into(), lines))
             .collect();
         let mut part = Part {
             columns: Vec::new(),
