@@ -19,10 +19,33 @@ struct Collector<'a> {
     sw: &'a SchoolWindow,
     /// The school's code, shared by its findings.
     school: Arc<str>,
+    /// Each SCN, subject and teacher once, shared by the findings that
+    /// name it (most pupils have several, and a school a few subjects).
+    shared: PlHashMap<Box<str>, Arc<str>>,
     out: Vec<Finding>,
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(ctx: &'a Ctx<'a>, sw: &'a SchoolWindow, school: Arc<str>) -> Collector<'a> {
+        Collector {
+            ctx,
+            sw,
+            school,
+            shared: PlHashMap::default(),
+            out: Vec::new(),
+        }
+    }
+
+    fn share(&mut self, text: Option<&str>) -> Option<Arc<str>> {
+        let text = text?;
+        if let Some(t) = self.shared.get(text) {
+            return Some(t.clone());
+        }
+        let t: Arc<str> = text.into();
+        self.shared.insert(text.into(), t.clone());
+        Some(t)
+    }
+
     fn push(
         &mut self,
         kind: QaKind,
@@ -31,14 +54,15 @@ impl Collector<'_> {
         teacher: Option<&str>,
         detail: impl Into<Arc<str>>,
     ) {
+        let (scn, subject, teacher) = (self.share(scn), self.share(subject), self.share(teacher));
         self.out.push(Finding {
             school: self.school.clone(),
             window: self.sw.window,
             severity: self.ctx.config.severity(kind),
             kind,
-            scn: scn.map(str::to_string),
-            subject: subject.map(str::to_string),
-            teacher: teacher.map(str::to_string),
+            scn,
+            subject,
+            teacher,
             detail: detail.into(),
         });
     }
@@ -60,12 +84,7 @@ pub fn findings(
         .rows()
         .filter(|r| stages(r.stage()) && filter.accepts(r))
         .collect();
-    let mut c = Collector {
-        ctx,
-        sw,
-        school: sw.school.as_str().into(),
-        out: Vec::new(),
-    };
+    let mut c = Collector::new(ctx, sw, sw.school.as_str().into());
     row_findings(&mut c, &rows, history);
     pupil_findings(&mut c, &rows, stages, filter);
     staff_findings(&mut c, stages, filter);
@@ -90,12 +109,7 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
     // at on every core, a run at a time; the runs' findings are then
     // joined in row order.
     let runs = crate::par::map_within(rows.chunks(ROWS_PER_RUN).collect(), 1, |run| {
-        let mut c = Collector {
-            ctx,
-            sw: c.sw,
-            school: c.school.clone(),
-            out: Vec::new(),
-        };
+        let mut c = Collector::new(ctx, c.sw, c.school.clone());
         // A pupil's rows come together: each pupil is looked up once a run.
         let mut last = None;
         for r in run {

@@ -43,9 +43,10 @@ pub struct Finding {
     pub window: Window,
     pub severity: Severity,
     pub kind: QaKind,
-    pub scn: Option<String>,
-    pub subject: Option<String>,
-    pub teacher: Option<String>,
+    /// Shared by a pupil's findings, and a subject's or teacher's.
+    pub scn: Option<Arc<str>>,
+    pub subject: Option<Arc<str>>,
+    pub teacher: Option<Arc<str>>,
     /// Shared where many findings say the same.
     pub detail: Arc<str>,
 }
@@ -113,7 +114,7 @@ pub fn sort(findings: &mut [Finding]) {
     let order: Vec<usize> = {
         let subjects = Ranks::text(findings.iter().map(|f| text(&f.subject)));
         let teachers = Ranks::text(findings.iter().map(|f| text(&f.teacher)));
-        let rank = |ranks: &Ranks, t: &Option<String>| ranks.get(text(t));
+        let rank = |ranks: &Ranks, t: &Option<Arc<str>>| ranks.get(text(t));
         let mut keys: Vec<_> = findings
             .iter()
             .enumerate()
@@ -153,7 +154,7 @@ fn prefix(s: &str) -> u128 {
 }
 
 /// An optional text as the empty text when absent.
-fn text(t: &Option<String>) -> &str {
+fn text(t: &Option<Arc<str>>) -> &str {
     t.as_deref().unwrap_or_default()
 }
 
@@ -238,8 +239,8 @@ mod tests {
             window: "2025-26/1".parse().unwrap(),
             severity,
             kind,
-            scn: Some(scn.into()).filter(|s: &String| !s.is_empty()),
-            subject: Some(subject.into()).filter(|s: &String| !s.is_empty()),
+            scn: Some(scn.into()).filter(|s: &Arc<str>| !s.is_empty()),
+            subject: Some(subject.into()).filter(|s: &Arc<str>| !s.is_empty()),
             teacher: None,
             detail: "".into(),
         }
