@@ -94,26 +94,17 @@ pub struct Pupils {
 }
 
 impl Pupils {
-    /// The pupils of `rows`, in order; of the rows of one SCN the last is
-    /// kept, in the place of the first.
+    /// The pupils of `all`, in order; of the rows of one SCN the last is
+    /// kept (as a map from SCN to pupil would keep it).
     pub fn of(mut all: Vec<Pupil>) -> Pupils {
         let mut p = Pupils::default();
         if !p.index(&all) {
-            // Rare (ingest keeps one row per SCN): each first row takes its
-            // SCN's last, and the later rows go.
-            let mut first: PlHashMap<String, usize> = PlHashMap::default();
-            let mut moves = Vec::new();
-            for (i, q) in all.iter().enumerate() {
-                let f = *first.entry(q.scn.clone()).or_insert(i);
-                if p.position(&q.scn) == Some(i) && f != i {
-                    moves.push((f, i));
-                }
-            }
-            for (f, i) in moves {
-                all.swap(f, i);
-            }
-            let mut kept = PlHashMap::default();
-            all.retain(|q| kept.insert(q.scn.clone(), ()).is_none());
+            // Rare (ingest keeps one row per SCN): the earlier rows go.
+            let mut at = 0;
+            all.retain(|q| {
+                at += 1;
+                p.position(&q.scn) == Some(at - 1)
+            });
             p = Pupils::default();
             p.index(&all);
         }
@@ -560,7 +551,7 @@ mod tests {
     }
 
     #[test]
-    fn pupils_keep_the_last_row_of_an_scn_in_the_place_of_its_first() {
+    fn pupils_keep_the_last_row_of_an_scn() {
         let p = |scn: &str, name: &str| Pupil {
             scn: scn.into(),
             forename: Some(name.into()),
@@ -574,7 +565,7 @@ mod tests {
             (&[("1", "a"), ("1", "b")], &[("1", "b")]),
             (
                 &[("000000001", "a"), ("1", "b"), ("000000001", "c")],
-                &[("000000001", "c"), ("1", "b")],
+                &[("1", "b"), ("000000001", "c")],
             ),
             (
                 &[
@@ -585,7 +576,7 @@ mod tests {
                     ("1", "e"),
                     ("2", "f"),
                 ],
-                &[("1", "e"), ("2", "f"), ("3", "d")],
+                &[("3", "d"), ("1", "e"), ("2", "f")],
             ),
         ];
         for (rows, want) in cases {
