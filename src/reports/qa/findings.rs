@@ -21,7 +21,7 @@ struct Collector<'a> {
     school: Arc<str>,
     /// Each SCN, subject and teacher once, shared by the findings that
     /// name it (most pupils have several, and a school a few subjects).
-    shared: PlHashMap<Box<str>, Arc<str>>,
+    shared: PlHashSet<Arc<str>>,
     out: Vec<Finding>,
 }
 
@@ -31,7 +31,7 @@ impl<'a> Collector<'a> {
             ctx,
             sw,
             school,
-            shared: PlHashMap::default(),
+            shared: PlHashSet::default(),
             out: Vec::new(),
         }
     }
@@ -42,7 +42,7 @@ impl<'a> Collector<'a> {
             return Some(t.clone());
         }
         let t: Arc<str> = text.into();
-        self.shared.insert(text.into(), t.clone());
+        self.shared.insert(t.clone());
         Some(t)
     }
 
