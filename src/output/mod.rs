@@ -384,7 +384,9 @@ fn collect<'a>(tables: &'a [Parts<'a>]) -> Result<Vec<Cow<'a, Table>>> {
 }
 
 /// Render parts `0..chunks` two per core at a time (on rayon's pool), and
-/// hand them to `write` in order; memory holds one wave of parts.
+/// hand them to `write` in order; while one wave is written the next is
+/// rendered, so the writing (for a file, the kernel's copy of every byte)
+/// is not added to the rendering. Memory holds two waves of parts.
 fn in_waves(
     chunks: usize,
     render: impl Fn(usize) -> Result<Vec<u8>> + Sync,
@@ -392,16 +394,31 @@ fn in_waves(
 ) -> Result<()> {
     use rayon::prelude::*;
     let wave = 2 * rayon::current_num_threads();
-    let mut next = 0;
-    while next < chunks {
-        let parts: Vec<usize> = (next..(next + wave).min(chunks)).collect();
-        let rendered: Vec<Result<Vec<u8>>> = parts.par_iter().map(|&i| render(i)).collect();
-        for part in rendered {
-            write(part?)?;
+    let render_wave = |start: usize| -> Vec<Result<Vec<u8>>> {
+        (start..(start + wave).min(chunks))
+            .into_par_iter()
+            .map(&render)
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let mut rendered = render_wave(0);
+        let mut next = wave;
+        loop {
+            let ahead = (next < chunks).then(|| {
+                let start = next;
+                let render_wave = &render_wave;
+                scope.spawn(move || render_wave(start))
+            });
+            for part in rendered {
+                write(part?)?;
+            }
+            let Some(ahead) = ahead else { return Ok(()) };
+            rendered = ahead
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            next += wave;
         }
-        next += parts.len();
-    }
-    Ok(())
+    })
 }
 
 /// What a format does with one row.
