@@ -232,7 +232,12 @@ pub fn load_only(
         // would copy the first (a large school's is 70 MB).
         let w = window.to_string();
         let stored = |table: &str| snap.manifest.file(table, school, &w).map_or(0, |f| f.rows);
-        b.rows.reserve(stored("bge") + stored("senior"));
+        let rows = stored("bge") + stored("senior");
+        b.rows.reserve(rows);
+        // Rows with a teacher, class, comment or names each have odd texts.
+        if need.teacher_and_class || need.comments || need.names {
+            b.odd.reserve(rows);
+        }
     }
     for phase in [Phase::Bge, Phase::Senior] {
         let names = row_columns(phase, need);
