@@ -15,14 +15,16 @@ pub struct Columns<'f> {
 /// Polars' array of text (views).
 type TextArray = <StringType as PolarsDataType>::Array;
 
-/// One column's arrays and the row each starts at.
-struct Chunks<'f> {
+/// One column's arrays and the row each starts at: a column found once,
+/// for a loop that reads it cell after cell without naming it each time.
+#[derive(Clone)]
+pub struct Chunks<'f> {
     arrays: Vec<&'f TextArray>,
     starts: Vec<usize>,
 }
 
 impl<'f> Chunks<'f> {
-    fn get(&self, i: usize) -> Option<&'f str> {
+    pub fn get(&self, i: usize) -> Option<&'f str> {
         let (a, j) = match self.arrays.as_slice() {
             [] => return None,
             [a] => (*a, i),
@@ -77,6 +79,11 @@ impl<'f> Columns<'f> {
 
     /// One cell; None for a column not asked for or absent.
     pub fn get(&self, name: &str, i: usize) -> Option<&'f str> {
+        self.column(name)?.get(i)
+    }
+
+    /// A column asked for and present, to read cell after cell.
+    pub fn column(&self, name: &str) -> Option<&Chunks<'f>> {
         // Names are literals: the same pointer, almost always, so that is
         // looked for first, without comparing any text.
         let c = self
@@ -84,7 +91,7 @@ impl<'f> Columns<'f> {
             .iter()
             .position(|n| n.as_ptr() == name.as_ptr() && n.len() == name.len())
             .or_else(|| self.names.iter().position(|n| *n == name))?;
-        self.cols[c].as_ref()?.get(i)
+        self.cols[c].as_ref()
     }
 
     pub fn height(&self) -> usize {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use polars::prelude::*;
 
-use super::columns::Columns;
+use super::columns::{Chunks, Columns};
 use super::{
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
     SchoolWindow,
@@ -253,7 +253,8 @@ pub fn load_only(
             Phase::Bge => BySubject::default(),
         };
         let c = Columns::new(&df, &names)?;
-        let mut judged: Vec<(Entered, Option<PupilContext>, Verdict, Vec<Invalid>)> = Vec::new();
+        let h = RowCells::new(&c);
+        let mut judged: Vec<Judged> = Vec::new();
         // The last teacher, class, comment, forename and surname given an id.
         let mut recent: [Option<(&str, u32)>; 5] = [None; 5];
         // Names of pupils with no pupils row come from their subject rows.
@@ -261,22 +262,23 @@ pub fn load_only(
         b.rows.reserve(df.height());
         // Each row is judged on its own, so a large school's rows are
         // judged on every core, a block at a time into the same memory
-        // (bounded, and its pages touched once); the tables below are
-        // built in row order.
+        // (bounded, and its pages touched once), each into its final row
+        // but for the ids of its pupil and of texts first met in the
+        // block, which are given below in row order, as one core would.
         for start in (0..df.height()).step_by(JUDGE_BLOCK) {
             let end = (start + JUDGE_BLOCK).min(df.height());
+            // Subjects met in earlier blocks, with their ids.
+            let subjects = &b.subjects;
             // A pupil's rows come together: the context found for a row
             // serves the rows after it of the same SCN.
             let last = || None::<(&str, Option<PupilContext>)>;
             crate::par::map_range_into(start..end, 4096, &mut judged, last, |last, i| {
-                let cell = |col: &'static str| c.get(col, i);
+                let cell = |col: &'static str| h.get(col, i);
                 let scn = cell("scn").unwrap_or_default();
+                let subject = cell("subject").unwrap_or_default();
                 let e = Entered::of(phase, cell);
                 let earlier_target = match phase {
-                    Phase::Senior => {
-                        let subject = cell("subject").unwrap_or_default();
-                        earlier.get(scn, subject).copied()
-                    }
+                    Phase::Senior => earlier.get(scn, subject).copied(),
                     Phase::Bge => None,
                 };
                 let pupil_context = match *last {
@@ -296,26 +298,42 @@ pub fn load_only(
                 } else {
                     Vec::new()
                 };
-                (e, pupil_context, v, invalid)
+                // Codes entered that the rules could not read, kept as text.
+                let unread = [
+                    v.level.is_none() && e.level.is_some(),
+                    v.course_level.is_none() && e.course_level.is_some(),
+                    v.target.is_none() && e.target.is_some(),
+                    v.working.is_none() && e.working.is_some(),
+                ];
+                let ids = subjects.get(subject).copied();
+                Judged {
+                    row: row_of(phase, &v, ids.unwrap_or((NO_TEXT, NO_TEXT, false))),
+                    scn,
+                    subject: ids.is_none().then_some(subject),
+                    invalid,
+                    unread: (unread.iter().enumerate())
+                        .fold(0, |m, (k, &u)| m | (u8::from(u) << k)),
+                    known: pupil_context.is_some(),
+                }
             });
-            for (i, (e, pupil_context, v, invalid)) in (start..end).zip(judged.drain(..)) {
-                let cell = |col: &'static str| c.get(col, i);
-                let scn = cell("scn").unwrap_or_default();
-                let subject = cell("subject").unwrap_or_default();
-
+            for (i, j) in (start..end).zip(judged.drain(..)) {
+                let cell = |col: &'static str| h.get(col, i);
                 let t = &mut b.texts;
                 let mut o = Odd::default();
-                if v.level.is_none() {
-                    o.level = t.opt(e.level);
-                }
-                if v.course_level.is_none() {
-                    o.course_level = t.opt(e.course_level);
-                }
-                if v.target.is_none() {
-                    o.target = t.opt(e.target);
-                }
-                if v.working.is_none() {
-                    o.working = t.opt(e.working);
+                if j.unread != 0 {
+                    let e = Entered::of(phase, cell);
+                    let entered = [e.level, e.course_level, e.target, e.working];
+                    let odd = [
+                        &mut o.level,
+                        &mut o.course_level,
+                        &mut o.target,
+                        &mut o.working,
+                    ];
+                    for (k, (id, text)) in odd.into_iter().zip(entered).enumerate() {
+                        if j.unread & (1 << k) != 0 {
+                            *id = t.opt(text);
+                        }
+                    }
                 }
                 if need.teacher_and_class {
                     o.teacher = t.opt_recent(cell("teacher"), &mut recent[0]);
@@ -327,7 +345,7 @@ pub fn load_only(
                 if need.names {
                     o.forename = t.opt_recent(cell("forename"), &mut recent[3]);
                     o.surname = t.opt_recent(cell("surname"), &mut recent[4]);
-                } else if need.pupils && pupil_context.is_none() {
+                } else if need.pupils && !j.known {
                     let df = match &mut names_df {
                         Some(df) => df,
                         None => names_df.insert(
@@ -352,46 +370,19 @@ pub fn load_only(
                     o.surname = t.opt(name("surname"));
                 }
                 // Empty unless `need.invalid`.
-                if !invalid.is_empty() {
+                if !j.invalid.is_empty() {
                     o.invalid = u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
-                    b.invalid.push(invalid);
+                    b.invalid.push(j.invalid);
                 }
-                let odd = if o.is_empty() {
-                    NO_TEXT
-                } else {
+                let mut row = j.row;
+                if !o.is_empty() {
                     b.odd.push(o);
-                    u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows")
-                };
-                let (subject, faculty, mapped) = b.subject(ctx, subject);
-                let narrow =
-                    |v: Option<usize>| v.and_then(|v| u16::try_from(v).ok()).unwrap_or(NO16);
-                let small =
-                    |v: Option<i64>| v.and_then(|v| i16::try_from(v).ok()).unwrap_or(NO_GAP);
-                let row = Row {
-                    pupil: b.pupil(scn),
-                    subject,
-                    faculty,
-                    odd,
-                    band: narrow(v.band),
-                    level: narrow(v.level),
-                    expected: narrow(v.expected),
-                    steps: small(v.steps),
-                    gap: small(v.gap),
-                    stage: v.stage.unwrap_or(NO8),
-                    phase,
-                    status: v.status,
-                    course_level: v
-                        .course_level
-                        .and_then(|l| CourseLevel::ALL.iter().position(|x| *x == l))
-                        .map_or(NO8, |p| p as u8),
-                    target: v.target.unwrap_or(NO8),
-                    effective_target: v.effective_target.unwrap_or(NO8),
-                    earlier_target: v.earlier_target.unwrap_or(NO8),
-                    working: v.working.unwrap_or(NO8),
-                    ratings: v.ratings.map(|r| r.ok().flatten().unwrap_or(NO8)),
-                    concern: v.concern,
-                    mapped,
-                };
+                    row.odd = u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows");
+                }
+                if let Some(subject) = j.subject {
+                    (row.subject, row.faculty, row.mapped) = b.subject(ctx, subject);
+                }
+                row.pupil = b.pupil(j.scn);
                 b.rows.push(row);
             }
         }
@@ -417,6 +408,104 @@ pub fn load_only(
         odd: b.odd,
         invalid: b.invalid,
     })
+}
+
+/// A row judged on any core: its final [`Row`] but for the ids given in
+/// row order afterwards.
+struct Judged<'f> {
+    /// With no pupil or odd texts yet.
+    row: Row,
+    scn: &'f str,
+    /// The subject, when no earlier block gave it ids.
+    subject: Option<&'f str>,
+    invalid: Vec<Invalid>,
+    /// Which of level, course level, target and working hold a code the
+    /// rules could not read (bits 0 to 3).
+    unread: u8,
+    /// Whether the pupils table knows the row's pupil.
+    known: bool,
+}
+
+/// A verdict as a row, with its subject's text and faculty ids and whether
+/// `[faculties]` maps it; its pupil and odd texts are filled in later.
+fn row_of(phase: Phase, v: &Verdict, (subject, faculty, mapped): (u32, u32, bool)) -> Row {
+    let narrow = |v: Option<usize>| v.and_then(|v| u16::try_from(v).ok()).unwrap_or(NO16);
+    let small = |v: Option<i64>| v.and_then(|v| i16::try_from(v).ok()).unwrap_or(NO_GAP);
+    Row {
+        pupil: 0,
+        subject,
+        faculty,
+        odd: NO_TEXT,
+        band: narrow(v.band),
+        level: narrow(v.level),
+        expected: narrow(v.expected),
+        steps: small(v.steps),
+        gap: small(v.gap),
+        stage: v.stage.unwrap_or(NO8),
+        phase,
+        status: v.status,
+        course_level: v
+            .course_level
+            .and_then(|l| CourseLevel::ALL.iter().position(|x| *x == l))
+            .map_or(NO8, |p| p as u8),
+        target: v.target.unwrap_or(NO8),
+        effective_target: v.effective_target.unwrap_or(NO8),
+        earlier_target: v.earlier_target.unwrap_or(NO8),
+        working: v.working.unwrap_or(NO8),
+        ratings: v.ratings.map(|r| r.ok().flatten().unwrap_or(NO8)),
+        concern: v.concern,
+        mapped,
+    }
+}
+
+/// The columns every row is judged from, each found in its frame once:
+/// a cell named by a literal is then read without looking the name up.
+struct RowCells<'c, 'f> {
+    all: &'c Columns<'f>,
+    scn: Option<&'c Chunks<'f>>,
+    subject: Option<&'c Chunks<'f>>,
+    stage: Option<&'c Chunks<'f>>,
+    level: Option<&'c Chunks<'f>>,
+    course_level: Option<&'c Chunks<'f>>,
+    target: Option<&'c Chunks<'f>>,
+    working: Option<&'c Chunks<'f>>,
+    ratings: [Option<&'c Chunks<'f>>; 3],
+}
+
+impl<'c, 'f> RowCells<'c, 'f> {
+    fn new(all: &'c Columns<'f>) -> Self {
+        RowCells {
+            all,
+            scn: all.column("scn"),
+            subject: all.column("subject"),
+            stage: all.column("stage"),
+            level: all.column("level"),
+            course_level: all.column("course_level"),
+            target: all.column("target_grade"),
+            working: all.column("working_grade"),
+            ratings: ["effort", "behaviour", "homework"].map(|c| all.column(c)),
+        }
+    }
+
+    /// The cell of column `col` in row `i`; inlined where `col` is a
+    /// literal, the match is decided when compiling.
+    #[inline(always)]
+    fn get(&self, col: &str, i: usize) -> Option<&'f str> {
+        let column = match col {
+            "scn" => self.scn,
+            "subject" => self.subject,
+            "stage" => self.stage,
+            "level" => self.level,
+            "course_level" => self.course_level,
+            "target_grade" => self.target,
+            "working_grade" => self.working,
+            "effort" => self.ratings[0],
+            "behaviour" => self.ratings[1],
+            "homework" => self.ratings[2],
+            _ => return self.all.get(col, i),
+        };
+        column?.get(i)
+    }
 }
 
 /// The tables a window's rows index into, built as the rows are read.
