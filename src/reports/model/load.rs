@@ -18,6 +18,7 @@ use crate::rules::verdict::{Entered, PupilContext, Verdict, carried_target, judg
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
 use crate::store::read::Snapshot;
+use std::ops::Range;
 
 /// The pupils table for a window: that window's, else the latest earlier one.
 fn pupils_frame(
@@ -148,21 +149,67 @@ impl Texts {
         s.map_or(NO_TEXT, |s| self.id(s))
     }
 
-    /// [`Texts::opt`], remembering the last text of a column: a pupil's
-    /// rows come together, so a name or class repeats row after row and
-    /// is looked up once. The ids are the same.
-    fn opt_recent<'s>(&mut self, s: Option<&'s str>, recent: &mut Option<(&'s str, u32)>) -> u32 {
-        let Some(s) = s else { return NO_TEXT };
-        if let Some((last, id)) = *recent
-            && last == s
-        {
-            return id;
+    /// The id of a text already given one.
+    fn find(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    /// The ids of column `col`'s texts in `rows`, into `out`; texts met
+    /// for the first time are given ids in the order first met. Found on
+    /// every core: each run of rows lists the texts it meets that have no
+    /// id yet, and only those lists are then given ids, run after run.
+    fn of_column(&mut self, col: Option<&Chunks>, rows: Range<usize>, out: &mut Vec<u32>) {
+        out.clear();
+        let Some(col) = col else {
+            out.resize(rows.len(), NO_TEXT);
+            return;
+        };
+        // Set in a code that indexes its run's list of new texts.
+        const NEW: u32 = 1 << 31;
+        let this = &*self;
+        let runs: Vec<usize> = rows.clone().step_by(TEXT_RUN).collect();
+        let runs = crate::par::map_within(runs, 1, |start| {
+            let mut new: Vec<&str> = Vec::new();
+            let mut at: PlHashMap<&str, u32> = PlHashMap::new();
+            // A pupil's rows come together: a name or class repeats row
+            // after row, and is looked up once.
+            let mut recent: Option<(&str, u32)> = None;
+            let codes: Vec<u32> = (start..(start + TEXT_RUN).min(rows.end))
+                .map(|i| {
+                    let Some(s) = col.get(i) else { return NO_TEXT };
+                    if let Some((last, code)) = recent
+                        && last == s
+                    {
+                        return code;
+                    }
+                    let code = this.find(s).unwrap_or_else(|| {
+                        *at.entry(s).or_insert_with(|| {
+                            new.push(s);
+                            NEW | u32::try_from(new.len() - 1).expect("fewer than 2 billion texts")
+                        })
+                    });
+                    recent = Some((s, code));
+                    code
+                })
+                .collect();
+            (new, codes)
+        });
+        for (new, codes) in runs {
+            let ids: Vec<u32> = new.into_iter().map(|s| self.id(s)).collect();
+            out.extend(codes.into_iter().map(|c| match c {
+                NO_TEXT => NO_TEXT,
+                c if c & NEW != 0 => ids[(c & !NEW) as usize],
+                c => c,
+            }));
         }
-        let id = self.id(s);
-        *recent = Some((s, id));
-        id
     }
 }
+
+/// Rows a core lists the new texts of at a time.
+const TEXT_RUN: usize = 4096;
+
+/// The texts a need may ask of every row, in [`Odd::texts_mut`]'s order.
+const ASKED: [&str; 5] = ["teacher", "class", "comment", "forename", "surname"];
 
 /// Load and judge one school's window, reading what `need` asks for.
 pub fn load(
@@ -255,8 +302,15 @@ pub fn load_only(
         let c = Columns::new(&df, &names)?;
         let h = RowCells::new(&c);
         let mut judged: Vec<Judged> = Vec::new();
-        // The last teacher, class, comment, forename and surname given an id.
-        let mut recent: [Option<(&str, u32)>; 5] = [None; 5];
+        // Each asked text column's ids for the rows of a block.
+        let mut asked: [Vec<u32>; 5] = Default::default();
+        let asks = [
+            need.teacher_and_class,
+            need.teacher_and_class,
+            need.comments,
+            need.names,
+            need.names,
+        ];
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
         b.rows.reserve(df.height());
@@ -267,85 +321,100 @@ pub fn load_only(
         // block, which are given below in row order, as one core would.
         for start in (0..df.height()).step_by(JUDGE_BLOCK) {
             let end = (start + JUDGE_BLOCK).min(df.height());
-            // Subjects met in earlier blocks, with their ids.
-            let subjects = &b.subjects;
-            // A pupil's rows come together: the context found for a row
-            // serves the rows after it of the same SCN.
-            let last = || None::<(&str, Option<PupilContext>)>;
-            crate::par::map_range_into(start..end, 4096, &mut judged, last, |last, i| {
-                let cell = |col: &'static str| h.get(col, i);
-                let scn = cell("scn").unwrap_or_default();
-                let subject = cell("subject").unwrap_or_default();
-                let e = Entered::of(phase, cell);
-                let earlier_target = match phase {
-                    Phase::Senior => earlier.get(scn, subject).copied(),
-                    Phase::Bge => None,
-                };
-                let pupil_context = match *last {
-                    Some((s, c)) if s == scn => c,
-                    _ => {
-                        let c = match need.pupils {
-                            true => pupils.context(scn),
-                            false => known.get(scn).copied(),
-                        };
-                        *last = Some((scn, c));
-                        c
-                    }
-                };
-                let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
-                let invalid = if need.invalid {
-                    ctx.codes().subject_cells(phase == Phase::Senior, cell)
-                } else {
-                    Vec::new()
-                };
-                // Codes entered that the rules could not read, kept as text.
-                let unread = [
-                    v.level.is_none() && e.level.is_some(),
-                    v.course_level.is_none() && e.course_level.is_some(),
-                    v.target.is_none() && e.target.is_some(),
-                    v.working.is_none() && e.working.is_some(),
-                ];
-                let ids = subjects.get(subject).copied();
-                Judged {
-                    row: row_of(phase, &v, ids.unwrap_or((NO_TEXT, NO_TEXT, false))),
-                    scn,
-                    subject: ids.is_none().then_some(subject),
-                    invalid,
-                    unread: (unread.iter().enumerate())
-                        .fold(0, |m, (k, &u)| m | (u8::from(u) << k)),
-                    known: pupil_context.is_some(),
+            for ((ids, col), yes) in asked.iter_mut().zip(h.asked).zip(asks) {
+                if yes {
+                    b.texts.of_column(col, start..end, ids);
                 }
-            });
-            for (i, j) in (start..end).zip(judged.drain(..)) {
-                let cell = |col: &'static str| h.get(col, i);
-                let t = &mut b.texts;
-                let mut o = Odd::default();
-                if j.unread != 0 {
+            }
+            // Subjects and texts met in earlier blocks, with their ids.
+            let (subjects, texts, asked) = (&b.subjects, &b.texts, &asked);
+            crate::par::map_range_into(
+                start..end,
+                4096,
+                &mut judged,
+                Recent::default,
+                |last, i| {
+                    let cell = |col: &'static str| h.get(col, i);
+                    let scn = cell("scn").unwrap_or_default();
+                    let subject = cell("subject").unwrap_or_default();
                     let e = Entered::of(phase, cell);
-                    let entered = [e.level, e.course_level, e.target, e.working];
-                    let odd = [
-                        &mut o.level,
-                        &mut o.course_level,
-                        &mut o.target,
-                        &mut o.working,
+                    let earlier_target = match phase {
+                        Phase::Senior => earlier.get(scn, subject).copied(),
+                        Phase::Bge => None,
+                    };
+                    // A pupil's rows come together: the context found for a
+                    // row serves the rows after it of the same SCN.
+                    let pupil_context = match last.pupil {
+                        Some((s, c)) if s == scn => c,
+                        _ => {
+                            let c = match need.pupils {
+                                true => pupils.context(scn),
+                                false => known.get(scn).copied(),
+                            };
+                            last.pupil = Some((scn, c));
+                            c
+                        }
+                    };
+                    let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
+                    let invalid = if need.invalid {
+                        ctx.codes().subject_cells(phase == Phase::Senior, cell)
+                    } else {
+                        Vec::new()
+                    };
+                    let asked = |k: usize| asked[k].get(i - start).copied().unwrap_or(NO_TEXT);
+                    let mut odd = Odd {
+                        teacher: asked(0),
+                        class: asked(1),
+                        comment: asked(2),
+                        forename: asked(3),
+                        surname: asked(4),
+                        ..Odd::default()
+                    };
+                    // Codes entered that the rules could not read, kept as
+                    // text: those met before have their ids; the others are
+                    // given theirs below.
+                    let unread = [
+                        e.level.filter(|_| v.level.is_none()),
+                        e.course_level.filter(|_| v.course_level.is_none()),
+                        e.target.filter(|_| v.target.is_none()),
+                        e.working.filter(|_| v.working.is_none()),
                     ];
-                    for (k, (id, text)) in odd.into_iter().zip(entered).enumerate() {
-                        if j.unread & (1 << k) != 0 {
+                    let mut new_texts = 0u8;
+                    let ids = odd.unread_mut().into_iter().zip(unread).enumerate();
+                    for (k, (id, text)) in ids {
+                        let Some(text) = text else { continue };
+                        match texts.find(text) {
+                            Some(found) => *id = found,
+                            None => new_texts |= 1 << k,
+                        }
+                    }
+                    let ids = subjects.get(subject).copied();
+                    Judged {
+                        row: row_of(phase, &v, ids.unwrap_or((NO_TEXT, NO_TEXT, false))),
+                        scn,
+                        subject: ids.is_none().then_some(subject),
+                        invalid,
+                        odd,
+                        new_texts,
+                        known: pupil_context.is_some(),
+                    }
+                },
+            );
+            for (i, j) in (start..end).zip(judged.drain(..)) {
+                let t = &mut b.texts;
+                let mut o = j.odd;
+                if j.new_texts != 0 {
+                    // Read again: rare once a window's codes have been met.
+                    let e = Entered::of(phase, |col| h.get(col, i));
+                    let entered = [e.level, e.course_level, e.target, e.working];
+                    let ids = o.unread_mut().into_iter().zip(entered).enumerate();
+                    for (k, (id, text)) in ids {
+                        if j.new_texts & (1 << k) != 0 {
                             *id = t.opt(text);
                         }
                     }
                 }
-                if need.teacher_and_class {
-                    o.teacher = t.opt_recent(cell("teacher"), &mut recent[0]);
-                    o.class = t.opt_recent(cell("class"), &mut recent[1]);
-                }
-                if need.comments {
-                    o.comment = t.opt_recent(cell("comment"), &mut recent[2]);
-                }
-                if need.names {
-                    o.forename = t.opt_recent(cell("forename"), &mut recent[3]);
-                    o.surname = t.opt_recent(cell("surname"), &mut recent[4]);
-                } else if need.pupils && !j.known {
+                if !need.names && need.pupils && !j.known {
                     let df = match &mut names_df {
                         Some(df) => df,
                         None => names_df.insert(
@@ -419,11 +488,19 @@ struct Judged<'f> {
     /// The subject, when no earlier block gave it ids.
     subject: Option<&'f str>,
     invalid: Vec<Invalid>,
-    /// Which of level, course level, target and working hold a code the
-    /// rules could not read (bits 0 to 3).
-    unread: u8,
+    /// The ids of its texts met in earlier blocks.
+    odd: Odd,
+    /// Which of [`Odd::unread_mut`] are texts still to be given ids.
+    new_texts: u8,
     /// Whether the pupils table knows the row's pupil.
     known: bool,
+}
+
+/// What a run of rows judged one after the other remembers: the last
+/// pupil's context.
+#[derive(Default)]
+struct Recent<'f> {
+    pupil: Option<(&'f str, Option<PupilContext>)>,
 }
 
 /// A verdict as a row, with its subject's text and faculty ids and whether
@@ -470,6 +547,8 @@ struct RowCells<'c, 'f> {
     target: Option<&'c Chunks<'f>>,
     working: Option<&'c Chunks<'f>>,
     ratings: [Option<&'c Chunks<'f>>; 3],
+    /// Teacher, class, comment, forename and surname, when asked for.
+    asked: [Option<&'c Chunks<'f>>; 5],
 }
 
 impl<'c, 'f> RowCells<'c, 'f> {
@@ -484,6 +563,7 @@ impl<'c, 'f> RowCells<'c, 'f> {
             target: all.column("target_grade"),
             working: all.column("working_grade"),
             ratings: ["effort", "behaviour", "homework"].map(|c| all.column(c)),
+            asked: ASKED.map(|c| all.column(c)),
         }
     }
 
@@ -502,6 +582,11 @@ impl<'c, 'f> RowCells<'c, 'f> {
             "effort" => self.ratings[0],
             "behaviour" => self.ratings[1],
             "homework" => self.ratings[2],
+            "teacher" => self.asked[0],
+            "class" => self.asked[1],
+            "comment" => self.asked[2],
+            "forename" => self.asked[3],
+            "surname" => self.asked[4],
             _ => return self.all.get(col, i),
         };
         column?.get(i)

@@ -260,6 +260,17 @@ impl Default for Odd {
 }
 
 impl Odd {
+    /// The ids of the codes as entered that the rules could not read:
+    /// level, course level, target and working grade.
+    fn unread_mut(&mut self) -> [&mut u32; 4] {
+        [
+            &mut self.level,
+            &mut self.course_level,
+            &mut self.target,
+            &mut self.working,
+        ]
+    }
+
     fn is_empty(&self) -> bool {
         [
             self.level,
