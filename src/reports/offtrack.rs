@@ -95,14 +95,14 @@ pub fn lines_of_rows<'a>(
     let cfg = ctx.config;
     // Each pupil's line is made on its own, so a large school's pupils
     // are spread over every core; the lines keep the pupils' order.
-    let by_pupil: Vec<(&'a str, Vec<RowRef<'a>>)> = by_pupil
+    let by_pupil: Vec<(usize, Vec<RowRef<'a>>)> = by_pupil
         .into_iter()
         .enumerate()
         .filter(|(_, rows)| !rows.is_empty())
-        .map(|(id, rows)| (&*sw.scns()[id], rows))
         .collect();
-    crate::par::map_within(by_pupil, 512, |(scn, rows)| {
-        let pupil = sw.pupil(scn);
+    crate::par::map_within(by_pupil, 512, |(id, rows)| {
+        let scn = &*sw.scns()[id];
+        let pupil = sw.pupil_of(id);
         let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
         let faculties = off_track_faculties(
             rows.iter().map(|r| (r.faculty(), r.status())),

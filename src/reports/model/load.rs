@@ -465,10 +465,18 @@ pub fn load_only(
     } else {
         Default::default()
     };
+    // Each row's pupil found in the pupils table once per pupil, on every
+    // core, so reports need not look an SCN up again.
+    let pupil_rows = crate::par::map_within(b.scns.iter().collect(), 4096, |scn| {
+        pupils.position(scn).map_or(NO_TEXT, |i| {
+            u32::try_from(i).expect("fewer than 4 billion pupils")
+        })
+    });
     Ok(SchoolWindow {
         school: school.to_string(),
         window,
         pupils,
+        pupil_rows,
         overrides,
         interventions,
         rows: b.rows,

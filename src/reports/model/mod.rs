@@ -134,7 +134,7 @@ impl Pupils {
         distinct
     }
 
-    fn position(&self, scn: &str) -> Option<usize> {
+    pub fn position(&self, scn: &str) -> Option<usize> {
         match crate::rules::values::scn_number(scn) {
             Some(n) => self.by_number.get(&n),
             None => self.by_text.get(scn),
@@ -144,6 +144,11 @@ impl Pupils {
 
     pub fn get(&self, scn: &str) -> Option<&Pupil> {
         self.position(scn).map(|i| &self.all[i])
+    }
+
+    /// The pupil at `i` of [`Pupils::iter`].
+    pub fn at(&self, i: usize) -> &Pupil {
+        &self.all[i]
     }
 
     /// The stage and band a pupil's rows are judged with.
@@ -295,6 +300,8 @@ pub struct SchoolWindow {
     pub window: Window,
     /// Loaded with [`Need::pupils`].
     pub pupils: Pupils,
+    /// Each of `scns`' place in `pupils`, or [`NO_TEXT`] for none.
+    pupil_rows: Vec<u32>,
     pub overrides: HashMap<String, Override>,
     pub interventions: Vec<Intervention>,
     rows: Vec<Row>,
@@ -308,6 +315,19 @@ impl SchoolWindow {
     /// The pupil's context row, if the pupils export has one.
     pub fn pupil(&self, scn: &str) -> Option<&Pupil> {
         self.pupils.get(scn)
+    }
+
+    /// The pupils row of the pupil [`RowRef::pupil_id`] names, if any: what
+    /// [`SchoolWindow::pupil`] finds for its SCN, without looking it up.
+    pub fn pupil_of(&self, pupil_id: usize) -> Option<&Pupil> {
+        let at = *self.pupil_rows.get(pupil_id)?;
+        (at != NO_TEXT).then(|| self.pupils.at(at as usize))
+    }
+
+    /// Where [`SchoolWindow::pupil_of`] finds its pupil in `pupils`.
+    pub fn pupil_place(&self, pupil_id: usize) -> Option<usize> {
+        let at = *self.pupil_rows.get(pupil_id)?;
+        (at != NO_TEXT).then_some(at as usize)
     }
 
     /// Every row, in load order (BGE then Senior Phase, each as stored).

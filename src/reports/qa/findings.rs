@@ -3,11 +3,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use polars::prelude::{PlHashMap, PlHashSet};
+use polars::prelude::PlHashSet;
 
 use crate::config::{LeadBy, QaKind};
 use crate::reports::model::{BySubject, Intervention, Pupil, RowRef, SchoolWindow};
-use crate::reports::offtrack::pupil_lines;
+use crate::reports::offtrack::{lines_of, sort_offtrack};
 use crate::rules::values::comment_too_long;
 use crate::rules::{Ctx, Phase, Status};
 
@@ -110,17 +110,8 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
     // joined in row order.
     let runs = crate::par::map_within(rows.chunks(ROWS_PER_RUN).collect(), 1, |run| {
         let mut c = Collector::new(ctx, c.sw, c.school.clone());
-        // A pupil's rows come together: each pupil is looked up once a run.
-        let mut last = None;
         for r in run {
-            let pupil = match last {
-                Some((id, p)) if id == r.pupil_id() => p,
-                _ => {
-                    let p = c.sw.pupil(r.scn());
-                    last = Some((r.pupil_id(), p));
-                    p
-                }
-            };
+            let pupil = c.sw.pupil_of(r.pupil_id());
             row_finding(&mut c, r, pupil, history, &helped, &no_intervention);
         }
         c.out
@@ -262,26 +253,33 @@ fn pupil_findings(
     filter: &QaFilter,
 ) {
     let sw = c.sw;
-    // Per row, so the fast hash: std's SipHash showed in national profiles.
-    let mut subject_rows: PlHashMap<&str, (usize, bool)> = PlHashMap::default();
+    // Each pupil's subject rows and whether any is BGE, by pupil number.
+    let mut subject_rows = vec![(0usize, false); sw.scns().len()];
     for r in rows {
-        let e = subject_rows.entry(r.scn()).or_default();
+        let e = &mut subject_rows[r.pupil_id()];
         e.0 += 1;
         e.1 |= r.phase() == Phase::Bge;
     }
-    let mut scns: Vec<&str> = subject_rows.keys().copied().collect();
+    // The pupils with subject rows, with their pupils row if any and its
+    // place in the pupils table.
+    let mut checked = vec![false; sw.pupils.len()];
+    let mut scns: Vec<(&str, Option<&Pupil>, (usize, bool))> = Vec::new();
+    for (id, &e) in subject_rows.iter().enumerate().filter(|(_, e)| e.0 > 0) {
+        if let Some(at) = sw.pupil_place(id) {
+            checked[at] = true;
+        }
+        scns.push((&sw.scns()[id], sw.pupil_of(id), e));
+    }
     if filter.is_empty() {
         // Without a filter every pupils row is checked, taught or not.
         scns.extend(
-            sw.pupils
-                .iter()
-                .filter(|p| stages(p.stage) && !subject_rows.contains_key(p.scn.as_str()))
-                .map(|p| p.scn.as_str()),
+            (sw.pupils.iter().enumerate())
+                .filter(|&(at, p)| stages(p.stage) && !checked[at])
+                .map(|(_, p)| (p.scn.as_str(), Some(p), (0, false))),
         );
     }
-    for scn in scns {
-        let Some(pupil) = sw.pupil(scn) else {
-            let n = subject_rows.get(scn).map_or(0, |e| e.0);
+    for (scn, pupil, (n, has_bge)) in scns {
+        let Some(pupil) = pupil else {
             let rows = if n == 1 { "row" } else { "rows" };
             c.push(
                 QaKind::UnknownPupil,
@@ -302,7 +300,6 @@ fn pupil_findings(
                 invalid_detail(i, &names),
             );
         }
-        let has_bge = subject_rows.get(scn).is_some_and(|e| e.1);
         if has_bge && pupil.band.is_none() {
             c.push(
                 QaKind::NoPathwayBand,
@@ -321,7 +318,12 @@ fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter
     let bands = &c.ctx.config.followup.band;
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut found = Vec::new();
-    for line in pupil_lines(c.ctx, c.sw) {
+    // Only lines with staff missing have findings, taken in the order of
+    // `offtrack`: the first line of a role and key names it.
+    let mut lines = lines_of(c.ctx, c.sw);
+    lines.retain(|l| !l.missing_staff.is_empty());
+    sort_offtrack(&mut lines);
+    for line in lines {
         if !stages(line.stage) {
             continue;
         }
