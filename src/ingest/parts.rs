@@ -62,6 +62,8 @@ pub(super) struct Rules<'a> {
     subject: Option<usize>,
     stage: Option<usize>,
     level: Option<usize>,
+    /// Course level, target grade and working grade.
+    grades: [Option<usize>; 3],
     code: Option<usize>,
     lead_name: Option<usize>,
     required_text: Option<(usize, &'static str, &'static str)>,
@@ -88,6 +90,7 @@ impl<'a> Rules<'a> {
             subject: col("subject"),
             stage: col("stage"),
             level: col("level"),
+            grades: ["course_level", "target_grade", "working_grade"].map(col),
             code: col("progress_code"),
             lead_name: col("lead_name"),
             required_text: match kind {
@@ -233,7 +236,7 @@ impl<'a> Rules<'a> {
                     }
                 },
             };
-            let cell = |name: &'static str| self.index.get(name).and_then(|&c| values[c]);
+            let cell = |name: &'static str| self.column(name).and_then(|c| values[c]);
             let invalid = count_invalid(&match kind {
                 Kind::Pupils => self.codes.pupil_cells(cell),
                 Kind::Bge | Kind::Senior => self.codes.subject_cells(kind == Kind::Senior, cell),
@@ -256,6 +259,20 @@ impl<'a> Rules<'a> {
             .map(|b| b.finish().into_series())
             .collect();
         Ok(part)
+    }
+
+    /// The index of column `name`; inlined where `name` is a literal, the
+    /// columns of every subject row are found without hashing it.
+    #[inline(always)]
+    fn column(&self, name: &str) -> Option<usize> {
+        match name {
+            "stage" => self.stage,
+            "level" => self.level,
+            "course_level" => self.grades[0],
+            "target_grade" => self.grades[1],
+            "working_grade" => self.grades[2],
+            _ => self.index.get(name).copied(),
+        }
     }
 
     /// Why a row is rejected (SPEC 2.6, 10.2), if it is.
