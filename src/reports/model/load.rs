@@ -58,13 +58,49 @@ const PUPIL_COLS: &[&str] = &[
 /// The pupil columns a verdict reads when the report needs no more.
 const CONTEXT_COLS: &[&str] = &["scn", "stage", "cat_sas", "pathway_band"];
 
+/// [`PUPIL_COLS`], each found in the frame once: a cell named by a
+/// literal is then read without looking the name up.
+struct PupilCells<'c, 'f> {
+    cols: Vec<Option<&'c Chunks<'f>>>,
+}
+
+impl<'f> PupilCells<'_, 'f> {
+    #[inline(always)]
+    fn get(&self, col: &str, i: usize) -> Option<&'f str> {
+        let at = match col {
+            "scn" => 0,
+            "forename" => 1,
+            "surname" => 2,
+            "stage" => 3,
+            "reg_class" => 4,
+            "house" => 5,
+            "gender" => 6,
+            "simd_decile" => 7,
+            "simd_quintile" => 8,
+            "fsm" => 9,
+            "asn" => 10,
+            "care_experienced" => 11,
+            "young_carer" => 12,
+            "eal" => 13,
+            "attendance" => 14,
+            "cat_sas" => 15,
+            "pathway_band" => 16,
+            _ => return None,
+        };
+        self.cols[at]?.get(i)
+    }
+}
+
 fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupils> {
     let c = Columns::new(frame, PUPIL_COLS)?;
+    let h = PupilCells {
+        cols: PUPIL_COLS.iter().map(|n| c.column(n)).collect(),
+    };
     // Each pupil is read on its own, so a large school's are read on every
     // core; they are then added in file order, so a later row still wins.
     let one = |i: usize| {
-        let scn = c.get("scn", i).unwrap_or_default();
-        let cell = |col: &'static str| c.get(col, i);
+        let cell = |col: &'static str| h.get(col, i);
+        let scn = cell("scn").unwrap_or_default();
         let owned = |col: &'static str| cell(col).map(str::to_string);
         // Invalid booleans are unknown (10.3); `invalid` says which and why.
         let flag = |col: &'static str| parse_bool(cell(col).unwrap_or("")).ok();
@@ -727,4 +763,44 @@ pub fn interventions(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame of one row whose every cell holds its column's name.
+    fn named(cols: &[&str]) -> DataFrame {
+        let columns = cols
+            .iter()
+            .map(|&n| Column::new(n.into(), [Some(n)]))
+            .collect();
+        DataFrame::new(1, columns).unwrap()
+    }
+
+    #[test]
+    fn pupil_cells_read_each_column_by_its_name() {
+        let df = named(PUPIL_COLS);
+        let c = Columns::new(&df, PUPIL_COLS).unwrap();
+        let h = PupilCells {
+            cols: PUPIL_COLS.iter().map(|n| c.column(n)).collect(),
+        };
+        for &name in PUPIL_COLS {
+            assert_eq!(h.get(name, 0), Some(name));
+        }
+        assert_eq!(h.get("teacher", 0), None);
+    }
+
+    #[test]
+    fn row_cells_read_each_column_by_its_name() {
+        let mut cols = row_columns(Phase::Bge, Need::ALL);
+        cols.extend(["course_level", "target_grade", "working_grade"]);
+        let df = named(&cols);
+        let c = Columns::new(&df, &cols).unwrap();
+        let h = RowCells::new(&c);
+        for &name in &cols {
+            assert_eq!(h.get(name, 0), Some(name));
+        }
+        assert_eq!(h.get("house", 0), None);
+    }
 }
