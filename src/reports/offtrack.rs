@@ -166,6 +166,13 @@ pub fn lines_of_rows<'a>(
 /// 7.3: faculties_off_track desc, off_track desc, surname, forename, scn
 /// (then school, so the order never depends on chance).
 pub fn sort_offtrack(lines: &mut [PupilLine]) {
+    let order = offtrack_order(lines);
+    super::ranks::permute(lines, order);
+}
+
+/// The indexes of `lines` in [`sort_offtrack`]'s order, the lines left
+/// where they are.
+pub fn offtrack_order(lines: &[PupilLine]) -> Vec<usize> {
     let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
     let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
     let mut keys: Vec<_> = (lines.iter().enumerate())
@@ -189,7 +196,7 @@ pub fn sort_offtrack(lines: &mut [PupilLine]) {
     } else {
         keys.sort_unstable();
     }
-    super::ranks::permute(lines, keys.into_iter().map(|k| k.6).collect());
+    keys.into_iter().map(|k| k.6).collect()
 }
 
 pub const COLUMNS: &[(&str, ColType)] = &[

@@ -142,9 +142,15 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Count a cohort; `min` pupil ids are kept per unit.
+    /// Count a cohort; `min` pupil ids are kept per unit. The members may
+    /// come in any order (a school's lines in the order they sit in
+    /// memory, which is faster to read than the order of their ids): the
+    /// figures are the same as counted in id order.
     pub fn of(ctx: &Ctx, cohort: &[Member], history: &History, min: usize) -> Tally {
         let mut t = Tally::default();
+        // The BGE chances, summed in id order below: a sum of fractions
+        // depends on its order in the last digits.
+        let mut chances = Vec::new();
         let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
         // Rows count under their faculty as stored, which is keyed by its
         // sort key once per distinct faculty at the end: a school has
@@ -153,7 +159,7 @@ impl Tally {
         for &(id, l) in cohort {
             count_status(&mut status, id, l, min);
             t.count_groups(id, l, min);
-            t.count_projection(ctx, history, id, l, min);
+            t.count_projection(ctx, history, id, l, min, &mut chances);
             let flagged = l.faculties_off_track() == 0 && l.concerns >= warn;
             for s in [stage_key(l), ALL] {
                 let acc = t
@@ -162,6 +168,12 @@ impl Tally {
                     .or_insert_with(|| (Unit::new(true), 0));
                 acc.0.add(id, min);
                 acc.1 += usize::from(flagged);
+            }
+        }
+        chances.sort_by_key(|&(id, stage, goal, ..)| (id, stage, goal));
+        for (_, stage, goal, share, basis) in chances {
+            if let Some(acc) = t.projection.get_mut(&stage) {
+                acc.estimate[goal].add(share, basis);
             }
         }
         t.status = status
@@ -191,6 +203,7 @@ impl Tally {
         id: u32,
         l: &PupilLine,
         min: usize,
+        chances: &mut Vec<(u32, u8, usize, f64, Basis)>,
     ) {
         let Some(stage) = l.stage else { return };
         let band = l.pupil.and_then(|p| p.band);
@@ -213,13 +226,9 @@ impl Tally {
             acc.reached[0] += usize::from(at5 >= 5);
             acc.reached[1] += usize::from(at6 >= 5);
         } else if let Some(band) = band {
-            for (e, goal) in acc
-                .estimate
-                .iter_mut()
-                .zip([Goal::FiveAtFive, Goal::FiveAtSix])
-            {
+            for (k, goal) in [Goal::FiveAtFive, Goal::FiveAtSix].into_iter().enumerate() {
                 if let Some((share, basis)) = history.share(ctx, &l.sw.school, band, goal) {
-                    e.add(share, basis);
+                    chances.push((id, stage, k, share, basis));
                 }
             }
         }

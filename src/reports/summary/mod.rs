@@ -20,7 +20,7 @@ use crate::rules::values::stage_label;
 use crate::rules::window::Window;
 
 use super::model::SchoolWindow;
-use super::offtrack::{PupilLine, lines_of_rows, sort_offtrack};
+use super::offtrack::{PupilLine, lines_of_rows, offtrack_order};
 use crate::rules::Ctx;
 use figures::{Arena, Member, Tally};
 use projection::{Basis, History};
@@ -200,14 +200,20 @@ fn blocks(ctx: &Ctx, input: &Input, windows: &[SchoolAt]) -> anyhow::Result<Vec<
     let min = input.min_group.unwrap_or(1).max(1);
     let counted = crate::par::map(windows, |(school, window)| {
         let sw = (input.load)(school, *window)?;
-        let mut lines: Vec<PupilLine> = lines_of_rows(ctx, &sw, &|r| input.filter.accepts(r))
+        let lines: Vec<PupilLine> = lines_of_rows(ctx, &sw, &|r| input.filter.accepts(r))
             .into_iter()
             .filter(|l| (input.stages)(l.stage))
             .collect();
-        sort_offtrack(&mut lines);
-        // Ids count from 1 within the school here, and are moved past the
-        // earlier schools' below, so they are unique across the window.
-        let members: Vec<Member> = (1..).zip(&lines).collect();
+        // Ids count from 1 within the school in `offtrack`'s order, and are
+        // moved past the earlier schools' below, so they are unique across
+        // the window. The lines stay in the order they were made (their
+        // pupils' rows and pupils rows in memory order), so counting them
+        // reads memory in order.
+        let mut ids = vec![0u32; lines.len()];
+        for (rank, at) in offtrack_order(&lines).into_iter().enumerate() {
+            ids[at] = u32::try_from(rank + 1).expect("fewer than 4 billion pupils");
+        }
+        let members: Vec<Member> = ids.into_iter().zip(&lines).collect();
         let tally = Tally::of(ctx, &members, input.history, min);
         Ok((tally, lines.len()))
     })?;

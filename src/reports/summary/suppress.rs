@@ -29,8 +29,9 @@ use std::collections::HashSet;
 pub struct Unit {
     /// Distinct pupils behind the figures.
     pub pupils: usize,
-    /// The ids of the first `min` pupils: every pupil when `pupils < min`,
-    /// which is all a line needs to tell whether its hidden group is small.
+    /// The `min` smallest ids, in order (the first `min` pupils of a cohort
+    /// counted in id order): every pupil when `pupils < min`, which is all
+    /// a line needs to tell whether its hidden group is small.
     pub sample: Vec<u32>,
     /// False for a remainder that no output shows.
     pub published: bool,
@@ -47,11 +48,18 @@ impl Unit {
         }
     }
 
-    /// Count one more distinct pupil, keeping the sample at `min` ids.
+    /// Count one more distinct pupil, keeping the sample at the `min`
+    /// smallest ids: the same ids whatever order the pupils come in.
     pub fn add(&mut self, id: u32, min: usize) {
         self.pupils += 1;
-        if self.sample.len() < min {
-            self.sample.push(id);
+        // Ids counted in order go at the end (nearly always).
+        let at = match self.sample.last() {
+            Some(&last) if last > id => self.sample.partition_point(|&s| s < id),
+            _ => self.sample.len(),
+        };
+        if at < min {
+            self.sample.insert(at, id);
+            self.sample.truncate(min);
         }
     }
 
@@ -136,6 +144,24 @@ fn distinct_below(units: &[&Unit], min: usize) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// Pupils counted in any order leave the sample of pupils counted
+        /// in id order: the `min` smallest ids.
+        #[test]
+        fn a_units_sample_does_not_depend_on_the_order_pupils_come_in(
+            ids in Just((0u32..40).collect::<Vec<_>>()).prop_shuffle(),
+            min in 1usize..12,
+        ) {
+            let mut shuffled = Unit::new(true);
+            ids.iter().for_each(|&id| shuffled.add(id, min));
+            let mut ordered = Unit::new(true);
+            (0u32..40).for_each(|id| ordered.add(id, min));
+            prop_assert_eq!(&shuffled.sample, &ordered.sample);
+            prop_assert_eq!(shuffled.pupils, 40);
+            prop_assert_eq!(ordered.sample, (0..min as u32).collect::<Vec<_>>());
+        }
+    }
 
     /// A grid of cells (each its own pupils) with row, column and grand
     /// totals, as the status table is: units and lines.
