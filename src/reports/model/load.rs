@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use polars::prelude::*;
 
-use super::columns::{Chunks, Columns};
+use super::cells::{PUPIL_COLS, PupilCells, RowCells};
+use super::columns::Columns;
+use super::texts::Texts;
 use super::{
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
     SchoolWindow,
@@ -18,7 +20,6 @@ use crate::rules::verdict::{Entered, PupilContext, Verdict, carried_target, judg
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
 use crate::store::read::Snapshot;
-use std::ops::Range;
 
 /// The pupils table for a window: that window's, else the latest earlier one.
 fn pupils_frame(
@@ -34,62 +35,8 @@ fn pupils_frame(
         .map_err(Into::into)
 }
 
-/// The pupil columns a report shows or judges with.
-const PUPIL_COLS: &[&str] = &[
-    "scn",
-    "forename",
-    "surname",
-    "stage",
-    "reg_class",
-    "house",
-    "gender",
-    "simd_decile",
-    "simd_quintile",
-    "fsm",
-    "asn",
-    "care_experienced",
-    "young_carer",
-    "eal",
-    "attendance",
-    "cat_sas",
-    "pathway_band",
-];
-
 /// The pupil columns a verdict reads when the report needs no more.
 const CONTEXT_COLS: &[&str] = &["scn", "stage", "cat_sas", "pathway_band"];
-
-/// [`PUPIL_COLS`], each found in the frame once: a cell named by a
-/// literal is then read without looking the name up.
-struct PupilCells<'c, 'f> {
-    cols: Vec<Option<&'c Chunks<'f>>>,
-}
-
-impl<'f> PupilCells<'_, 'f> {
-    #[inline(always)]
-    fn get(&self, col: &str, i: usize) -> Option<&'f str> {
-        let at = match col {
-            "scn" => 0,
-            "forename" => 1,
-            "surname" => 2,
-            "stage" => 3,
-            "reg_class" => 4,
-            "house" => 5,
-            "gender" => 6,
-            "simd_decile" => 7,
-            "simd_quintile" => 8,
-            "fsm" => 9,
-            "asn" => 10,
-            "care_experienced" => 11,
-            "young_carer" => 12,
-            "eal" => 13,
-            "attendance" => 14,
-            "cat_sas" => 15,
-            "pathway_band" => 16,
-            _ => return None,
-        };
-        self.cols[at]?.get(i)
-    }
-}
 
 fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupils> {
     let c = Columns::new(frame, PUPIL_COLS)?;
@@ -144,7 +91,7 @@ fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupil
 const JUDGE_BLOCK: usize = 1 << 16;
 
 /// The columns a verdict reads, per phase, and what the need adds.
-fn row_columns(phase: Phase, need: Need) -> Vec<&'static str> {
+pub(super) fn row_columns(phase: Phase, need: Need) -> Vec<&'static str> {
     let mut cols = vec!["scn", "subject", "stage"];
     cols.extend_from_slice(match phase {
         Phase::Bge => &["level"][..],
@@ -162,90 +109,6 @@ fn row_columns(phase: Phase, need: Need) -> Vec<&'static str> {
     }
     cols
 }
-
-/// A window's small table of texts, each stored once.
-#[derive(Default)]
-struct Texts {
-    all: Vec<Box<str>>,
-    ids: PlHashMap<Box<str>, u32>,
-}
-
-impl Texts {
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = u32::try_from(self.all.len()).expect("fewer than 4 billion texts");
-        self.all.push(s.into());
-        self.ids.insert(s.into(), id);
-        id
-    }
-
-    fn opt(&mut self, s: Option<&str>) -> u32 {
-        s.map_or(NO_TEXT, |s| self.id(s))
-    }
-
-    /// The id of a text already given one.
-    fn find(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
-    }
-
-    /// The ids of column `col`'s texts in `rows`, into `out`; texts met
-    /// for the first time are given ids in the order first met. Found on
-    /// every core: each run of rows lists the texts it meets that have no
-    /// id yet, and only those lists are then given ids, run after run.
-    fn of_column(&mut self, col: Option<&Chunks>, rows: Range<usize>, out: &mut Vec<u32>) {
-        out.clear();
-        let Some(col) = col else {
-            out.resize(rows.len(), NO_TEXT);
-            return;
-        };
-        // Set in a code that indexes its run's list of new texts.
-        const NEW: u32 = 1 << 31;
-        let this = &*self;
-        let runs: Vec<usize> = rows.clone().step_by(TEXT_RUN).collect();
-        let runs = crate::par::map_within(runs, 1, |start| {
-            let mut new: Vec<&str> = Vec::new();
-            let mut at: PlHashMap<&str, u32> = PlHashMap::new();
-            // A pupil's rows come together: a name or class repeats row
-            // after row, and is looked up once.
-            let mut recent: Option<(&str, u32)> = None;
-            let codes: Vec<u32> = (start..(start + TEXT_RUN).min(rows.end))
-                .map(|i| {
-                    let Some(s) = col.get(i) else { return NO_TEXT };
-                    if let Some((last, code)) = recent
-                        && last == s
-                    {
-                        return code;
-                    }
-                    let code = this.find(s).unwrap_or_else(|| {
-                        *at.entry(s).or_insert_with(|| {
-                            new.push(s);
-                            NEW | u32::try_from(new.len() - 1).expect("fewer than 2 billion texts")
-                        })
-                    });
-                    recent = Some((s, code));
-                    code
-                })
-                .collect();
-            (new, codes)
-        });
-        for (new, codes) in runs {
-            let ids: Vec<u32> = new.into_iter().map(|s| self.id(s)).collect();
-            out.extend(codes.into_iter().map(|c| match c {
-                NO_TEXT => NO_TEXT,
-                c if c & NEW != 0 => ids[(c & !NEW) as usize],
-                c => c,
-            }));
-        }
-    }
-}
-
-/// Rows a core lists the new texts of at a time.
-const TEXT_RUN: usize = 4096;
-
-/// The texts a need may ask of every row, in [`Odd::texts_mut`]'s order.
-const ASKED: [&str; 5] = ["teacher", "class", "comment", "forename", "surname"];
 
 /// Load and judge one school's window, reading what `need` asks for.
 pub fn load(
@@ -579,64 +442,6 @@ fn row_of(phase: Phase, v: &Verdict, (subject, faculty, mapped): (u32, u32, bool
     }
 }
 
-/// The columns every row is judged from, each found in its frame once:
-/// a cell named by a literal is then read without looking the name up.
-struct RowCells<'c, 'f> {
-    all: &'c Columns<'f>,
-    scn: Option<&'c Chunks<'f>>,
-    subject: Option<&'c Chunks<'f>>,
-    stage: Option<&'c Chunks<'f>>,
-    level: Option<&'c Chunks<'f>>,
-    course_level: Option<&'c Chunks<'f>>,
-    target: Option<&'c Chunks<'f>>,
-    working: Option<&'c Chunks<'f>>,
-    ratings: [Option<&'c Chunks<'f>>; 3],
-    /// Teacher, class, comment, forename and surname, when asked for.
-    asked: [Option<&'c Chunks<'f>>; 5],
-}
-
-impl<'c, 'f> RowCells<'c, 'f> {
-    fn new(all: &'c Columns<'f>) -> Self {
-        RowCells {
-            all,
-            scn: all.column("scn"),
-            subject: all.column("subject"),
-            stage: all.column("stage"),
-            level: all.column("level"),
-            course_level: all.column("course_level"),
-            target: all.column("target_grade"),
-            working: all.column("working_grade"),
-            ratings: ["effort", "behaviour", "homework"].map(|c| all.column(c)),
-            asked: ASKED.map(|c| all.column(c)),
-        }
-    }
-
-    /// The cell of column `col` in row `i`; inlined where `col` is a
-    /// literal, the match is decided when compiling.
-    #[inline(always)]
-    fn get(&self, col: &str, i: usize) -> Option<&'f str> {
-        let column = match col {
-            "scn" => self.scn,
-            "subject" => self.subject,
-            "stage" => self.stage,
-            "level" => self.level,
-            "course_level" => self.course_level,
-            "target_grade" => self.target,
-            "working_grade" => self.working,
-            "effort" => self.ratings[0],
-            "behaviour" => self.ratings[1],
-            "homework" => self.ratings[2],
-            "teacher" => self.asked[0],
-            "class" => self.asked[1],
-            "comment" => self.asked[2],
-            "forename" => self.asked[3],
-            "surname" => self.asked[4],
-            _ => return self.all.get(col, i),
-        };
-        column?.get(i)
-    }
-}
-
 /// The tables a window's rows index into, built as the rows are read.
 #[derive(Default)]
 struct Builder {
@@ -763,44 +568,4 @@ pub fn interventions(
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A frame of one row whose every cell holds its column's name.
-    fn named(cols: &[&str]) -> DataFrame {
-        let columns = cols
-            .iter()
-            .map(|&n| Column::new(n.into(), [Some(n)]))
-            .collect();
-        DataFrame::new(1, columns).unwrap()
-    }
-
-    #[test]
-    fn pupil_cells_read_each_column_by_its_name() {
-        let df = named(PUPIL_COLS);
-        let c = Columns::new(&df, PUPIL_COLS).unwrap();
-        let h = PupilCells {
-            cols: PUPIL_COLS.iter().map(|n| c.column(n)).collect(),
-        };
-        for &name in PUPIL_COLS {
-            assert_eq!(h.get(name, 0), Some(name));
-        }
-        assert_eq!(h.get("teacher", 0), None);
-    }
-
-    #[test]
-    fn row_cells_read_each_column_by_its_name() {
-        let mut cols = row_columns(Phase::Bge, Need::ALL);
-        cols.extend(["course_level", "target_grade", "working_grade"]);
-        let df = named(&cols);
-        let c = Columns::new(&df, &cols).unwrap();
-        let h = RowCells::new(&c);
-        for &name in &cols {
-            assert_eq!(h.get(name, 0), Some(name));
-        }
-        assert_eq!(h.get("house", 0), None);
-    }
 }

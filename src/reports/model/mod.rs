@@ -11,8 +11,10 @@
 //! [`load`] reads each stored table once, projected to the columns the need
 //! names; [`RowRef`] reads a row back.
 
+mod cells;
 pub mod columns;
 mod load;
+mod texts;
 
 use std::collections::HashMap;
 
