@@ -216,8 +216,10 @@ pub fn load_only(
         // Each row is judged on its own, so a large school's rows are
         // judged on every core, a block at a time into the same memory
         // (bounded, and its pages touched once), each into its final row
-        // but for the ids of its pupil and of texts first met in the
-        // block, which are given below in row order, as one core would.
+        // but for the ids of its pupil and of the subjects and codes first
+        // met in the block, which are given below in row order, as one
+        // core would (the texts a need asks for get theirs a column at a
+        // time first).
         for start in (0..df.height()).step_by(JUDGE_BLOCK) {
             let end = (start + JUDGE_BLOCK).min(df.height());
             for ((ids, col), yes) in asked.iter_mut().zip(h.asked).zip(asks) {
