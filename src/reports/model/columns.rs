@@ -17,7 +17,6 @@ type TextArray = <StringType as PolarsDataType>::Array;
 
 /// One column's arrays and the row each starts at: a column found once,
 /// for a loop that reads it cell after cell without naming it each time.
-#[derive(Clone)]
 pub struct Chunks<'f> {
     arrays: Vec<&'f TextArray>,
     starts: Vec<usize>,

@@ -367,8 +367,13 @@ pub fn load_only(
         Default::default()
     };
     // Each row's pupil found in the pupils table once per pupil, on every
-    // core, so reports need not look an SCN up again.
-    let pupil_rows = crate::par::map_within(b.scns.iter().collect(), 4096, |scn| {
+    // core, so reports need not look an SCN up again (none to look for
+    // when the need asked for no pupils).
+    let scns = match pupils.is_empty() {
+        true => Vec::new(),
+        false => b.scns.iter().collect(),
+    };
+    let pupil_rows = crate::par::map_within(scns, 4096, |scn| {
         pupils.position(scn).map_or(NO_TEXT, |i| {
             u32::try_from(i).expect("fewer than 4 billion pupils")
         })

@@ -302,7 +302,8 @@ pub struct SchoolWindow {
     pub window: Window,
     /// Loaded with [`Need::pupils`].
     pub pupils: Pupils,
-    /// Each of `scns`' place in `pupils`, or [`NO_TEXT`] for none.
+    /// Each of `scns`' place in `pupils`, or [`NO_TEXT`] for none; empty
+    /// when no pupils were loaded.
     pupil_rows: Vec<u32>,
     pub overrides: HashMap<String, Override>,
     pub interventions: Vec<Intervention>,
@@ -322,8 +323,7 @@ impl SchoolWindow {
     /// The pupils row of the pupil [`RowRef::pupil_id`] names, if any: what
     /// [`SchoolWindow::pupil`] finds for its SCN, without looking it up.
     pub fn pupil_of(&self, pupil_id: usize) -> Option<&Pupil> {
-        let at = *self.pupil_rows.get(pupil_id)?;
-        (at != NO_TEXT).then(|| self.pupils.at(at as usize))
+        self.pupil_place(pupil_id).map(|at| self.pupils.at(at))
     }
 
     /// Where [`SchoolWindow::pupil_of`] finds its pupil in `pupils`.
