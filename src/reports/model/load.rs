@@ -184,6 +184,12 @@ pub fn load_only(
         if need.teacher_and_class || need.comments || need.names {
             b.odd.reserve(rows);
         }
+        // About one pupil per pupils row: the table of SCNs is not grown
+        // (and rehashed) again and again.
+        let pupils = pupils_df.as_ref().map_or(0, DataFrame::height);
+        b.scns.reserve(pupils);
+        b.places.reserve(pupils);
+        b.scn_ids.reserve(pupils);
     }
     for phase in [Phase::Bge, Phase::Senior] {
         let names = row_columns(phase, need);
@@ -245,15 +251,17 @@ pub fn load_only(
                     };
                     // A pupil's rows come together: the context found for a
                     // row serves the rows after it of the same SCN.
-                    let pupil_context = match last.pupil {
-                        Some((s, c)) if s == scn => c,
+                    let (same_pupil, place, pupil_context) = match last.pupil {
+                        Some((s, place, c)) if s == scn => (true, place, c),
                         _ => {
-                            let c = match need.pupils {
-                                true => pupils.context(scn),
-                                false => known.get(scn).copied(),
+                            let (place, c) = match need.pupils {
+                                true => pupils.position(scn).map_or((NO_TEXT, None), |i| {
+                                    (place_of(i), Some(pupils.contexts[i]))
+                                }),
+                                false => (NO_TEXT, known.get(scn).copied()),
                             };
-                            last.pupil = Some((scn, c));
-                            c
+                            last.pupil = Some((scn, place, c));
+                            (false, place, c)
                         }
                     };
                     let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
@@ -290,13 +298,21 @@ pub fn load_only(
                         }
                     }
                     let ids = subjects.get(subject).copied();
+                    let subject = ids.is_none().then_some(subject);
+                    let rare =
+                        (subject.is_some() || !invalid.is_empty() || new_texts != 0).then(|| {
+                            Box::new(Rare {
+                                subject,
+                                invalid,
+                                new_texts,
+                            })
+                        });
                     Judged {
                         row: row_of(phase, &v, ids.unwrap_or((NO_TEXT, NO_TEXT, false))),
-                        scn,
-                        subject: ids.is_none().then_some(subject),
-                        invalid,
                         odd,
-                        new_texts,
+                        rare,
+                        place,
+                        same_pupil,
                         known: pupil_context.is_some(),
                     }
                 },
@@ -304,18 +320,30 @@ pub fn load_only(
             for (i, j) in (start..end).zip(judged.drain(..)) {
                 let t = &mut b.texts;
                 let mut o = j.odd;
-                if j.new_texts != 0 {
-                    // Read again: rare once a window's codes have been met.
-                    let e = Entered::of(phase, |col| h.get(col, i));
-                    let entered = [e.level, e.course_level, e.target, e.working];
-                    let ids = o.unread_mut().into_iter().zip(entered).enumerate();
-                    for (k, (id, text)) in ids {
-                        if j.new_texts & (1 << k) != 0 {
-                            *id = t.opt(text);
+                let mut row = j.row;
+                let mut new_subject = None;
+                if let Some(rare) = j.rare {
+                    if rare.new_texts != 0 {
+                        // Read again: rare once a window's codes have been met.
+                        let e = Entered::of(phase, |col| h.get(col, i));
+                        let entered = [e.level, e.course_level, e.target, e.working];
+                        let ids = o.unread_mut().into_iter().zip(entered).enumerate();
+                        for (k, (id, text)) in ids {
+                            if rare.new_texts & (1 << k) != 0 {
+                                *id = t.opt(text);
+                            }
                         }
                     }
+                    // Empty unless `need.invalid`.
+                    if !rare.invalid.is_empty() {
+                        o.invalid =
+                            u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
+                        b.invalid.push(rare.invalid);
+                    }
+                    new_subject = rare.subject;
                 }
                 if !need.names && need.pupils && !j.known {
+                    let t = &mut b.texts;
                     let df = match &mut names_df {
                         Some(df) => df,
                         None => names_df.insert(
@@ -339,20 +367,17 @@ pub fn load_only(
                     o.forename = t.opt(name("forename"));
                     o.surname = t.opt(name("surname"));
                 }
-                // Empty unless `need.invalid`.
-                if !j.invalid.is_empty() {
-                    o.invalid = u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
-                    b.invalid.push(j.invalid);
-                }
-                let mut row = j.row;
                 if !o.is_empty() {
                     b.odd.push(o);
                     row.odd = u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows");
                 }
-                if let Some(subject) = j.subject {
+                if let Some(subject) = new_subject {
                     (row.subject, row.faculty, row.mapped) = b.subject(ctx, subject);
                 }
-                row.pupil = b.pupil(j.scn);
+                row.pupil = match (j.same_pupil, b.last_pupil) {
+                    (true, Some(id)) => id,
+                    _ => b.pupil(h.get("scn", i).unwrap_or_default(), j.place),
+                };
                 b.rows.push(row);
             }
         }
@@ -366,18 +391,12 @@ pub fn load_only(
     } else {
         Default::default()
     };
-    // Each row's pupil found in the pupils table once per pupil, on every
-    // core, so reports need not look an SCN up again (none to look for
-    // when the need asked for no pupils).
-    let scns = match pupils.is_empty() {
+    // Each pupil's place in the pupils table, found as its rows were
+    // judged (none to find when the need asked for no pupils).
+    let pupil_rows = match pupils.is_empty() {
         true => Vec::new(),
-        false => b.scns.iter().collect(),
+        false => b.places,
     };
-    let pupil_rows = crate::par::map_within(scns, 4096, |scn| {
-        pupils.position(scn).map_or(NO_TEXT, |i| {
-            u32::try_from(i).expect("fewer than 4 billion pupils")
-        })
-    });
     Ok(SchoolWindow {
         school: school.to_string(),
         window,
@@ -398,23 +417,37 @@ pub fn load_only(
 struct Judged<'f> {
     /// With no pupil or odd texts yet.
     row: Row,
-    scn: &'f str,
-    /// The subject, when no earlier block gave it ids.
-    subject: Option<&'f str>,
-    invalid: Vec<Invalid>,
     /// The ids of its texts met in earlier blocks.
     odd: Odd,
-    /// Which of [`Odd::unread_mut`] are texts still to be given ids.
-    new_texts: u8,
+    /// What few rows have, to be given ids or a place in row order.
+    rare: Option<Box<Rare<'f>>>,
+    /// The pupil's place in the pupils table, or [`NO_TEXT`].
+    place: u32,
+    /// Whether the row before it, judged on the same core, has its SCN.
+    same_pupil: bool,
     /// Whether the pupils table knows the row's pupil.
     known: bool,
 }
 
+/// What few judged rows have.
+struct Rare<'f> {
+    /// The subject, when no earlier block gave it ids.
+    subject: Option<&'f str>,
+    invalid: Vec<Invalid>,
+    /// Which of [`Odd::unread_mut`] are texts still to be given ids.
+    new_texts: u8,
+}
+
 /// What a run of rows judged one after the other remembers: the last
-/// pupil's context.
+/// pupil's SCN, place and context.
 #[derive(Default)]
 struct Recent<'f> {
-    pupil: Option<(&'f str, Option<PupilContext>)>,
+    pupil: Option<(&'f str, u32, Option<PupilContext>)>,
+}
+
+/// A place in the pupils table as a row keeps it.
+fn place_of(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 4 billion pupils")
 }
 
 /// A verdict as a row, with its subject's text and faculty ids and whether
@@ -455,6 +488,8 @@ struct Builder {
     rows: Vec<Row>,
     texts: Texts,
     scns: Vec<Box<str>>,
+    /// Each of `scns`' place in the pupils table, or [`NO_TEXT`].
+    places: Vec<u32>,
     scn_ids: PlHashMap<Box<str>, u32>,
     /// The pupil of the row added last.
     last_pupil: Option<u32>,
@@ -465,7 +500,8 @@ struct Builder {
 }
 
 impl Builder {
-    fn pupil(&mut self, scn: &str) -> u32 {
+    /// The id of the pupil `scn`, at `place` in the pupils table.
+    fn pupil(&mut self, scn: &str, place: u32) -> u32 {
         // A pupil's rows come together: most rows are the last row's pupil.
         if let Some(id) = self.last_pupil
             && *self.scns[id as usize] == *scn
@@ -477,6 +513,7 @@ impl Builder {
             None => {
                 let id = u32::try_from(self.scns.len()).expect("fewer than 4 billion pupils");
                 self.scns.push(scn.into());
+                self.places.push(place);
                 self.scn_ids.insert(scn.into(), id);
                 id
             }
