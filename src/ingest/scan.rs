@@ -166,7 +166,7 @@ impl Scanner {
         if n == 0
             || self.field_bytes + n > MAX_FIELD_BYTES
             || self.record_bytes + n > MAX_RECORD_BYTES
-            || stretch.iter().any(|&b| b < 0x20 && b != b'\t' && b != 0x0c)
+            || control_bytes(stretch)
         {
             return Err(n);
         }
@@ -337,6 +337,15 @@ impl Scanner {
     pub fn controls_per_mille(&self) -> u64 {
         self.controls * 1000 / self.offset.max(1)
     }
+}
+
+/// Whether `bytes` hold a control byte other than tab and form feed.
+/// Every byte is looked at, without stopping at the first found, so the
+/// compiler checks many at once: a stretch almost never has one.
+fn control_bytes(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |found, &b| {
+        found | (b < 0x20 && b != b'\t' && b != 0x0c)
+    })
 }
 
 #[cfg(test)]
