@@ -27,46 +27,105 @@ pub fn write(w: &mut dyn Write, t: &Parts) -> Result<()> {
 }
 
 /// CSV written a record at a time, for tables and for streamed reports alike.
+///
+/// The bytes are those of the `csv` crate's writer with its defaults (which
+/// wrote them before, and which a test holds this to): fields split by `,`,
+/// records ended by `\n`, a field quoted only when it holds `,`, `"`, CR or
+/// LF (its quotes doubled), and a record of one empty field written `""`.
+/// Written straight into a buffer, field by field, this is a good part
+/// faster: a national `subjects` writes three million rows.
 pub struct Stream<'w> {
-    out: ::csv::Writer<&'w mut dyn Write>,
+    out: &'w mut dyn Write,
+    buf: Vec<u8>,
+    /// Every record has as many fields as the first.
+    width: Option<usize>,
 }
+
+/// Bytes gathered before they are handed to the writer.
+const FLUSH_AT: usize = 1 << 16;
 
 impl<'w> Stream<'w> {
     pub fn new<'h>(
         w: &'w mut dyn Write,
         header: impl IntoIterator<Item = &'h str>,
     ) -> Result<Self> {
-        let mut out = ::csv::Writer::from_writer(w);
-        out.write_record(header)?;
-        Ok(Stream { out })
+        let mut out = Stream::headless(w);
+        let names: Vec<&[u8]> = header.into_iter().map(str::as_bytes).collect();
+        out.fields(names.len(), |buf, k| field(buf, names[k]))?;
+        Ok(out)
     }
 
     /// Rows without a header: a later part of a file whose header is written.
     pub fn headless(w: &'w mut dyn Write) -> Self {
         Stream {
-            out: ::csv::Writer::from_writer(w),
+            out: w,
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            width: None,
         }
     }
 
-    pub fn finish(mut self) -> Result<()> {
+    pub fn finish(self) -> Result<()> {
+        self.out.write_all(&self.buf)?;
         self.out.flush()?;
         Ok(())
     }
+
+    /// One record of `n` fields, field `k` written by `put(buf, k)`.
+    fn fields(&mut self, n: usize, mut put: impl FnMut(&mut Vec<u8>, usize)) -> Result<()> {
+        match self.width {
+            None => self.width = Some(n),
+            Some(w) if w != n => {
+                anyhow::bail!("found a record with {n} fields, but the previous record has {w}")
+            }
+            Some(_) => {}
+        }
+        let start = self.buf.len();
+        for k in 0..n {
+            if k > 0 {
+                self.buf.push(b',');
+            }
+            put(&mut self.buf, k);
+        }
+        if self.buf.len() == start {
+            self.buf.extend_from_slice(b"\"\"");
+        }
+        self.buf.push(b'\n');
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+/// One field, quoted when it must be.
+fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
+    if !bytes
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        buf.extend_from_slice(bytes);
+        return;
+    }
+    buf.push(b'"');
+    for &b in bytes {
+        if b == b'"' {
+            buf.push(b'"');
+        }
+        buf.push(b);
+    }
+    buf.push(b'"');
 }
 
 impl Record for Stream<'_> {
     fn record(&mut self, vals: &[Val]) -> Result<()> {
         let mut digits = [0u8; 20];
-        for &v in vals {
-            match v {
-                Val::Null => self.out.write_field(b"")?,
-                Val::Int(n) => self.out.write_field(int(n, &mut digits))?,
-                Val::Float(f) => self.out.write_field(float(f))?,
-                Val::Text(s) => self.out.write_field(neutralise(s).as_bytes())?,
-            }
-        }
-        self.out.write_record(None::<&[u8]>)?;
-        Ok(())
+        self.fields(vals.len(), |buf, k| match vals[k] {
+            Val::Null => {}
+            Val::Int(n) => buf.extend_from_slice(int(n, &mut digits)),
+            Val::Float(f) => field(buf, float(f).as_bytes()),
+            Val::Text(s) => field(buf, neutralise(s).as_bytes()),
+        })
     }
 }
 
@@ -167,6 +226,101 @@ mod tests {
             ["-1", "0", "0.0"],
         ];
         assert_eq!(rows, want.map(|r| r.map(String::from)));
+    }
+
+    /// A value's field before quoting, as [`Stream`] renders it.
+    fn rendered(v: &Val) -> Vec<u8> {
+        match *v {
+            Val::Null => Vec::new(),
+            Val::Int(n) => int(n, &mut [0u8; 20]).to_vec(),
+            Val::Float(f) => float(f).into_bytes(),
+            Val::Text(s) => neutralise(s).as_bytes().to_vec(),
+        }
+    }
+
+    /// What the `csv` crate's writer, with its defaults, makes of a header
+    /// and records of rendered fields.
+    fn csv_crate_bytes(header: &[&str], records: &[Vec<Vec<u8>>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut w = ::csv::Writer::from_writer(&mut out);
+            w.write_record(header).unwrap();
+            for r in records {
+                w.write_record(r).unwrap();
+            }
+            w.flush().unwrap();
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Stream writes every record byte for byte as the `csv` crate's
+        /// writer does: quoting, doubled quotes, line ends, empty fields,
+        /// a lone empty field, and many records across its buffer's flushes.
+        #[test]
+        fn stream_writes_what_the_csv_crate_writes(
+            width in 1usize..5,
+            cells in proptest::collection::vec(
+                (0u8..4, "[a,\"\r\n=+@ \t-]{0,6}", -1000i64..1000, -1.0e4f64..1.0e4),
+                0..400,
+            ),
+        ) {
+            let header: Vec<String> = (0..width).map(|k| format!("h{k}")).collect();
+            let vals: Vec<Val> = cells
+                .iter()
+                .map(|(kind, text, n, f)| match kind {
+                    0 => Val::Null,
+                    1 => Val::Int(*n),
+                    2 => Val::Float(*f),
+                    _ => Val::Text(text),
+                })
+                .collect();
+            let records: Vec<&[Val]> = vals.chunks_exact(width).collect();
+            let mut got = Vec::new();
+            {
+                let mut s = Stream::new(&mut got, header.iter().map(String::as_str)).unwrap();
+                for r in &records {
+                    s.record(r).unwrap();
+                }
+                s.finish().unwrap();
+            }
+            let want_records: Vec<Vec<Vec<u8>>> = records
+                .iter()
+                .map(|r| r.iter().map(rendered).collect())
+                .collect();
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(got, csv_crate_bytes(&header, &want_records));
+        }
+    }
+
+    #[test]
+    fn a_lone_empty_field_and_awkward_text_are_written_as_the_csv_crate_writes_them() {
+        // (values of one record)
+        let cases: &[&[Val]] = &[
+            &[Val::Null],
+            &[Val::Text("")],
+            &[Val::Null, Val::Null],
+            &[Val::Text("a\"b"), Val::Text("c,d")],
+            &[Val::Text("line\r\nbreak"), Val::Int(-3)],
+        ];
+        for vals in cases {
+            let mut got = Vec::new();
+            {
+                let mut s = Stream::new(&mut got, (0..vals.len()).map(|_| "h")).unwrap();
+                s.record(vals).unwrap();
+                s.finish().unwrap();
+            }
+            let fields: Vec<Vec<u8>> = vals.iter().map(rendered).collect();
+            let header: Vec<&str> = vals.iter().map(|_| "h").collect();
+            assert_eq!(got, csv_crate_bytes(&header, &[fields]), "{vals:?}");
+        }
+    }
+
+    #[test]
+    fn a_record_of_another_width_is_refused() {
+        let mut got = Vec::new();
+        let mut s = Stream::new(&mut got, ["a", "b"]).unwrap();
+        assert!(s.record(&[Val::Null]).is_err());
     }
 
     #[test]
