@@ -30,7 +30,7 @@ pub fn run(s: &Settings, args: &CommentsArgs) -> anyhow::Result<Exit> {
         Ok(comments::lines(&sw, &|st| scope.wants_stage(st), &sel))
     })?;
     drop(snap);
-    let lines = per_school.into_iter().flatten().collect();
+    let lines = crate::reports::concat(per_school);
     output::write(&comments::table(lines), &opts)?;
     Ok(Exit::Success)
 }

@@ -324,7 +324,7 @@ pub fn select<'a>(
 ) -> anyhow::Result<Vec<PupilLine<'a>>> {
     let refs: Vec<&'a SchoolWindow> = schools.iter().collect();
     let per_school = crate::par::map(&refs, |sw| Ok(select_in(ctx, sw, listing, stages, filter)))?;
-    let mut lines: Vec<PupilLine> = per_school.into_iter().flatten().collect();
+    let mut lines: Vec<PupilLine> = super::concat(per_school);
     sort_offtrack(&mut lines);
     Ok(lines)
 }
