@@ -42,7 +42,7 @@ pub struct Stream<'w> {
 }
 
 /// Bytes gathered before they are handed to the writer.
-const FLUSH_AT: usize = 1 << 16;
+const FLUSH_AT: usize = 1 << 14;
 
 impl<'w> Stream<'w> {
     pub fn new<'h>(
@@ -59,7 +59,7 @@ impl<'w> Stream<'w> {
     pub fn headless(w: &'w mut dyn Write) -> Self {
         Stream {
             out: w,
-            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            buf: Vec::new(),
             width: None,
         }
     }
