@@ -32,8 +32,11 @@ pub fn write(w: &mut dyn Write, t: &Parts) -> Result<()> {
 /// wrote them before, and which a test holds this to): fields split by `,`,
 /// records ended by `\n`, a field quoted only when it holds `,`, `"`, CR or
 /// LF (its quotes doubled), and a record of one empty field written `""`.
-/// Written straight into a buffer, field by field, this is a good part
-/// faster: a national `subjects` writes three million rows.
+/// Written straight into a buffer, field by field, it takes 0.82x the
+/// crate's time for `subjects` of 300,000 pupils (2.65 million rows).
+/// Unlike the crate's writer, it writes nothing when dropped: the records
+/// since the last 16 KiB are written by [`Stream::finish`], which every
+/// caller calls unless it is giving up on an error.
 pub struct Stream<'w> {
     out: &'w mut dyn Write,
     buf: Vec<u8>,

@@ -343,7 +343,6 @@ pub fn load_only(
                     new_subject = rare.subject;
                 }
                 if !need.names && need.pupils && !j.known {
-                    let t = &mut b.texts;
                     let df = match &mut names_df {
                         Some(df) => df,
                         None => names_df.insert(
