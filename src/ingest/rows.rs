@@ -382,7 +382,7 @@ impl<'a> LineCounter<'a> {
         if start > self.pos {
             // A line ends at LF, at CRLF, and at a CR alone (old Mac files,
             // which the csv reader splits into records the same way).
-            // Found a SIMD search at a time: a record is tens of bytes.
+            // Each line end found by a SIMD search: a record is tens of bytes.
             let text = self.text;
             let (pos, between) = (self.pos, &text[self.pos..start]);
             self.line += memchr::memchr2_iter(b'\n', b'\r', between)

@@ -99,7 +99,6 @@ impl Scope {
     }
 }
 
-/// Case-insensitive equality after trimming, for the `--teacher` family.
 /// Each school's lines as one list, in school order. One school's list is
 /// taken as it is, and several are copied once into a list made their size:
 /// collected through `flatten`, a large school's lines (60 MB at 300,000
@@ -115,6 +114,7 @@ pub fn concat<T>(per_school: Vec<Vec<T>>) -> Vec<T> {
     all
 }
 
+/// Case-insensitive equality after trimming, for the `--teacher` family.
 pub fn matches(filter: &Option<String>, value: Option<&str>) -> bool {
     match filter {
         None => true,

@@ -3,8 +3,8 @@
 
 use crate::config::Severity;
 use crate::output::{self, Sink, Table};
-use crate::reports::Scope;
 use crate::reports::model::{self, Need};
+use crate::reports::{Scope, concat};
 use crate::rules::Ctx;
 use crate::store::read::Snapshot;
 
@@ -28,13 +28,10 @@ pub fn build(ctx: &Ctx, snap: &Snapshot, scope: &Scope, filter: &QaFilter) -> an
         let completeness = super::completeness(&sw, &stages, filter);
         Ok((findings, completeness))
     })?;
-    // Sized once: growing a vector of most of a million findings copies it.
-    let mut findings = Vec::with_capacity(per_school.iter().map(|(f, _)| f.len()).sum());
-    let mut completeness = Vec::new();
-    for (f, c) in per_school {
-        findings.extend(f);
-        completeness.extend(c);
-    }
+    // Sized once, or taken as they are for one school: growing a vector of
+    // most of a million findings copies it.
+    let (findings, completeness): (Vec<_>, Vec<_>) = per_school.into_iter().unzip();
+    let (mut findings, mut completeness) = (concat(findings), concat(completeness));
     super::sort(&mut findings);
     super::sort_completeness(&mut completeness);
     Ok(Qa {
