@@ -184,13 +184,13 @@ pub fn load_only(
         if need.teacher_and_class || need.comments || need.names {
             b.odd.reserve(rows);
         }
-        // About one pupil per pupils row: the table of SCNs is not grown
-        // (and rehashed) again and again.
+        // About one pupil per pupils row: the SCNs are not grown again
+        // and again.
         let pupils = pupils_df.as_ref().map_or(0, DataFrame::height);
         b.scns.reserve(pupils);
         b.places.reserve(pupils);
-        b.scn_ids.reserve(pupils);
     }
+    b.id_of_place = vec![NO_TEXT; pupils.iter().len()];
     for phase in [Phase::Bge, Phase::Senior] {
         let names = row_columns(phase, need);
         let Some(df) = snap
@@ -489,6 +489,10 @@ struct Builder {
     scns: Vec<Box<str>>,
     /// Each of `scns`' place in the pupils table, or [`NO_TEXT`].
     places: Vec<u32>,
+    /// The id of the pupil at each place in the pupils table, or
+    /// [`NO_TEXT`] before its first row.
+    id_of_place: Vec<u32>,
+    /// The ids of pupils the pupils table does not have.
     scn_ids: PlHashMap<Box<str>, u32>,
     /// The pupil of the row added last.
     last_pupil: Option<u32>,
@@ -507,17 +511,32 @@ impl Builder {
         {
             return id;
         }
-        let id = match self.scn_ids.get(scn) {
-            Some(&id) => id,
-            None => {
-                let id = u32::try_from(self.scns.len()).expect("fewer than 4 billion pupils");
-                self.scns.push(scn.into());
-                self.places.push(place);
-                self.scn_ids.insert(scn.into(), id);
+        // A pupil the pupils table has is found by its place there (each
+        // place is one SCN's), an array, not a hashed text.
+        let id = match self.id_of_place.get(place as usize) {
+            Some(&id) if id != NO_TEXT => id,
+            Some(_) => {
+                let id = self.new_pupil(scn, place);
+                self.id_of_place[place as usize] = id;
                 id
             }
+            None => match self.scn_ids.get(scn) {
+                Some(&id) => id,
+                None => {
+                    let id = self.new_pupil(scn, place);
+                    self.scn_ids.insert(scn.into(), id);
+                    id
+                }
+            },
         };
         self.last_pupil = Some(id);
+        id
+    }
+
+    fn new_pupil(&mut self, scn: &str, place: u32) -> u32 {
+        let id = u32::try_from(self.scns.len()).expect("fewer than 4 billion pupils");
+        self.scns.push(scn.into());
+        self.places.push(place);
         id
     }
 
@@ -611,4 +630,40 @@ pub fn interventions(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pupils get ids in the order their first rows come, found again
+    /// whether the pupils table has them (by place) or not (by SCN),
+    /// whenever their rows come back.
+    #[test]
+    fn pupils_get_ids_in_order_of_first_row_by_place_or_scn() {
+        // (SCN, place in the pupils table) of each row, and each row's id
+        let rows: &[(&str, u32)] = &[
+            ("100000002", 1),
+            ("100000002", 1),
+            ("999999999", NO_TEXT),
+            ("100000001", 0),
+            ("100000002", 1),
+            ("999999999", NO_TEXT),
+            ("", NO_TEXT),
+            ("100000001", 0),
+        ];
+        let want = [0, 0, 1, 2, 0, 1, 3, 2];
+        let mut b = Builder {
+            id_of_place: vec![NO_TEXT; 3],
+            ..Builder::default()
+        };
+        let got: Vec<u32> = rows
+            .iter()
+            .map(|&(scn, place)| b.pupil(scn, place))
+            .collect();
+        assert_eq!(got, want);
+        let scns: Vec<&str> = b.scns.iter().map(|s| &**s).collect();
+        assert_eq!(scns, ["100000002", "999999999", "100000001", ""]);
+        assert_eq!(b.places, [1, NO_TEXT, 0, NO_TEXT]);
+    }
 }
