@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use polars::prelude::*;
 
+use super::builder::Builder;
 use super::cells::{PUPIL_COLS, PupilCells, RowCells};
 use super::columns::Columns;
-use super::texts::Texts;
 use super::{
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
     SchoolWindow,
@@ -256,7 +256,7 @@ pub fn load_only(
                         _ => {
                             let (place, c) = match need.pupils {
                                 true => pupils.position(scn).map_or((NO_TEXT, None), |i| {
-                                    (place_of(i), Some(pupils.contexts[i]))
+                                    (place_of(i), Some(pupils.context_at(i)))
                                 }),
                                 false => (NO_TEXT, known.get(scn).copied()),
                             };
@@ -481,76 +481,6 @@ fn row_of(phase: Phase, v: &Verdict, (subject, faculty, mapped): (u32, u32, bool
     }
 }
 
-/// The tables a window's rows index into, built as the rows are read.
-#[derive(Default)]
-struct Builder {
-    rows: Vec<Row>,
-    texts: Texts,
-    scns: Vec<Box<str>>,
-    /// Each of `scns`' place in the pupils table, or [`NO_TEXT`].
-    places: Vec<u32>,
-    /// The id of the pupil at each place in the pupils table, or
-    /// [`NO_TEXT`] before its first row.
-    id_of_place: Vec<u32>,
-    /// The ids of pupils the pupils table does not have.
-    scn_ids: PlHashMap<Box<str>, u32>,
-    /// The pupil of the row added last.
-    last_pupil: Option<u32>,
-    /// Subject as stored -> (subject, faculty) text ids and whether mapped.
-    subjects: PlHashMap<Box<str>, (u32, u32, bool)>,
-    odd: Vec<Odd>,
-    invalid: Vec<Vec<crate::rules::validity::Invalid>>,
-}
-
-impl Builder {
-    /// The id of the pupil `scn`, at `place` in the pupils table.
-    fn pupil(&mut self, scn: &str, place: u32) -> u32 {
-        // A pupil's rows come together: most rows are the last row's pupil.
-        if let Some(id) = self.last_pupil
-            && *self.scns[id as usize] == *scn
-        {
-            return id;
-        }
-        // A pupil the pupils table has is found by its place there (each
-        // place is one SCN's), an array, not a hashed text.
-        let id = match self.id_of_place.get(place as usize) {
-            Some(&id) if id != NO_TEXT => id,
-            Some(_) => {
-                let id = self.new_pupil(scn, place);
-                self.id_of_place[place as usize] = id;
-                id
-            }
-            None => match self.scn_ids.get(scn) {
-                Some(&id) => id,
-                None => {
-                    let id = self.new_pupil(scn, place);
-                    self.scn_ids.insert(scn.into(), id);
-                    id
-                }
-            },
-        };
-        self.last_pupil = Some(id);
-        id
-    }
-
-    fn new_pupil(&mut self, scn: &str, place: u32) -> u32 {
-        let id = u32::try_from(self.scns.len()).expect("fewer than 4 billion pupils");
-        self.scns.push(scn.into());
-        self.places.push(place);
-        id
-    }
-
-    fn subject(&mut self, ctx: &Ctx, subject: &str) -> (u32, u32, bool) {
-        if let Some(&ids) = self.subjects.get(subject) {
-            return ids;
-        }
-        let (faculty, mapped) = ctx.faculties.faculty_of(subject);
-        let ids = (self.texts.id(subject), self.texts.id(faculty), mapped);
-        self.subjects.insert(subject.into(), ids);
-        ids
-    }
-}
-
 /// Best valid target per (SCN, subject) over the session's windows before `window`.
 fn earlier_targets(
     ctx: &Ctx,
@@ -630,40 +560,4 @@ pub fn interventions(
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Pupils get ids in the order their first rows come, found again
-    /// whether the pupils table has them (by place) or not (by SCN),
-    /// whenever their rows come back.
-    #[test]
-    fn pupils_get_ids_in_order_of_first_row_by_place_or_scn() {
-        // (SCN, place in the pupils table) of each row, and each row's id
-        let rows: &[(&str, u32)] = &[
-            ("100000002", 1),
-            ("100000002", 1),
-            ("999999999", NO_TEXT),
-            ("100000001", 0),
-            ("100000002", 1),
-            ("999999999", NO_TEXT),
-            ("", NO_TEXT),
-            ("100000001", 0),
-        ];
-        let want = [0, 0, 1, 2, 0, 1, 3, 2];
-        let mut b = Builder {
-            id_of_place: vec![NO_TEXT; 3],
-            ..Builder::default()
-        };
-        let got: Vec<u32> = rows
-            .iter()
-            .map(|&(scn, place)| b.pupil(scn, place))
-            .collect();
-        assert_eq!(got, want);
-        let scns: Vec<&str> = b.scns.iter().map(|s| &**s).collect();
-        assert_eq!(scns, ["100000002", "999999999", "100000001", ""]);
-        assert_eq!(b.places, [1, NO_TEXT, 0, NO_TEXT]);
-    }
 }

@@ -11,6 +11,7 @@
 //! [`load`] reads each stored table once, projected to the columns the need
 //! names; [`RowRef`] reads a row back.
 
+mod builder;
 mod cells;
 pub mod columns;
 mod load;
@@ -153,9 +154,10 @@ impl Pupils {
         &self.all[i]
     }
 
-    /// The stage and band a pupil's rows are judged with.
-    pub fn context(&self, scn: &str) -> Option<PupilContext> {
-        self.position(scn).map(|i| self.contexts[i])
+    /// The stage and band the rows of the pupil at `i` of
+    /// [`Pupils::iter`] are judged with.
+    pub fn context_at(&self, i: usize) -> PupilContext {
+        self.contexts[i]
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Pupil> {
