@@ -51,6 +51,24 @@ impl Snapshot {
             .collect()
     }
 
+    /// [`Snapshot::read`] a part at a time (see [`read_data_file_parts`]);
+    /// false when the partition is empty.
+    pub fn read_parts<E: From<StoreError>>(
+        &self,
+        table: &str,
+        school: &str,
+        window: Window,
+        columns: Option<&[&str]>,
+        each: impl FnMut(DataFrame) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let w = window.to_string();
+        let Some(f) = self.manifest.file(table, school, &w) else {
+            return Ok(false);
+        };
+        read_data_file_parts(&self.store.root, f, columns, each)?;
+        Ok(true)
+    }
+
     /// One partition's rows (the chosen columns, or all), or None when empty.
     pub fn read(
         &self,
@@ -95,6 +113,69 @@ pub fn read_data_file(
     file: &DataFile,
     columns: Option<&[&str]>,
 ) -> Result<DataFrame, StoreError> {
+    let (path, bytes) = checked_bytes(root, file)?;
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+    if let Some(cols) = columns {
+        reader = reader.with_columns(Some(owned(cols)));
+    }
+    reader.finish().map_err(|e| parquet_error(&path, e))
+}
+
+/// [`read_data_file`] a part at a time, each part its file's row groups
+/// in order, of at least [`PART_ROWS`] rows but the last: a reader that
+/// is done with a part before it takes the next holds one part's columns,
+/// not the file's, and decodes each into memory the last one freed.
+/// `each` is not called for a file of no rows.
+pub fn read_data_file_parts<E: From<StoreError>>(
+    root: &Path,
+    file: &DataFile,
+    columns: Option<&[&str]>,
+    mut each: impl FnMut(DataFrame) -> Result<(), E>,
+) -> Result<(), E> {
+    let (path, bytes) = checked_bytes(root, file)?;
+    let bytes: &[u8] = &bytes;
+    let metadata = ParquetReader::new(std::io::Cursor::new(bytes))
+        .get_metadata()
+        .map_err(|e| parquet_error(&path, e))?
+        .clone();
+    let groups: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
+    for (start, len) in parts(&groups) {
+        let mut reader =
+            ParquetReader::new(std::io::Cursor::new(bytes)).with_slice(Some((start, len)));
+        reader.set_metadata(metadata.clone());
+        if let Some(cols) = columns {
+            reader = reader.with_columns(Some(owned(cols)));
+        }
+        each(reader.finish().map_err(|e| parquet_error(&path, e))?)?;
+    }
+    Ok(())
+}
+
+/// Rows a part of a file holds at least, but the last.
+pub const PART_ROWS: usize = 1 << 17;
+
+/// The parts of a file whose row groups hold `groups` rows: the first row
+/// and number of rows of each, whole groups taken in order until a part
+/// holds at least [`PART_ROWS`].
+fn parts(groups: &[usize]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (mut start, mut len) = (0, 0);
+    for &rows in groups {
+        len += rows;
+        if len >= PART_ROWS {
+            out.push((start, len));
+            (start, len) = (start + len, 0);
+        }
+    }
+    if len > 0 {
+        out.push((start, len));
+    }
+    out
+}
+
+/// The bytes of a data file the manifest names, checked against the
+/// SHA-256 it recorded, and where they were found.
+fn checked_bytes(root: &Path, file: &DataFile) -> Result<(PathBuf, Vec<u8>), StoreError> {
     let (path, bytes) = read_named(root, &file.path)?;
     let sha = hex(&Sha256::digest(&bytes));
     if sha != file.sha256 {
@@ -106,12 +187,97 @@ pub fn read_data_file(
             ),
         });
     }
-    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
-    if let Some(cols) = columns {
-        reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
-    }
-    reader.finish().map_err(|e| StoreError::Parquet {
+    Ok((path, bytes))
+}
+
+fn owned(cols: &[&str]) -> Vec<String> {
+    cols.iter().map(|c| c.to_string()).collect()
+}
+
+fn parquet_error(path: &Path, e: PolarsError) -> StoreError {
+    StoreError::Parquet {
         path: path.display().to_string(),
         problem: e.to_string(),
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_take_whole_row_groups_until_big_enough() {
+        const P: usize = PART_ROWS;
+        // Rows of each row group, and the parts wanted.
+        type Case = (&'static [usize], &'static [(usize, usize)]);
+        let cases: &[Case] = &[
+            (&[], &[]),
+            (&[0], &[]),
+            (&[5], &[(0, 5)]),
+            (&[P], &[(0, P)]),
+            (&[P + 1, P, 7], &[(0, P + 1), (P + 1, P), (2 * P + 1, 7)]),
+            (&[P / 2, P / 2, P / 2], &[(0, P), (P, P / 2)]),
+            (&[P / 2, P / 2 + 1, 3], &[(0, P + 1), (P + 1, 3)]),
+        ];
+        for (groups, want) in cases {
+            assert_eq!(parts(groups), *want, "groups {groups:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_read_in_parts_is_the_file_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = PART_ROWS * 2 + 10;
+        let mut df = df!(
+            "scn" => (0..rows).map(|i| format!("{i:09}")).collect::<Vec<_>>(),
+            "line" => (0..rows as u32).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .with_row_group_size(Some(PART_ROWS / 3))
+            .finish(&mut df)
+            .unwrap();
+        std::fs::write(dir.path().join("f.parquet"), &bytes).unwrap();
+        let file = DataFile {
+            table: "bge".into(),
+            school: "S".into(),
+            window: "2025-26_1".into(),
+            path: "f.parquet".into(),
+            rows,
+            sha256: hex(&Sha256::digest(&bytes)),
+        };
+        let whole = read_data_file(dir.path(), &file, Some(&["scn"])).unwrap();
+        let mut heights = Vec::new();
+        let mut joined = DataFrame::empty();
+        read_data_file_parts(dir.path(), &file, Some(&["scn"]), |part| {
+            heights.push(part.height());
+            joined
+                .vstack_mut_owned(part)
+                .map(drop)
+                .map_err(|e| parquet_error(Path::new("f"), e))
+        })
+        .unwrap();
+        let (last, others) = heights.split_last().unwrap();
+        assert!(!others.is_empty() && others.iter().all(|&h| h >= PART_ROWS));
+        assert!(*last > 0);
+        assert_eq!(heights.iter().sum::<usize>(), rows);
+        assert!(joined.equals(&whole));
+        assert_eq!(joined.get_column_names(), ["scn"]);
+
+        // A damaged file is the same error either way, and no part is read.
+        let file = DataFile {
+            sha256: "0".repeat(64),
+            ..file
+        };
+        let whole = read_data_file(dir.path(), &file, None).unwrap_err();
+        let mut called = false;
+        let parts = read_data_file_parts(dir.path(), &file, None, |_| -> Result<(), StoreError> {
+            called = true;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(parts.to_string(), whole.to_string());
+        assert!(!called);
+    }
 }

@@ -144,4 +144,24 @@ mod tests {
         let cells: Vec<_> = (0..6).map(|i| c.get("scn", i)).collect();
         assert_eq!(cells, [Some("1"), None, Some("3"), None, Some("5"), None]);
     }
+
+    #[test]
+    fn columns_read_cells_of_row_groups_of_one_size_but_the_last() {
+        // As a store's files are read: groups of one size, the last shorter.
+        for (group, rows) in [(1usize, 5usize), (3, 13), (4, 16), (7, 8), (290, 1000)] {
+            let text: Vec<String> = (0..rows).map(|i| i.to_string()).collect();
+            let mut df = DataFrame::empty();
+            for part in text.chunks(group) {
+                let part = df!("scn" => part).unwrap();
+                df.vstack_mut_owned(part).unwrap();
+            }
+            assert_eq!(df.first_col_n_chunks(), rows.div_ceil(group));
+            let c = Columns::new(&df, &["scn"]).unwrap();
+            let cells: Vec<_> = (0..rows + 2).map(|i| c.get("scn", i)).collect();
+            let want: Vec<_> = (0..rows + 2)
+                .map(|i| text.get(i).map(String::as_str))
+                .collect();
+            assert_eq!(cells, want, "groups of {group}, {rows} rows");
+        }
+    }
 }

@@ -172,11 +172,11 @@ pub fn load_only(
         }
     }
 
+    let w = window.to_string();
     let mut b = Builder::default();
     if only.is_none() {
         // Both phases' rows at once: growing the table for the second
         // would copy the first (a large school's is 70 MB).
-        let w = window.to_string();
         let stored = |table: &str| snap.manifest.file(table, school, &w).map_or(0, |f| f.rows);
         let rows = stored("bge") + stored("senior");
         b.rows.reserve(rows);
@@ -193,20 +193,13 @@ pub fn load_only(
     b.id_of_place = vec![NO_TEXT; pupils.iter().len()];
     for phase in [Phase::Bge, Phase::Senior] {
         let names = row_columns(phase, need);
-        let Some(df) = snap
-            .read(phase.as_str(), school, window, Some(&names))
-            .with_context(context)?
-        else {
+        if snap.manifest.file(phase.as_str(), school, &w).is_none() {
             continue;
-        };
-        let df = only_rows(df, only)?;
+        }
         let earlier = match phase {
             Phase::Senior => earlier_targets(ctx, snap, school, window, only)?,
             Phase::Bge => BySubject::default(),
         };
-        let c = Columns::new(&df, &names)?;
-        let h = RowCells::new(&c);
-        let mut judged: Vec<Judged> = Vec::new();
         // Each asked text column's ids for the rows of a block.
         let mut asked: [Vec<u32>; 5] = Default::default();
         let asks = [
@@ -218,168 +211,188 @@ pub fn load_only(
         ];
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
-        b.rows.reserve(df.height());
-        // Each row is judged on its own, so a large school's rows are
-        // judged on every core, a block at a time into the same memory
-        // (bounded, and its pages touched once), each into its final row
-        // but for the ids of its pupil and of the subjects and codes first
-        // met in the block, which are given below in row order, as one
-        // core would (the texts a need asks for get theirs a column at a
-        // time first).
-        for start in (0..df.height()).step_by(JUDGE_BLOCK) {
-            let end = (start + JUDGE_BLOCK).min(df.height());
-            for ((ids, col), yes) in asked.iter_mut().zip(h.asked).zip(asks) {
-                if yes {
-                    b.texts.of_column(col, start..end, ids);
+        // The phase's rows before the part being judged.
+        let mut before = 0;
+        // A part of the file at a time: its columns are judged and
+        // dropped before the next part is read into the memory they held.
+        let mut judge_part = |df: DataFrame| -> anyhow::Result<()> {
+            let df = only_rows(df, only)?;
+            let c = Columns::new(&df, &names)?;
+            let h = RowCells::new(&c);
+            let mut judged: Vec<Judged> = Vec::new();
+            // Each row is judged on its own, so a large school's rows are
+            // judged on every core, a block at a time into the same memory
+            // (bounded, and its pages touched once), each into its final row
+            // but for the ids of its pupil and of the subjects and codes first
+            // met in the block, which are given below in row order, as one
+            // core would (the texts a need asks for get theirs a column at a
+            // time first).
+            for start in (0..df.height()).step_by(JUDGE_BLOCK) {
+                let end = (start + JUDGE_BLOCK).min(df.height());
+                for ((ids, col), yes) in asked.iter_mut().zip(h.asked).zip(asks) {
+                    if yes {
+                        b.texts.of_column(col, start..end, ids);
+                    }
                 }
-            }
-            // Subjects and texts met in earlier blocks, with their ids.
-            let (subjects, texts, asked) = (&b.subjects, &b.texts, &asked);
-            crate::par::map_range_into(
-                start..end,
-                4096,
-                &mut judged,
-                Recent::default,
-                |last, i| {
-                    let cell = |col: &'static str| h.get(col, i);
-                    let scn = cell("scn").unwrap_or_default();
-                    let subject = cell("subject").unwrap_or_default();
-                    let e = Entered::of(phase, cell);
-                    let earlier_target = match phase {
-                        Phase::Senior => earlier.get(scn, subject).copied(),
-                        Phase::Bge => None,
-                    };
-                    // A pupil's rows come together: the context found for a
-                    // row serves the rows after it of the same SCN.
-                    let (same_pupil, place, pupil_context) = match last.pupil {
-                        Some((s, place, c)) if s == scn => (true, place, c),
-                        _ => {
-                            let (place, c) = match need.pupils {
-                                true => pupils.position(scn).map_or((NO_TEXT, None), |i| {
-                                    (place_of(i), Some(pupils.context_at(i)))
-                                }),
-                                false => (NO_TEXT, known.get(scn).copied()),
-                            };
-                            last.pupil = Some((scn, place, c));
-                            (false, place, c)
-                        }
-                    };
-                    let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
-                    let invalid = if need.invalid {
-                        ctx.codes().subject_cells(phase == Phase::Senior, cell)
-                    } else {
-                        Vec::new()
-                    };
-                    let asked = |k: usize| asked[k].get(i - start).copied().unwrap_or(NO_TEXT);
-                    let mut odd = Odd {
-                        teacher: asked(0),
-                        class: asked(1),
-                        comment: asked(2),
-                        forename: asked(3),
-                        surname: asked(4),
-                        ..Odd::default()
-                    };
-                    // Codes entered that the rules could not read, kept as
-                    // text: those met before have their ids; the others are
-                    // given theirs below.
-                    let unread = [
-                        e.level.filter(|_| v.level.is_none()),
-                        e.course_level.filter(|_| v.course_level.is_none()),
-                        e.target.filter(|_| v.target.is_none()),
-                        e.working.filter(|_| v.working.is_none()),
-                    ];
-                    let mut new_texts = 0u8;
-                    let ids = odd.unread_mut().into_iter().zip(unread).enumerate();
-                    for (k, (id, text)) in ids {
-                        let Some(text) = text else { continue };
-                        match texts.find(text) {
-                            Some(found) => *id = found,
-                            None => new_texts |= 1 << k,
-                        }
-                    }
-                    let ids = subjects.get(subject).copied();
-                    let subject = ids.is_none().then_some(subject);
-                    let rare =
-                        (subject.is_some() || !invalid.is_empty() || new_texts != 0).then(|| {
-                            Box::new(Rare {
-                                subject,
-                                invalid,
-                                new_texts,
-                            })
-                        });
-                    Judged {
-                        row: row_of(phase, &v, ids.unwrap_or((NO_TEXT, NO_TEXT, false))),
-                        odd,
-                        rare,
-                        place,
-                        same_pupil,
-                        known: pupil_context.is_some(),
-                    }
-                },
-            );
-            for (i, j) in (start..end).zip(judged.drain(..)) {
-                let t = &mut b.texts;
-                let mut o = j.odd;
-                let mut row = j.row;
-                let mut new_subject = None;
-                if let Some(rare) = j.rare {
-                    if rare.new_texts != 0 {
-                        // Read again: rare once a window's codes have been met.
-                        let e = Entered::of(phase, |col| h.get(col, i));
-                        let entered = [e.level, e.course_level, e.target, e.working];
-                        let ids = o.unread_mut().into_iter().zip(entered).enumerate();
+                // Subjects and texts met in earlier blocks, with their ids.
+                let (subjects, texts, asked) = (&b.subjects, &b.texts, &asked);
+                crate::par::map_range_into(
+                    start..end,
+                    4096,
+                    &mut judged,
+                    Recent::default,
+                    |last, i| {
+                        let cell = |col: &'static str| h.get(col, i);
+                        let scn = cell("scn").unwrap_or_default();
+                        let subject = cell("subject").unwrap_or_default();
+                        let e = Entered::of(phase, cell);
+                        let earlier_target = match phase {
+                            Phase::Senior => earlier.get(scn, subject).copied(),
+                            Phase::Bge => None,
+                        };
+                        // A pupil's rows come together: the context found for a
+                        // row serves the rows after it of the same SCN.
+                        let (same_pupil, place, pupil_context) = match last.pupil {
+                            Some((s, place, c)) if s == scn => (true, place, c),
+                            _ => {
+                                let (place, c) = match need.pupils {
+                                    true => pupils.position(scn).map_or((NO_TEXT, None), |i| {
+                                        (place_of(i), Some(pupils.context_at(i)))
+                                    }),
+                                    false => (NO_TEXT, known.get(scn).copied()),
+                                };
+                                last.pupil = Some((scn, place, c));
+                                (false, place, c)
+                            }
+                        };
+                        let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
+                        let invalid = if need.invalid {
+                            ctx.codes().subject_cells(phase == Phase::Senior, cell)
+                        } else {
+                            Vec::new()
+                        };
+                        let asked = |k: usize| asked[k].get(i - start).copied().unwrap_or(NO_TEXT);
+                        let mut odd = Odd {
+                            teacher: asked(0),
+                            class: asked(1),
+                            comment: asked(2),
+                            forename: asked(3),
+                            surname: asked(4),
+                            ..Odd::default()
+                        };
+                        // Codes entered that the rules could not read, kept as
+                        // text: those met before have their ids; the others are
+                        // given theirs below.
+                        let unread = [
+                            e.level.filter(|_| v.level.is_none()),
+                            e.course_level.filter(|_| v.course_level.is_none()),
+                            e.target.filter(|_| v.target.is_none()),
+                            e.working.filter(|_| v.working.is_none()),
+                        ];
+                        let mut new_texts = 0u8;
+                        let ids = odd.unread_mut().into_iter().zip(unread).enumerate();
                         for (k, (id, text)) in ids {
-                            if rare.new_texts & (1 << k) != 0 {
-                                *id = t.opt(text);
+                            let Some(text) = text else { continue };
+                            match texts.find(text) {
+                                Some(found) => *id = found,
+                                None => new_texts |= 1 << k,
                             }
                         }
+                        let ids = subjects.get(subject).copied();
+                        let subject = ids.is_none().then_some(subject);
+                        let rare = (subject.is_some() || !invalid.is_empty() || new_texts != 0)
+                            .then(|| {
+                                Box::new(Rare {
+                                    subject,
+                                    invalid,
+                                    new_texts,
+                                })
+                            });
+                        Judged {
+                            row: row_of(phase, &v, ids.unwrap_or((NO_TEXT, NO_TEXT, false))),
+                            odd,
+                            rare,
+                            place,
+                            same_pupil,
+                            known: pupil_context.is_some(),
+                        }
+                    },
+                );
+                for (i, j) in (start..end).zip(judged.drain(..)) {
+                    let t = &mut b.texts;
+                    let mut o = j.odd;
+                    let mut row = j.row;
+                    let mut new_subject = None;
+                    if let Some(rare) = j.rare {
+                        if rare.new_texts != 0 {
+                            // Read again: rare once a window's codes have been met.
+                            let e = Entered::of(phase, |col| h.get(col, i));
+                            let entered = [e.level, e.course_level, e.target, e.working];
+                            let ids = o.unread_mut().into_iter().zip(entered).enumerate();
+                            for (k, (id, text)) in ids {
+                                if rare.new_texts & (1 << k) != 0 {
+                                    *id = t.opt(text);
+                                }
+                            }
+                        }
+                        // Empty unless `need.invalid`.
+                        if !rare.invalid.is_empty() {
+                            o.invalid =
+                                u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
+                            b.invalid.push(rare.invalid);
+                        }
+                        new_subject = rare.subject;
                     }
-                    // Empty unless `need.invalid`.
-                    if !rare.invalid.is_empty() {
-                        o.invalid =
-                            u32::try_from(b.invalid.len()).expect("fewer than 4 billion rows");
-                        b.invalid.push(rare.invalid);
+                    if !need.names && need.pupils && !j.known {
+                        let df = match &mut names_df {
+                            Some(df) => df,
+                            None => names_df.insert(
+                                snap.read(
+                                    phase.as_str(),
+                                    school,
+                                    window,
+                                    Some(&["scn", "forename", "surname"]),
+                                )?
+                                .map(|df| only_rows(df, only))
+                                .transpose()?
+                                .unwrap_or_default(),
+                            ),
+                        };
+                        let name = |col: &str| {
+                            df.column(col)
+                                .ok()
+                                .and_then(|c| c.str().ok())
+                                .and_then(|c| c.get(before + i))
+                        };
+                        o.forename = t.opt(name("forename"));
+                        o.surname = t.opt(name("surname"));
                     }
-                    new_subject = rare.subject;
-                }
-                if !need.names && need.pupils && !j.known {
-                    let df = match &mut names_df {
-                        Some(df) => df,
-                        None => names_df.insert(
-                            snap.read(
-                                phase.as_str(),
-                                school,
-                                window,
-                                Some(&["scn", "forename", "surname"]),
-                            )?
-                            .map(|df| only_rows(df, only))
-                            .transpose()?
-                            .unwrap_or_default(),
-                        ),
+                    if !o.is_empty() {
+                        b.odd.push(o);
+                        row.odd =
+                            u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows");
+                    }
+                    if let Some(subject) = new_subject {
+                        (row.subject, row.faculty, row.mapped) = b.subject(ctx, subject);
+                    }
+                    row.pupil = match (j.same_pupil, b.last_pupil) {
+                        (true, Some(id)) => id,
+                        _ => b.pupil(h.get("scn", i).unwrap_or_default(), j.place),
                     };
-                    let name = |col: &str| {
-                        df.column(col)
-                            .ok()
-                            .and_then(|c| c.str().ok())
-                            .and_then(|c| c.get(i))
-                    };
-                    o.forename = t.opt(name("forename"));
-                    o.surname = t.opt(name("surname"));
+                    b.rows.push(row);
                 }
-                if !o.is_empty() {
-                    b.odd.push(o);
-                    row.odd = u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows");
-                }
-                if let Some(subject) = new_subject {
-                    (row.subject, row.faculty, row.mapped) = b.subject(ctx, subject);
-                }
-                row.pupil = match (j.same_pupil, b.last_pupil) {
-                    (true, Some(id)) => id,
-                    _ => b.pupil(h.get("scn", i).unwrap_or_default(), j.place),
-                };
-                b.rows.push(row);
             }
-        }
+            before += df.height();
+            Ok(())
+        };
+        snap.read_parts(
+            phase.as_str(),
+            school,
+            window,
+            Some(&names),
+            &mut judge_part,
+        )
+        .with_context(context)?;
     }
     drop(known);
     let (overrides, interventions) = if need.pupils {
