@@ -769,3 +769,77 @@ fn qa_on_an_empty_store_says_how_to_ingest() {
     let (_, err) = env.expect(1, &["qa"]);
     assert!(err.contains("tracker ingest"), "{err}");
 }
+
+/// `missing_staff` for a band led by house: a pupil with no house is a
+/// finding of its own; a house spelt several ways is one finding, in the
+/// spelling of the first pupil in `offtrack`'s order (most faculties off
+/// track first, then surname).
+#[test]
+fn missing_staff_by_house_names_the_first_spelling_in_offtrack_order() {
+    let cases: &[(&str, &str)] = &[
+        // Cole has two faculties off track: first.
+        ("100000003,Mathematics,Higher,3,9\n", "Arran"),
+        // Each has one: Birch is first by surname.
+        ("", "arran"),
+    ];
+    for (extra, spelling) in cases {
+        let env = Env::new();
+        let cfg = env.write(
+            "tracker.toml",
+            "[[followup.band]]\nmin = 1\nrole = \"WST\"\nlead_by = \"house\"\n\n\
+             [followup.band.staff]\n\"Cumbrae\" = \"Ms Cumbrae\"\n",
+        );
+        let pupils = env.write(
+            "pupils.csv",
+            "SCN,Forename,Surname,Stage,House\n\
+             100000001,Al,Ash,S5,\n\
+             100000002,Bo,Birch,S5,arran\n\
+             100000003,Cy,Cole,S5,Arran\n\
+             100000004,Di,Dunn,S5,ARRAN\n\
+             100000005,Ed,Elm,S5,Cumbrae\n",
+        );
+        let senior = env.write(
+            "senior.csv",
+            format!(
+                "SCN,Subject,Course Level,Target Grade,Working Grade\n\
+                 100000001,English,Higher,3,9\n\
+                 100000002,English,Higher,3,9\n\
+                 100000003,English,Higher,3,9\n\
+                 {extra}\
+                 100000004,English,Higher,3,9\n\
+                 100000005,English,Higher,3,9\n"
+            ),
+        );
+        let cfg = cfg.to_str().unwrap();
+        let (p, s) = (pupils.to_str().unwrap(), senior.to_str().unwrap());
+        env.ok(&[
+            "--config",
+            cfg,
+            "-q",
+            "ingest",
+            "--school",
+            "H",
+            "--window",
+            "2025-26/1",
+            p,
+            s,
+        ]);
+        let out = env.ok(&["--config", cfg, "qa", "--findings", "--format", "csv"]);
+        let staff: Vec<Vec<String>> = (csv_rows(&out).into_iter())
+            .filter(|r| r[3] == "missing_staff")
+            .map(|r| r[4..].to_vec())
+            .collect();
+        let named = format!("no WST named for house `{spelling}` in `[followup.band.staff]`");
+        let want = [
+            ["", "", "", named.as_str()],
+            [
+                "100000001",
+                "",
+                "",
+                "no house recorded, so no WST can be named as lead",
+            ],
+        ]
+        .map(|r| r.map(String::from).to_vec());
+        assert_eq!(staff, want, "with {extra:?}");
+    }
+}

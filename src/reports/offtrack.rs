@@ -1,5 +1,7 @@
 //! `tracker offtrack`: one row per pupil with counts, faculties off track and lead.
 
+use std::cmp::Reverse;
+
 use polars::prelude::PlHashMap;
 use rayon::slice::ParallelSliceMut as _;
 
@@ -7,7 +9,7 @@ use super::Filter;
 use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
 pub use super::ranks::Ranks;
 use crate::output::{ColType, Val};
-use crate::rules::followup::{assign_lead, band_for_role, off_track_faculties};
+use crate::rules::followup::{Lead, assign_lead, band_for_role, off_track_faculties};
 use crate::rules::senior::projected;
 use crate::rules::{Ctx, Phase, Status};
 
@@ -104,16 +106,8 @@ pub fn lines_of_rows<'a>(
         let scn = &*sw.scns()[id];
         let pupil = sw.pupil_of(id);
         let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
-        let faculties = off_track_faculties(
-            rows.iter().map(|r| (r.faculty(), r.status())),
-            cfg.followup.count,
-        );
         let first = |f: fn(&RowRef<'a>) -> Option<&'a str>| rows.iter().find_map(f);
-        let stage = pupil
-            .and_then(|p| p.stage)
-            .or_else(|| rows.iter().find_map(|r| r.stage()));
-        let house = pupil.and_then(|p| p.house.as_deref());
-        let lead = assign_lead(&cfg.followup.band, &faculties, house, stage.map(stage_name));
+        let (faculties, stage, lead) = lead_of(ctx, pupil, rows.iter().copied());
         let (band, lead_role, lead_name, missing_staff) = match lead {
             Some(l) => (Some(l.band), Some(l.role), l.name, l.missing_staff),
             None => (None, None, None, Vec::new()),
@@ -163,6 +157,155 @@ pub fn lines_of_rows<'a>(
     })
 }
 
+/// A pupil's off-track faculties, stage and lead (before any override),
+/// from its rows: what its line shows of them.
+fn lead_of<'a>(
+    ctx: &Ctx,
+    pupil: Option<&'a Pupil>,
+    rows: impl Iterator<Item = RowRef<'a>> + Clone,
+) -> (Vec<&'a str>, Option<u8>, Option<Lead>) {
+    let cfg = ctx.config;
+    let faculties = off_track_faculties(
+        rows.clone().map(|r| (r.faculty(), r.status())),
+        cfg.followup.count,
+    );
+    let stage = pupil
+        .and_then(|p| p.stage)
+        .or_else(|| rows.clone().find_map(|r| r.stage()));
+    let house = pupil.and_then(|p| p.house.as_deref());
+    let lead = assign_lead(&cfg.followup.band, &faculties, house, stage.map(stage_name));
+    (faculties, stage, lead)
+}
+
+/// A pupil whose line names staff missing from `[followup.band.staff]`:
+/// what `qa` needs of its line, without the line.
+pub struct StaffLine<'a> {
+    pub order: OrderKey<'a>,
+    pub stage: Option<u8>,
+    pub lead: Lead,
+}
+
+/// The pupils whose lines name staff missing from `[followup.band.staff]`
+/// (an override names none), in pupil number order: found from each
+/// pupil's rows' faculties and lead alone, without making the lines (in a
+/// school of thousands most off-track pupils may have such a line, and
+/// `qa` has a finding for a few dozen keys).
+pub fn staff_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<StaffLine<'a>> {
+    // The rows' indexes grouped by pupil, in load order within each:
+    // `order[starts[id]..starts[id + 1]]` are pupil `id`'s.
+    let pupils = sw.scns().len();
+    let mut starts = vec![0usize; pupils + 1];
+    for r in sw.rows() {
+        starts[r.pupil_id() + 1] += 1;
+    }
+    for id in 0..pupils {
+        starts[id + 1] += starts[id];
+    }
+    let mut next = starts.clone();
+    let mut order = vec![0u32; sw.rows().len()];
+    for (i, r) in sw.rows().enumerate() {
+        let at = &mut next[r.pupil_id()];
+        order[*at] = u32::try_from(i).expect("fewer than 4 billion rows");
+        *at += 1;
+    }
+    let one = |id: usize| {
+        let scn = &*sw.scns()[id];
+        let rows = order[starts[id]..starts[id + 1]].iter();
+        if rows.len() == 0 || sw.overrides.contains_key(scn) {
+            return None;
+        }
+        let rows = rows.map(|&i| sw.row(i as usize));
+        let pupil = sw.pupil_of(id);
+        let (faculties, stage, lead) = lead_of(ctx, pupil, rows.clone());
+        let lead = lead.filter(|l| !l.missing_staff.is_empty())?;
+        let name = |p: fn(&Pupil) -> Option<&str>, r: fn(&RowRef<'a>) -> Option<&'a str>| {
+            pupil
+                .and_then(p)
+                .or_else(|| rows.clone().find_map(|x| r(&x)))
+        };
+        let order = OrderKey {
+            faculties: faculties.len(),
+            off_track: rows
+                .clone()
+                .filter(|r| r.status() == Status::OffTrack)
+                .count(),
+            surname: name(|p| p.surname.as_deref(), |r| r.surname()),
+            forename: name(|p| p.forename.as_deref(), |r| r.forename()),
+            scn,
+            school: &sw.school,
+        };
+        Some(StaffLine { order, stage, lead })
+    };
+    let runs: Vec<usize> = (0..pupils).step_by(STAFF_RUN).collect();
+    let runs = crate::par::map_within(runs, 1, |start| {
+        (start..(start + STAFF_RUN).min(pupils))
+            .filter_map(one)
+            .collect::<Vec<_>>()
+    });
+    super::concat(runs)
+}
+
+/// Pupils [`staff_lines`] looks at together on one core.
+const STAFF_RUN: usize = 4096;
+
+/// What 7.3 orders a pupil's line by.
+#[derive(Clone, Copy)]
+pub struct OrderKey<'a> {
+    pub faculties: usize,
+    pub off_track: usize,
+    pub surname: Option<&'a str>,
+    pub forename: Option<&'a str>,
+    pub scn: &'a str,
+    pub school: &'a str,
+}
+
+impl<'a> PupilLine<'a> {
+    pub fn order_key(&self) -> OrderKey<'a> {
+        OrderKey {
+            faculties: self.faculties_off_track(),
+            off_track: self.off_track,
+            surname: self.surname,
+            forename: self.forename,
+            scn: self.scn,
+            school: self.sw.school.as_str(),
+        }
+    }
+}
+
+/// A value that orders as 7.3 orders lines; the last part is the line's
+/// index, so no two are equal.
+pub type OrderValue<'a> = (
+    Reverse<usize>,
+    Reverse<usize>,
+    u32,
+    u32,
+    &'a str,
+    &'a str,
+    usize,
+);
+
+/// The [`OrderValue`] of each of `n` keys, `key(i)` the `i`th: names are
+/// ranked among these keys' only, so values compare only with each other.
+pub fn order_values<'a>(n: usize, key: impl Fn(usize) -> OrderKey<'a>) -> Vec<OrderValue<'a>> {
+    let surnames = Ranks::text((0..n).map(|i| key(i).surname.unwrap_or_default()));
+    let forenames = Ranks::text((0..n).map(|i| key(i).forename.unwrap_or_default()));
+    (0..n)
+        .map(|i| {
+            let k = key(i);
+            (
+                Reverse(k.faculties),
+                Reverse(k.off_track),
+                surnames.get(k.surname.unwrap_or_default()),
+                forenames.get(k.forename.unwrap_or_default()),
+                k.scn,
+                k.school,
+                // Equal keys keep their order, as a stable sort would.
+                i,
+            )
+        })
+        .collect()
+}
+
 /// 7.3: faculties_off_track desc, off_track desc, surname, forename, scn
 /// (then school, so the order never depends on chance).
 pub fn sort_offtrack(lines: &mut [PupilLine]) {
@@ -173,22 +316,7 @@ pub fn sort_offtrack(lines: &mut [PupilLine]) {
 /// The indexes of `lines` in [`sort_offtrack`]'s order, the lines left
 /// where they are.
 pub fn offtrack_order(lines: &[PupilLine]) -> Vec<usize> {
-    let surnames = Ranks::text(lines.iter().map(|l| l.surname.unwrap_or_default()));
-    let forenames = Ranks::text(lines.iter().map(|l| l.forename.unwrap_or_default()));
-    let mut keys: Vec<_> = (lines.iter().enumerate())
-        .map(|(i, l)| {
-            (
-                std::cmp::Reverse(l.faculties_off_track()),
-                std::cmp::Reverse(l.off_track),
-                surnames.get(l.surname.unwrap_or_default()),
-                forenames.get(l.forename.unwrap_or_default()),
-                l.scn,
-                l.sw.school.as_str(),
-                // Equal keys keep their order, as a stable sort would.
-                i,
-            )
-        })
-        .collect();
+    let mut keys = order_values(lines.len(), |i| lines[i].order_key());
     // Every key is distinct (the index), so an unstable sort, on every
     // core when nothing else runs, gives the stable sort's order.
     if crate::par::nested() {

@@ -3,11 +3,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use polars::prelude::PlHashSet;
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::{LeadBy, QaKind};
 use crate::reports::model::{BySubject, Intervention, Pupil, RowRef, SchoolWindow};
-use crate::reports::offtrack::{lines_of, sort_offtrack};
+use crate::reports::offtrack::{order_values, staff_lines};
 use crate::rules::values::comment_too_long;
 use crate::rules::{Ctx, Phase, Status};
 
@@ -316,19 +316,15 @@ fn pupil_findings(
 /// in its band's staff table, and once per pupil with no house or stage.
 fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter: &QaFilter) {
     let bands = &c.ctx.config.followup.band;
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let lines = staff_lines(c.ctx, c.sw);
+    let order = order_values(lines.len(), |i| lines[i].order);
     let mut found = Vec::new();
-    // Only lines with staff missing have findings, taken in the order of
-    // `offtrack`: the first line of a role and key names it.
-    let mut lines = lines_of(c.ctx, c.sw);
-    lines.retain(|l| !l.missing_staff.is_empty());
-    sort_offtrack(&mut lines);
-    for line in lines {
+    let mut named = Vec::new();
+    for (line, at) in lines.iter().zip(&order) {
         if !stages(line.stage) {
             continue;
         }
-        let (Some(role), Some(band)) = (&line.lead_role, line.band.and_then(|b| bands.get(b)))
-        else {
+        let (role, Some(band)) = (&line.lead.role, bands.get(line.lead.band)) else {
             continue;
         };
         let by = match band.lead_by {
@@ -336,23 +332,53 @@ fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter
             LeadBy::House => "house",
             LeadBy::Stage => "stage",
         };
-        for key in &line.missing_staff {
+        for (k, key) in line.lead.missing_staff.iter().enumerate() {
             let faculty = (band.lead_by == LeadBy::Faculty).then_some(key.as_str());
             if !filter.accepts_unowned(faculty) {
                 continue;
             }
             if key.is_empty() {
                 let detail = format!("no {by} recorded, so no {role} can be named as lead");
-                found.push((Some(line.scn.to_string()), detail));
-            } else if seen.insert((role.to_lowercase(), key.to_lowercase())) {
-                let detail = format!("no {role} named for {by} `{key}` in `[followup.band.staff]`");
-                found.push((None, detail));
+                found.push((Some(line.order.scn), detail));
+            } else {
+                named.push(((at, k), role.as_str(), key.as_str(), by));
             }
         }
     }
-    for (scn, detail) in found {
-        c.push(QaKind::MissingStaff, scn.as_deref(), None, None, detail);
+    for (role, key, by) in first_named(named) {
+        let detail = format!("no {role} named for {by} `{key}` in `[followup.band.staff]`");
+        found.push((None, detail));
     }
+    for (scn, detail) in found {
+        c.push(QaKind::MissingStaff, scn, None, None, detail);
+    }
+}
+
+/// Of the roles and keys named at positions `P` (a line's place in the
+/// order of `offtrack`, then the key's in the line), the first to name
+/// each role and key ignoring case, with what came with it, in order.
+/// Each role and key as written is first given its first position, so
+/// only the few distinct ones are compared ignoring case.
+fn first_named<'t, P: Ord + Copy, T>(
+    named: impl IntoIterator<Item = (P, &'t str, &'t str, T)>,
+) -> Vec<(&'t str, &'t str, T)> {
+    let mut first: PlHashMap<(&str, &str), (P, T)> = PlHashMap::default();
+    for (at, role, key, with) in named {
+        match first.get_mut(&(role, key)) {
+            Some(f) if at < f.0 => *f = (at, with),
+            Some(_) => {}
+            None => {
+                first.insert((role, key), (at, with));
+            }
+        }
+    }
+    let mut first: Vec<_> = first.into_iter().collect();
+    first.sort_unstable_by_key(|&(_, (at, _))| at);
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    (first.into_iter())
+        .filter(|((role, key), _)| seen.insert((role.to_lowercase(), key.to_lowercase())))
+        .map(|((role, key), (_, with))| (role, key, with))
+        .collect()
 }
 
 /// `rejected_row` and `duplicate_conflict`, from what ingest set aside.
@@ -424,6 +450,51 @@ fn set_aside_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_role_and_key_is_named_once_by_its_first_position_ignoring_case() {
+        type Named = (u32, &'static str, &'static str, char);
+        type Case = (
+            &'static [Named],
+            &'static [(&'static str, &'static str, char)],
+        );
+        // (named at positions, in any order; wanted, in order)
+        let cases: &[Case] = &[
+            (&[], &[]),
+            (&[(5, "PT", "Sciences", 'a')], &[("PT", "Sciences", 'a')]),
+            // The first position wins, whatever order they come in.
+            (
+                &[(7, "PT", "Sciences", 'b'), (2, "PT", "Sciences", 'a')],
+                &[("PT", "Sciences", 'a')],
+            ),
+            // Ignoring case: the spelling at the first position is kept.
+            (
+                &[(3, "PT", "sciences", 'b'), (1, "pt", "SCIENCES", 'a')],
+                &[("pt", "SCIENCES", 'a')],
+            ),
+            (
+                &[
+                    (9, "PT", "Maths", 'm'),
+                    (4, "Year Head", "S3", 'y'),
+                    (6, "PT", "maths", 'n'),
+                    (8, "PT", "Sciences", 's'),
+                ],
+                &[
+                    ("Year Head", "S3", 'y'),
+                    ("PT", "maths", 'n'),
+                    ("PT", "Sciences", 's'),
+                ],
+            ),
+            // A key differs from a role of the same text.
+            (
+                &[(2, "PT", "WST", 'a'), (1, "WST", "PT", 'b')],
+                &[("WST", "PT", 'b'), ("PT", "WST", 'a')],
+            ),
+        ];
+        for (named, want) in cases {
+            assert_eq!(first_named(named.iter().copied()), *want, "named {named:?}");
+        }
+    }
 
     #[test]
     fn interventions_cover_their_subject_or_everything() {
