@@ -10,6 +10,7 @@ use super::builder::Builder;
 use super::cells::{PUPIL_COLS, PupilCells, RowCells};
 use super::columns::Columns;
 use super::{
+    Text,
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
     SchoolWindow,
 };
@@ -48,11 +49,11 @@ fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupil
     let one = |i: usize| {
         let cell = |col: &'static str| h.get(col, i);
         let scn = cell("scn").unwrap_or_default();
-        let owned = |col: &'static str| cell(col).map(str::to_string);
+        let owned = |col: &'static str| cell(col).map(Text::from);
         // Invalid booleans are unknown (10.3); `invalid` says which and why.
         let flag = |col: &'static str| parse_bool(cell(col).unwrap_or("")).ok();
         Pupil {
-            scn: scn.to_string(),
+            scn: scn.into(),
             forename: owned("forename"),
             surname: owned("surname"),
             stage: cell("stage").and_then(parse_stage),

@@ -62,13 +62,13 @@ impl Need {
 /// (no pupils row) or invalid (10.3).
 #[derive(Debug, Clone, Default)]
 pub struct Pupil {
-    pub scn: String,
-    pub forename: Option<String>,
-    pub surname: Option<String>,
+    pub scn: Text,
+    pub forename: Option<Text>,
+    pub surname: Option<Text>,
     pub stage: Option<u8>,
-    pub reg_class: Option<String>,
-    pub house: Option<String>,
-    pub gender: Option<String>,
+    pub reg_class: Option<Text>,
+    pub house: Option<Text>,
+    pub gender: Option<Text>,
     pub simd_quintile: Option<u8>,
     pub fsm: Option<bool>,
     pub asn: Option<bool>,
@@ -81,6 +81,11 @@ pub struct Pupil {
     /// [`Need::invalid`].
     pub invalid: Vec<Invalid>,
 }
+
+/// A pupil's text: held in place up to 24 bytes (an SCN, most names,
+/// classes and houses), so a school's pupils are not hundreds of thousands
+/// of small allocations scattered over memory.
+pub type Text = polars::prelude::PlSmallStr;
 
 /// A window's pupils rows by SCN, each pupil once, in the order stored: a
 /// table of the pupils and an index of small keys (an SCN's number, else

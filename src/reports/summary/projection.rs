@@ -82,7 +82,7 @@ impl History {
     pub fn learn(&mut self, ctx: &Ctx, sw: &SchoolWindow) {
         for p in sw.pupils.iter() {
             if let (Some(1..=3), Some(band)) = (p.stage, p.band) {
-                self.bge_band.insert(p.scn.clone(), band);
+                self.bge_band.insert(p.scn.to_string(), band);
             }
         }
         let outcomes = self.schools.entry(sw.school.clone()).or_default();
