@@ -90,7 +90,7 @@ fn frames(schools: &[SchoolWindow]) -> (DataFrame, DataFrame) {
         for (id, scn) in sw.scns().iter().enumerate() {
             p_school.push(s as u32);
             p_pupil.push(id as u32);
-            p_scn.push(scn.as_ref());
+            p_scn.push(scn.as_str());
             p_stage.push(sw.pupil(scn).and_then(|p| p.stage).map(u32::from));
         }
     }

@@ -4,7 +4,7 @@
 use polars::prelude::PlHashMap;
 
 use super::texts::Texts;
-use super::{NO_TEXT, Odd, Row};
+use super::{NO_TEXT, Odd, Row, Text};
 use crate::rules::Ctx;
 use crate::rules::validity::Invalid;
 
@@ -13,7 +13,7 @@ use crate::rules::validity::Invalid;
 pub(super) struct Builder {
     pub(super) rows: Vec<Row>,
     pub(super) texts: Texts,
-    pub(super) scns: Vec<Box<str>>,
+    pub(super) scns: Vec<Text>,
     /// Each of `scns`' place in the pupils table, or [`NO_TEXT`].
     pub(super) places: Vec<u32>,
     /// The id of the pupil at each place in the pupils table, or

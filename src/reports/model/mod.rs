@@ -315,7 +315,7 @@ pub struct SchoolWindow {
     pub overrides: HashMap<String, Override>,
     pub interventions: Vec<Intervention>,
     rows: Vec<Row>,
-    scns: Vec<Box<str>>,
+    scns: Vec<Text>,
     texts: Vec<Box<str>>,
     odd: Vec<Odd>,
     invalid: Vec<Vec<Invalid>>,
@@ -361,7 +361,7 @@ impl SchoolWindow {
     }
 
     /// The SCNs of the window's rows; [`RowRef::pupil_id`] indexes them.
-    pub fn scns(&self) -> &[Box<str>] {
+    pub fn scns(&self) -> &[Text] {
         &self.scns
     }
 
