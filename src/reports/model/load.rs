@@ -10,9 +10,8 @@ use super::builder::Builder;
 use super::cells::{PUPIL_COLS, PupilCells, RowCells};
 use super::columns::Columns;
 use super::{
-    Text,
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
-    SchoolWindow,
+    SchoolWindow, Text,
 };
 use crate::rules::senior::CourseLevel;
 use crate::rules::validity::Invalid;
@@ -256,10 +255,15 @@ pub fn load_only(
                         let (same_pupil, place, pupil_context) = match last.pupil {
                             Some((s, place, c)) if s == scn => (true, place, c),
                             _ => {
+                                let before = (last.pupil)
+                                    .map(|(_, p, _)| p as usize)
+                                    .filter(|&p| p != NO_TEXT as usize);
                                 let (place, c) = match need.pupils {
-                                    true => pupils.position(scn).map_or((NO_TEXT, None), |i| {
-                                        (place_of(i), Some(pupils.context_at(i)))
-                                    }),
+                                    true => pupils
+                                        .position_after(scn, before)
+                                        .map_or((NO_TEXT, None), |i| {
+                                            (place_of(i), Some(pupils.context_at(i)))
+                                        }),
                                     false => (NO_TEXT, known.get(scn).copied()),
                                 };
                                 last.pupil = Some((scn, place, c));

@@ -87,6 +87,9 @@ pub struct Pupil {
 /// of small allocations scattered over memory.
 pub type Text = polars::prelude::PlSmallStr;
 
+/// What [`Pupils`] holds for an SCN that is not 9 digits: no SCN's number.
+const NOT_A_NUMBER: u64 = u64::MAX;
+
 /// A window's pupils rows by SCN, each pupil once, in the order stored: a
 /// table of the pupils and an index of small keys (an SCN's number, else
 /// its text), rather than a map of whole pupils, which a large school fills
@@ -96,6 +99,8 @@ pub type Text = polars::prelude::PlSmallStr;
 pub struct Pupils {
     all: Vec<Pupil>,
     contexts: Vec<PupilContext>,
+    /// Each pupil's SCN as a number, [`NOT_A_NUMBER`] if it is not 9 digits.
+    numbers: Vec<u64>,
     by_number: PlHashMap<u64, u32>,
     /// SCNs that are not 9 digits (ingest stores none).
     by_text: PlHashMap<Box<str>, u32>,
@@ -121,6 +126,9 @@ impl Pupils {
                 stage: q.stage,
                 band: q.band,
             })
+            .collect();
+        p.numbers = (all.iter())
+            .map(|q| crate::rules::values::scn_number(&q.scn).unwrap_or(NOT_A_NUMBER))
             .collect();
         p.all = all;
         p
@@ -148,6 +156,19 @@ impl Pupils {
             None => self.by_text.get(scn),
         }
         .map(|&i| i as usize)
+    }
+
+    /// [`Pupils::position`], looking first at the place after `before`
+    /// (a place, or None for before the first): a subject export often
+    /// lists pupils in the pupils export's order, and the next pupil is
+    /// then found without a lookup in a table of thousands.
+    pub fn position_after(&self, scn: &str, before: Option<usize>) -> Option<usize> {
+        let next = before.map_or(0, |b| b + 1);
+        match crate::rules::values::scn_number(scn) {
+            Some(n) if self.numbers.get(next) == Some(&n) => Some(next),
+            Some(n) => self.by_number.get(&n).map(|&i| i as usize),
+            None => self.by_text.get(scn).map(|&i| i as usize),
+        }
     }
 
     pub fn get(&self, scn: &str) -> Option<&Pupil> {
@@ -618,6 +639,15 @@ mod tests {
                 ],
                 &[("3", "d"), ("1", "e"), ("2", "f")],
             ),
+            (
+                &[
+                    ("100000002", "a"),
+                    ("100000001", "b"),
+                    ("100000002", "c"),
+                    ("100000003", "d"),
+                ],
+                &[("100000001", "b"), ("100000002", "c"), ("100000003", "d")],
+            ),
         ];
         for (rows, want) in cases {
             let pupils = Pupils::of(rows.iter().map(|(s, n)| p(s, n)).collect());
@@ -635,6 +665,19 @@ mod tests {
             }
             assert!(pupils.get("9").is_none());
             assert!(pupils.get("123456789").is_none());
+            // Found at its place whichever place is tried first.
+            let befores = std::iter::once(None).chain((0..want.len() + 1).map(Some));
+            for before in befores {
+                for (at, (scn, _)) in want.iter().enumerate() {
+                    assert_eq!(
+                        pupils.position_after(scn, before),
+                        Some(at),
+                        "{scn} {before:?}"
+                    );
+                }
+                assert_eq!(pupils.position_after("123456789", before), None);
+                assert_eq!(pupils.position_after("9", before), None);
+            }
         }
     }
 
