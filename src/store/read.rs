@@ -123,8 +123,8 @@ pub fn read_data_file(
 
 /// [`read_data_file`] a part at a time, each part its file's row groups
 /// in order, of at least [`PART_ROWS`] rows but the last: a reader that
-/// is done with a part before it takes the next holds one part's columns,
-/// not the file's, and decodes each into memory the last one freed.
+/// is done with a part before it takes the next holds two parts' columns
+/// (the next is read meanwhile), not the file's.
 /// `each` is not called for a file of no rows.
 pub fn read_data_file_parts<E: From<StoreError>>(
     root: &Path,
@@ -139,16 +139,29 @@ pub fn read_data_file_parts<E: From<StoreError>>(
         .map_err(|e| parquet_error(&path, e))?
         .clone();
     let groups: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
-    for (start, len) in parts(&groups) {
+    let read = |(start, len): (usize, usize)| {
         let mut reader =
             ParquetReader::new(std::io::Cursor::new(bytes)).with_slice(Some((start, len)));
         reader.set_metadata(metadata.clone());
         if let Some(cols) = columns {
             reader = reader.with_columns(Some(owned(cols)));
         }
-        each(reader.finish().map_err(|e| parquet_error(&path, e))?)?;
-    }
-    Ok(())
+        reader.finish().map_err(|e| parquet_error(&path, e))
+    };
+    // The next part is read on a thread of its own while `each` works on
+    // this one: decoding fills the core that `each`'s work on one core
+    // leaves idle, and at most two parts are held at once.
+    std::thread::scope(|scope| {
+        let mut parts = parts(&groups).into_iter();
+        let mut next = parts.next().map(read);
+        while let Some(part) = next {
+            let part = part?;
+            let ahead = parts.next().map(|p| scope.spawn(move || read(p)));
+            each(part)?;
+            next = ahead.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        Ok(())
+    })
 }
 
 /// Rows a part of a file holds at least, but the last.
