@@ -71,38 +71,26 @@ pub fn lines_of_rows<'a>(
     sw: &'a SchoolWindow,
     keep: &dyn Fn(&RowRef) -> bool,
 ) -> Vec<PupilLine<'a>> {
-    // Rows bucketed by pupil number (`RowRef::pupil_id` indexes
+    // Rows grouped by pupil number (`RowRef::pupil_id` indexes
     // `sw.scns()`), each pupil's in load order: no SCN is hashed. Kept by
     // hand rather than a polars group-by: with the leads, faculty names and
     // projections it is still faster than polars' group-by, join and sort
     // of the counts alone (`bench/relational.rs`; BENCHMARKS.md,
     // "Hand-written code against polars").
-    // Each pupil's rows are counted first, so each list is made its size
-    // once rather than grown (a large school's grown lists are copied
-    // into fresh memory several times over).
-    let mut sizes = vec![0u32; sw.scns().len()];
-    for r in sw.rows().filter(|r| keep(r)) {
-        sizes[r.pupil_id()] += 1;
-    }
-    let mut by_pupil: Vec<Vec<RowRef<'a>>> = (sizes.iter())
-        .map(|&n| Vec::with_capacity(n as usize))
-        .collect();
-    for r in sw.rows().filter(|r| keep(r)) {
-        by_pupil[r.pupil_id()].push(r);
-    }
+    let by_pupil = ByPupil::of(sw, keep);
     let mut interventions: PlHashMap<&str, usize> = PlHashMap::default();
     for i in &sw.interventions {
         *interventions.entry(i.scn.as_str()).or_default() += 1;
     }
     let cfg = ctx.config;
     // Each pupil's line is made on its own, so a large school's pupils
-    // are spread over every core; the lines keep the pupils' order.
-    let by_pupil: Vec<(usize, Vec<RowRef<'a>>)> = by_pupil
-        .into_iter()
-        .enumerate()
-        .filter(|(_, rows)| !rows.is_empty())
+    // are spread over every core; the lines keep the pupils' order. Each
+    // line's list of rows is made its size once.
+    let ids: Vec<usize> = (0..sw.scns().len())
+        .filter(|&id| by_pupil.has(id))
         .collect();
-    crate::par::map_within(by_pupil, 512, |(id, rows)| {
+    crate::par::map_within(ids, 512, |id| {
+        let rows: Vec<RowRef<'a>> = by_pupil.rows(id).collect();
         let scn = &*sw.scns()[id];
         let pupil = sw.pupil_of(id);
         let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
@@ -157,6 +145,48 @@ pub fn lines_of_rows<'a>(
     })
 }
 
+/// The rows of a window that a filter keeps, grouped by pupil number, in
+/// load order within each pupil: one array of row indexes for all, each
+/// pupil's rows found by where they start, so no list is grown or made
+/// per pupil until a pupil's rows are asked for.
+struct ByPupil<'a> {
+    sw: &'a SchoolWindow,
+    /// Pupil `id`'s rows are `order[starts[id]..starts[id + 1]]`.
+    starts: Vec<usize>,
+    order: Vec<u32>,
+}
+
+impl<'a> ByPupil<'a> {
+    fn of(sw: &'a SchoolWindow, keep: &dyn Fn(&RowRef) -> bool) -> ByPupil<'a> {
+        let pupils = sw.scns().len();
+        let mut starts = vec![0usize; pupils + 1];
+        for r in sw.rows().filter(|r| keep(r)) {
+            starts[r.pupil_id() + 1] += 1;
+        }
+        for id in 0..pupils {
+            starts[id + 1] += starts[id];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; starts[pupils]];
+        for (i, r) in sw.rows().enumerate().filter(|(_, r)| keep(r)) {
+            let at = &mut next[r.pupil_id()];
+            order[*at] = u32::try_from(i).expect("fewer than 4 billion rows");
+            *at += 1;
+        }
+        ByPupil { sw, starts, order }
+    }
+
+    /// Whether pupil `id` has a row kept.
+    fn has(&self, id: usize) -> bool {
+        self.starts[id + 1] > self.starts[id]
+    }
+
+    fn rows(&self, id: usize) -> impl ExactSizeIterator<Item = RowRef<'a>> + Clone + '_ {
+        let sw = self.sw;
+        (self.order[self.starts[id]..self.starts[id + 1]].iter()).map(move |&i| sw.row(i as usize))
+    }
+}
+
 /// A pupil's off-track faculties, stage and lead (before any override),
 /// from its rows: what its line shows of them.
 fn lead_of<'a>(
@@ -191,30 +221,14 @@ pub struct StaffLine<'a> {
 /// school of thousands most off-track pupils may have such a line, and
 /// `qa` has a finding for a few dozen keys).
 pub fn staff_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<StaffLine<'a>> {
-    // The rows' indexes grouped by pupil, in load order within each:
-    // `order[starts[id]..starts[id + 1]]` are pupil `id`'s.
+    let by_pupil = ByPupil::of(sw, &|_| true);
     let pupils = sw.scns().len();
-    let mut starts = vec![0usize; pupils + 1];
-    for r in sw.rows() {
-        starts[r.pupil_id() + 1] += 1;
-    }
-    for id in 0..pupils {
-        starts[id + 1] += starts[id];
-    }
-    let mut next = starts.clone();
-    let mut order = vec![0u32; sw.rows().len()];
-    for (i, r) in sw.rows().enumerate() {
-        let at = &mut next[r.pupil_id()];
-        order[*at] = u32::try_from(i).expect("fewer than 4 billion rows");
-        *at += 1;
-    }
     let one = |id: usize| {
         let scn = &*sw.scns()[id];
-        let rows = order[starts[id]..starts[id + 1]].iter();
-        if rows.len() == 0 || sw.overrides.contains_key(scn) {
+        if !by_pupil.has(id) || sw.overrides.contains_key(scn) {
             return None;
         }
-        let rows = rows.map(|&i| sw.row(i as usize));
+        let rows = by_pupil.rows(id);
         let pupil = sw.pupil_of(id);
         let (faculties, stage, lead) = lead_of(ctx, pupil, rows.clone());
         let lead = lead.filter(|l| !l.missing_staff.is_empty())?;
