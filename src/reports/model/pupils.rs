@@ -1,0 +1,223 @@
+//! A window's pupils table: each pupil's context row, parsed, found by SCN
+//! or by place.
+
+use polars::prelude::PlHashMap;
+
+use crate::rules::validity::Invalid;
+use crate::rules::verdict::PupilContext;
+
+/// A pupil's context row (SPEC 2.1), parsed. Booleans are None when unknown
+/// (no pupils row) or invalid (10.3).
+#[derive(Debug, Clone, Default)]
+pub struct Pupil {
+    pub scn: Text,
+    pub forename: Option<Text>,
+    pub surname: Option<Text>,
+    pub stage: Option<u8>,
+    pub reg_class: Option<Text>,
+    pub house: Option<Text>,
+    pub gender: Option<Text>,
+    pub simd_quintile: Option<u8>,
+    pub fsm: Option<bool>,
+    pub asn: Option<bool>,
+    pub care_experienced: Option<bool>,
+    pub young_carer: Option<bool>,
+    pub eal: Option<bool>,
+    pub attendance: Option<f64>,
+    pub band: Option<usize>,
+    /// The cells that hold no valid value (QA `invalid_value`), with
+    /// [`super::Need::invalid`].
+    pub invalid: Vec<Invalid>,
+}
+
+/// A pupil's text: held in place up to 24 bytes (an SCN, most names,
+/// classes and houses), so a school's pupils are not hundreds of thousands
+/// of small allocations scattered over memory.
+pub type Text = polars::prelude::PlSmallStr;
+
+/// What [`Pupils`] holds for an SCN that is not 9 digits: no SCN's number.
+const NOT_A_NUMBER: u64 = u64::MAX;
+
+/// A window's pupils rows by SCN, each pupil once, in the order stored: a
+/// table of the pupils and an index of small keys (an SCN's number, else
+/// its text), rather than a map of whole pupils, which a large school fills
+/// with a few hundred megabytes; each pupil's stage and band, which every
+/// row is judged with, sit in a small table of their own.
+#[derive(Debug, Default)]
+pub struct Pupils {
+    all: Vec<Pupil>,
+    contexts: Vec<PupilContext>,
+    /// Each pupil's SCN as a number, [`NOT_A_NUMBER`] if it is not 9 digits.
+    numbers: Vec<u64>,
+    by_number: PlHashMap<u64, u32>,
+    /// SCNs that are not 9 digits (ingest stores none).
+    by_text: PlHashMap<Box<str>, u32>,
+}
+
+impl Pupils {
+    /// The pupils of `all`, in order; of the rows of one SCN the last is
+    /// kept (as a map from SCN to pupil would keep it).
+    pub fn of(mut all: Vec<Pupil>) -> Pupils {
+        let mut p = Pupils::default();
+        if !p.index(&all) {
+            // Rare (ingest keeps one row per SCN): the earlier rows go.
+            let mut at = 0;
+            all.retain(|q| {
+                at += 1;
+                p.position(&q.scn) == Some(at - 1)
+            });
+            p = Pupils::default();
+            p.index(&all);
+        }
+        p.contexts = (all.iter())
+            .map(|q| PupilContext {
+                stage: q.stage,
+                band: q.band,
+            })
+            .collect();
+        p.numbers = (all.iter())
+            .map(|q| crate::rules::values::scn_number(&q.scn).unwrap_or(NOT_A_NUMBER))
+            .collect();
+        p.all = all;
+        p
+    }
+
+    /// Index `all` by SCN, the last row of an SCN winning; whether every
+    /// SCN was new.
+    fn index(&mut self, all: &[Pupil]) -> bool {
+        self.by_number.reserve(all.len());
+        let mut distinct = true;
+        for (i, q) in all.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 4 billion pupils");
+            let old = match crate::rules::values::scn_number(&q.scn) {
+                Some(n) => self.by_number.insert(n, i),
+                None => self.by_text.insert(q.scn.as_str().into(), i),
+            };
+            distinct &= old.is_none();
+        }
+        distinct
+    }
+
+    pub fn position(&self, scn: &str) -> Option<usize> {
+        match crate::rules::values::scn_number(scn) {
+            Some(n) => self.by_number.get(&n),
+            None => self.by_text.get(scn),
+        }
+        .map(|&i| i as usize)
+    }
+
+    /// [`Pupils::position`], looking first at the place after `before`
+    /// (a place, or None for before the first): a subject export often
+    /// lists pupils in the pupils export's order, and the next pupil is
+    /// then found without a lookup in a table of thousands.
+    pub fn position_after(&self, scn: &str, before: Option<usize>) -> Option<usize> {
+        let next = before.map_or(0, |b| b + 1);
+        match crate::rules::values::scn_number(scn) {
+            Some(n) if self.numbers.get(next) == Some(&n) => Some(next),
+            Some(n) => self.by_number.get(&n).map(|&i| i as usize),
+            None => self.by_text.get(scn).map(|&i| i as usize),
+        }
+    }
+
+    pub fn get(&self, scn: &str) -> Option<&Pupil> {
+        self.position(scn).map(|i| &self.all[i])
+    }
+
+    /// The pupil at `i` of [`Pupils::iter`].
+    pub fn at(&self, i: usize) -> &Pupil {
+        &self.all[i]
+    }
+
+    /// The stage and band the rows of the pupil at `i` of
+    /// [`Pupils::iter`] are judged with.
+    pub fn context_at(&self, i: usize) -> PupilContext {
+        self.contexts[i]
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Pupil> {
+        self.all.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pupils_keep_the_last_row_of_an_scn() {
+        let p = |scn: &str, name: &str| Pupil {
+            scn: scn.into(),
+            forename: Some(name.into()),
+            ..Pupil::default()
+        };
+        // (rows as (SCN, name), expected pupils in order)
+        type Named<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Named, Named)] = &[
+            (&[], &[]),
+            (&[("1", "a"), ("2", "b")], &[("1", "a"), ("2", "b")]),
+            (&[("1", "a"), ("1", "b")], &[("1", "b")]),
+            (
+                &[("000000001", "a"), ("1", "b"), ("000000001", "c")],
+                &[("1", "b"), ("000000001", "c")],
+            ),
+            (
+                &[
+                    ("1", "a"),
+                    ("2", "b"),
+                    ("1", "c"),
+                    ("3", "d"),
+                    ("1", "e"),
+                    ("2", "f"),
+                ],
+                &[("3", "d"), ("1", "e"), ("2", "f")],
+            ),
+            (
+                &[
+                    ("100000002", "a"),
+                    ("100000001", "b"),
+                    ("100000002", "c"),
+                    ("100000003", "d"),
+                ],
+                &[("100000001", "b"), ("100000002", "c"), ("100000003", "d")],
+            ),
+        ];
+        for (rows, want) in cases {
+            let pupils = Pupils::of(rows.iter().map(|(s, n)| p(s, n)).collect());
+            let got: Vec<(&str, &str)> = pupils
+                .iter()
+                .map(|q| (q.scn.as_str(), q.forename.as_deref().unwrap()))
+                .collect();
+            assert_eq!(&got, want, "{rows:?}");
+            assert_eq!(pupils.len(), want.len());
+            for (scn, name) in *want {
+                assert_eq!(
+                    pupils.get(scn).and_then(|q| q.forename.as_deref()),
+                    Some(*name)
+                );
+            }
+            assert!(pupils.get("9").is_none());
+            assert!(pupils.get("123456789").is_none());
+            // Found at its place whichever place is tried first.
+            let befores = std::iter::once(None).chain((0..want.len() + 1).map(Some));
+            for before in befores {
+                for (at, (scn, _)) in want.iter().enumerate() {
+                    assert_eq!(
+                        pupils.position_after(scn, before),
+                        Some(at),
+                        "{scn} {before:?}"
+                    );
+                }
+                assert_eq!(pupils.position_after("123456789", before), None);
+                assert_eq!(pupils.position_after("9", before), None);
+            }
+        }
+    }
+}
