@@ -94,8 +94,8 @@ pub fn lines_of_rows<'a>(
         let scn = &*sw.scns()[id];
         let pupil = sw.pupil_of(id);
         let count = |s: Status| rows.iter().filter(|r| r.status() == s).count();
-        let first = |f: fn(&RowRef<'a>) -> Option<&'a str>| rows.iter().find_map(f);
         let (faculties, stage, lead) = lead_of(ctx, pupil, rows.iter().copied());
+        let (forename, surname) = names_of(pupil, rows.iter().copied());
         let (band, lead_role, lead_name, missing_staff) = match lead {
             Some(l) => (Some(l.band), Some(l.role), l.name, l.missing_staff),
             None => (None, None, None, Vec::new()),
@@ -104,12 +104,8 @@ pub fn lines_of_rows<'a>(
             sw,
             scn,
             pupil,
-            forename: pupil
-                .and_then(|p| p.forename.as_deref())
-                .or_else(|| first(|r| r.forename())),
-            surname: pupil
-                .and_then(|p| p.surname.as_deref())
-                .or_else(|| first(|r| r.surname())),
+            forename,
+            surname,
             stage,
             on_track: count(Status::OnTrack),
             slightly_off_track: count(Status::SlightlyOffTrack),
@@ -207,6 +203,23 @@ fn lead_of<'a>(
     (faculties, stage, lead)
 }
 
+/// A pupil's forename and surname as its line shows them: its pupils
+/// row's, else the first of its rows to have one.
+fn names_of<'a>(
+    pupil: Option<&'a Pupil>,
+    rows: impl Iterator<Item = RowRef<'a>> + Clone,
+) -> (Option<&'a str>, Option<&'a str>) {
+    let name = |p: fn(&'a Pupil) -> Option<&'a str>, r: fn(&RowRef<'a>) -> Option<&'a str>| {
+        pupil
+            .and_then(p)
+            .or_else(|| rows.clone().find_map(|x| r(&x)))
+    };
+    (
+        name(|p| p.forename.as_deref(), |r| r.forename()),
+        name(|p| p.surname.as_deref(), |r| r.surname()),
+    )
+}
+
 /// A pupil whose line names staff missing from `[followup.band.staff]`:
 /// what `qa` needs of its line, without the line.
 pub struct StaffLine<'a> {
@@ -232,19 +245,15 @@ pub fn staff_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<StaffLine<'a>> {
         let pupil = sw.pupil_of(id);
         let (faculties, stage, lead) = lead_of(ctx, pupil, rows.clone());
         let lead = lead.filter(|l| !l.missing_staff.is_empty())?;
-        let name = |p: fn(&Pupil) -> Option<&str>, r: fn(&RowRef<'a>) -> Option<&'a str>| {
-            pupil
-                .and_then(p)
-                .or_else(|| rows.clone().find_map(|x| r(&x)))
-        };
+        let (forename, surname) = names_of(pupil, rows.clone());
         let order = OrderKey {
             faculties: faculties.len(),
             off_track: rows
                 .clone()
                 .filter(|r| r.status() == Status::OffTrack)
                 .count(),
-            surname: name(|p| p.surname.as_deref(), |r| r.surname()),
-            forename: name(|p| p.forename.as_deref(), |r| r.forename()),
+            surname,
+            forename,
             scn,
             school: &sw.school,
         };
