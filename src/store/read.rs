@@ -52,7 +52,7 @@ impl Snapshot {
     }
 
     /// [`Snapshot::read`] a part at a time (see [`read_data_file_parts`]);
-    /// false when the partition is empty.
+    /// `each` is not called when the partition is empty.
     pub fn read_parts<E: From<StoreError>>(
         &self,
         table: &str,
@@ -60,13 +60,11 @@ impl Snapshot {
         window: Window,
         columns: Option<&[&str]>,
         each: impl FnMut(DataFrame) -> Result<(), E>,
-    ) -> Result<bool, E> {
-        let w = window.to_string();
-        let Some(f) = self.manifest.file(table, school, &w) else {
-            return Ok(false);
-        };
-        read_data_file_parts(&self.store.root, f, columns, each)?;
-        Ok(true)
+    ) -> Result<(), E> {
+        match self.manifest.file(table, school, &window.to_string()) {
+            Some(f) => read_data_file_parts(&self.store.root, f, columns, each),
+            None => Ok(()),
+        }
     }
 
     /// One partition's rows (the chosen columns, or all), or None when empty.

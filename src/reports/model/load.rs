@@ -213,8 +213,8 @@ pub fn load_only(
         let mut names_df = None;
         // The phase's rows before the part being judged.
         let mut before = 0;
-        // A part of the file at a time: its columns are judged and
-        // dropped before the next part is read into the memory they held.
+        // A part of the file at a time (the next one read meanwhile): its
+        // columns are judged and dropped, so the file's are never all held.
         let mut judge_part = |df: DataFrame| -> anyhow::Result<()> {
             let df = only_rows(df, only)?;
             let c = Columns::new(&df, &names)?;
