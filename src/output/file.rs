@@ -54,13 +54,14 @@ pub fn write_file_atomic(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".tracker-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
     {
-        let mut w = BufWriter::new(tmp.as_file_mut());
+        // Large outputs are written around the page cache (store/direct.rs).
+        let mut w = crate::store::direct::Writer::new(tmp.as_file());
         body(&mut w)?;
         w.flush()?;
     }

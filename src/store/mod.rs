@@ -14,6 +14,7 @@
 
 pub mod clean;
 pub mod commit;
+pub mod direct;
 pub mod encode;
 pub mod fsutil;
 pub mod lock;
