@@ -195,4 +195,22 @@ mod tests {
             assert!(std::fs::read(&path).unwrap() == bytes, "case {k}");
         }
     }
+
+    /// A direct write the kernel refuses (here: from memory that is not
+    /// aligned, as a file system with larger blocks would refuse it) is
+    /// written through the page cache instead, and so is the rest.
+    #[test]
+    fn a_refused_direct_write_falls_back_to_the_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let file = crate::store::fsutil::create_file_private(&path).unwrap();
+        let bytes: Vec<u8> = (0..2 * BUFFER + 10).map(|i| (i % 241) as u8).collect();
+        let mut w = Writer::new(&file);
+        w.start += 1;
+        w.write_all(&bytes).unwrap();
+        w.flush().unwrap();
+        assert_eq!(w.mode, Mode::Cached);
+        drop(w);
+        assert!(std::fs::read(&path).unwrap() == bytes);
+    }
 }
