@@ -155,6 +155,8 @@ impl<'a> Rules<'a> {
         let mut record = csv::StringRecord::new();
         let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
         let mut header_seen = !has_header;
+        // One row's cells, its allocation kept from row to row.
+        let mut spare: Vec<Option<&str>> = Vec::with_capacity(file.header.field_of.len());
         loop {
             match reader.read_record(&mut record) {
                 Ok(true) => {}
@@ -174,16 +176,12 @@ impl<'a> Rules<'a> {
             } as u32;
             part.read += 1;
             let joined_level: String;
-            let mut values: Vec<Option<&str>> = file
-                .header
-                .field_of
-                .iter()
-                .map(|f| {
-                    f.and_then(|i| record.get(i))
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                })
-                .collect();
+            let mut values = reuse(std::mem::take(&mut spare));
+            values.extend(file.header.field_of.iter().map(|f| {
+                f.and_then(|i| record.get(i))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            }));
             let get = |c: Option<usize>| c.and_then(|c| values[c]);
             let scn = get(self.scn);
             let subject = get(self.subject);
@@ -253,6 +251,7 @@ impl<'a> Rules<'a> {
                 hash,
                 invalid,
             });
+            spare = reuse(values);
         }
         part.columns = builders
             .into_iter()
@@ -336,6 +335,13 @@ impl<'a> Rules<'a> {
             None
         }
     }
+}
+
+/// `v` emptied, its allocation kept for cells of another lifetime (a
+/// `Vec` collected from its own emptied iterator reuses its memory).
+fn reuse<'b>(mut v: Vec<Option<&str>>) -> Vec<Option<&'b str>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
 }
 
 /// A row's invalid cells counted by kind, in `InvalidKind::ALL` order.
