@@ -5,7 +5,7 @@
 //! page cache first costs the kernel a fresh page per 4 KiB. On this
 //! project's benchmark machine, a virtual machine whose idle memory goes
 //! back to its host, that copy was a fifth of an ingest's CPU (123 MB in
-//! about a second) and 15% of `qa`'s (its 20 MB of findings). Written
+//! about a second) and 15% of `qa`'s (its 94 MB of findings). Written
 //! direct from a small aligned buffer it takes a twentieth of that, and the
 //! page cache keeps what it held.
 //!

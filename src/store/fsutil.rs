@@ -32,6 +32,8 @@ pub fn fsync_dir(path: &Path) -> io::Result<()> {
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     crate::store::failpoint("tmp-created");
+    // A file smaller than the writer's buffer would go through the page
+    // cache anyway: written as it is, it needs no buffer.
     if bytes.len() < super::direct::BUFFER {
         tmp.as_file().write_all(bytes)?;
     } else {
