@@ -19,8 +19,6 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
 
@@ -84,10 +82,6 @@ pub struct Committed {
 /// school's raw copies and partitions (215 MB of CSV at 300,000 pupils) are
 /// written side by side, their fsyncs overlapping, not one after another.
 const FLUSH_BYTES: usize = 512 << 20;
-/// Files written (and fsynced) at the same time, at most.
-const WRITERS: usize = 8;
-/// Files per writer thread, at least.
-const PER_WRITER: usize = 8;
 
 impl<'a> Transaction<'a> {
     /// Begin under the writer lock: read the manifest, remove leftovers
@@ -200,7 +194,7 @@ impl<'a> Transaction<'a> {
         Ok(())
     }
 
-    /// Write every queued file, [`WRITERS`] at a time: temp file, fsync,
+    /// Write every queued file, [`fsutil::WRITERS`] at a time: temp file, fsync,
     /// rename (the directories are fsynced at the commit).
     fn flush(&mut self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut self.pending);
@@ -212,7 +206,7 @@ impl<'a> Transaction<'a> {
         for dir in dirs {
             fsutil::create_dir_private(dir).map_err(|e| StoreError::io(dir, e))?;
         }
-        let result = concurrently(&pending, |p| {
+        let result = fsutil::concurrently(&pending, |p| {
             fsutil::write_atomic(&p.dir, &p.name, &p.bytes)
                 .map_err(|e| StoreError::io(&p.dir, e))?;
             failpoint(p.failpoint);
@@ -383,7 +377,7 @@ impl<'a> Transaction<'a> {
             }
         }
         let to_sync: Vec<&Path> = to_sync.into_iter().rev().collect();
-        concurrently(&to_sync, |dir| {
+        fsutil::concurrently(&to_sync, |dir| {
             fsutil::fsync_dir(dir).map_err(|e| StoreError::io(dir, e))
         })?;
         failpoint("before-manifest");
@@ -420,7 +414,7 @@ impl<'a> Transaction<'a> {
             // cut must not keep the marker and lose a removal, or no writer
             // would look again.
             let dirs: Vec<&Path> = self.removed_from.iter().map(PathBuf::as_path).collect();
-            concurrently(&dirs, |dir| match fsutil::fsync_dir(dir) {
+            fsutil::concurrently(&dirs, |dir| match fsutil::fsync_dir(dir) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(dir, e)),
                 _ => Ok(()),
             })?;
@@ -476,52 +470,6 @@ fn remove_root_temps(store: &Store) -> Result<(), StoreError> {
         }
     }
     Ok(())
-}
-
-/// Run `f` on every item, up to [`WRITERS`] at a time; the first error
-/// stops the rest from starting and is returned. For fsyncs, which a disk
-/// completes many at once in little more time than one. A thread takes at
-/// least [`PER_WRITER`] items: one school's dozen files gain little from
-/// more, an authority's thousands a lot; a few items are done on the
-/// calling thread. Thread `t` of `n` takes items `t`,
-/// `t + n`, ... so each thread makes the same calls on every run (the
-/// I/O-error tests fail the Nth call of a thread).
-pub(super) fn concurrently<T: Sync>(
-    items: &[T],
-    f: impl Fn(&T) -> Result<(), StoreError> + Sync,
-) -> Result<(), StoreError> {
-    let stop = AtomicBool::new(false);
-    let failed: Mutex<Option<StoreError>> = Mutex::new(None);
-    let threads = items
-        .len()
-        .div_ceil(PER_WRITER)
-        .min(super::threads(WRITERS));
-    if threads <= 1 {
-        return items.iter().try_for_each(f);
-    }
-    std::thread::scope(|scope| {
-        for t in 0..threads {
-            let (f, stop, failed) = (&f, &stop, &failed);
-            scope.spawn(move || {
-                for item in items.iter().skip(t).step_by(threads) {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    if let Err(e) = f(item) {
-                        failed
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .get_or_insert(e);
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                }
-            });
-        }
-    });
-    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
 }
 
 /// The entries of `dir`, in the order the file system lists them.

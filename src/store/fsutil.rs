@@ -5,6 +5,8 @@ use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Create a directory (and its parents) readable by the owner only.
 pub fn create_dir_private(path: &Path) -> io::Result<()> {
@@ -47,6 +49,57 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     tmp.persist(dir.join(name)).map_err(|e| e.error)?;
     crate::store::failpoint("after-rename");
     Ok(())
+}
+
+/// Files written (and fsynced) at the same time, at most.
+pub(super) const WRITERS: usize = 8;
+/// Files per writer thread, at least.
+const PER_WRITER: usize = 8;
+
+/// Run `f` on every item, up to [`WRITERS`] at a time; the first error
+/// stops the rest from starting and is returned. For fsyncs, which a disk
+/// completes many at once in little more time than one. A thread takes at
+/// least [`PER_WRITER`] items: one school's dozen files gain little from
+/// more, an authority's thousands a lot; a few items are done on the
+/// calling thread. Thread `t` of `n` takes items `t`,
+/// `t + n`, ... so each thread makes the same calls on every run (the
+/// I/O-error tests fail the Nth call of a thread).
+pub(super) fn concurrently<T: Sync, E: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<(), E> + Sync,
+) -> Result<(), E> {
+    let stop = AtomicBool::new(false);
+    let failed: Mutex<Option<E>> = Mutex::new(None);
+    let threads = items
+        .len()
+        .div_ceil(PER_WRITER)
+        .min(super::threads(WRITERS));
+    if threads <= 1 {
+        return items.iter().try_for_each(f);
+    }
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (f, stop, failed) = (&f, &stop, &failed);
+            scope.spawn(move || {
+                for item in items.iter().skip(t).step_by(threads) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    if let Err(e) = f(item) {
+                        failed
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(e);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Remove a file, treating "already gone" as success.

@@ -191,7 +191,7 @@ pub fn finish(root: &Path, dir: &Path, journal: &Journal) -> Result<(), StoreErr
     }
     let mut dirs: Vec<&Path> = to_sync.into_iter().rev().collect();
     dirs.extend(lost.iter().map(PathBuf::as_path));
-    super::commit::concurrently(&dirs, |d| match fsutil::fsync_dir(d) {
+    fsutil::concurrently(&dirs, |d| match fsutil::fsync_dir(d) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(d, e)),
         _ => Ok(()),
     })
