@@ -3,6 +3,7 @@
 pub mod comments;
 pub mod followup;
 pub mod grid;
+pub mod html;
 pub mod impact;
 pub mod model;
 pub mod offtrack;

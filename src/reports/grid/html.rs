@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use super::{Grid, GridRow, PUPIL_COLUMNS, Stage, TAIL_COLUMNS, pupil_values, tail_values};
 use crate::output::Val;
-use crate::reports::summary::html::esc;
+use crate::reports::html::esc;
 use crate::rules::{Ctx, Status};
 
 /// Class, symbol and words of each status.

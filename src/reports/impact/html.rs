@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{Group, Impact, NOTE};
-use crate::reports::summary::html::{BAR_W, LABEL_W, ROW_H, esc, pct, percent_axis, points};
+use crate::reports::html::{BAR_W, LABEL_W, ROW_H, esc, pct, percent_axis, points};
 use crate::reports::summary::table::SUPPRESSED;
 use crate::rules::window::Window;
 

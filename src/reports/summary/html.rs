@@ -8,6 +8,7 @@ use crate::rules::Status;
 
 use super::table::{SUPPRESSED, group_label, windows_label};
 use super::{ALL, Block, Cell, Measure, Previous, Section, Summary, stage_name};
+use crate::reports::html::{BAR_W, LABEL_W, ROW_H, esc, pct, percent_axis, points};
 
 /// The status colours: green, amber, red, then greys for the gaps in the data.
 const COLOURS: [(&str, &str); 6] = [
@@ -21,37 +22,6 @@ const COLOURS: [(&str, &str); 6] = [
 
 /// The page's stylesheet, inline so the page makes no request.
 const STYLE: &str = include_str!("html/style.css");
-
-/// HTML-escape a text for element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-pub(crate) fn pct(v: f64) -> String {
-    format!("{v:.1}%")
-}
-
-pub(crate) fn points(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    if r > 0.0 {
-        format!("+{r:.1}")
-    } else if r < 0.0 {
-        format!("\u{2212}{:.1}", -r)
-    } else {
-        "0.0".to_string()
-    }
-}
 
 /// The whole page. `name` gives a school code its display name; `impact`
 /// is the impact of the window's interventions, when the store holds a
@@ -213,10 +183,6 @@ fn legend(h: &mut String) {
     );
     h.push_str("</div>\n");
 }
-
-pub(crate) const LABEL_W: f64 = 190.0;
-pub(crate) const BAR_W: f64 = 640.0;
-pub(crate) const ROW_H: f64 = 24.0;
 
 /// Label and bar widths: wide for the stage chart, narrow for the faculty
 /// charts that sit two to a row.
@@ -592,21 +558,3 @@ fn td_previous(h: &mut String, m: Option<&Measure>) {
         None => h.push_str("<td></td>"),
     }
 }
-
-/// The 0-100% gridlines and their labels of a bar chart `height` high.
-pub(crate) fn percent_axis(h: &mut String, height: f64) {
-    for t in [0.0, 25.0, 50.0, 75.0, 100.0] {
-        let x = LABEL_W + BAR_W * t / 100.0;
-        let _ = writeln!(
-            h,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"0\" y2=\"{}\" stroke=\"#e3e6e9\"/>\
-             <text x=\"{:.1}\" y=\"{}\">{t:.0}%</text>",
-            height - 18.0,
-            x - 10.0,
-            height - 4.0
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests;
