@@ -25,10 +25,20 @@ pub struct RawExport {
     pub delimiter: u8,
     /// For a workbook: the sheet read. Its text then holds one record per
     /// sheet row, so a record's line is its index plus one.
-    pub sheet: Option<super::workbook::SheetInfo>,
+    pub sheet: Option<SheetInfo>,
     /// (byte offset in `text`, line) of record starts where the rows may be
     /// parsed apart (see [`scan::SPLIT_BYTES`]); none for a workbook.
     pub splits: Vec<(usize, u64)>,
+}
+
+/// Which sheet of a workbook was read.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SheetInfo {
+    pub name: String,
+    /// The workbook's other sheets, in workbook order.
+    pub others: Vec<String>,
+    /// Whether `--sheet` chose it (else it is the first sheet).
+    pub chosen: bool,
 }
 
 /// How messages name an export: its file name, else the path as given.

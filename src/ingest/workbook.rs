@@ -20,7 +20,7 @@ use calamine::{Data, Ods, Reader, Xls, Xlsx};
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
-use super::read::RawExport;
+use super::read::{RawExport, SheetInfo};
 use crate::store::hex;
 use bounds::{check_ods_expansion, check_position, check_unpacked};
 pub use cells::number_text;
@@ -68,16 +68,6 @@ pub fn format_of(path: &Path) -> Option<Format> {
         "ods" => Some(Format::Ods),
         _ => None,
     }
-}
-
-/// Which sheet of a workbook was read.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct SheetInfo {
-    pub name: String,
-    /// The workbook's other sheets, in workbook order.
-    pub others: Vec<String>,
-    /// Whether `--sheet` chose it (else it is the first sheet).
-    pub chosen: bool,
 }
 
 /// Read one sheet of a workbook as a CSV export of it. `sheet` names the

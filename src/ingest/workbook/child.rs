@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use super::{Format, MAX_WORKBOOK_BYTES, SheetInfo, sheet_text, short};
+use super::{Format, MAX_WORKBOOK_BYTES, sheet_text, short};
 use crate::ingest::IngestError;
+use crate::ingest::read::SheetInfo;
 
 /// The address space of the child that reads a workbook: several times
 /// what a workbook within the bounds below needs.
