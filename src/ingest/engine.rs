@@ -14,7 +14,8 @@ use polars::prelude::*;
 use super::partition::{
     KeepOld, add_stage_groups, conflicts_frame, group_of, keeps_old, merge_into, rejects_frame,
 };
-use super::rows::{Conflict, FileStats, KindBatch, Reject};
+use super::parts::Reject;
+use super::rows::{Conflict, FileStats, KindBatch};
 use super::{Kind, PreparedFile, prepare};
 use crate::exit::UsageError;
 use crate::rules::window::Window;

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::rows::{Conflict, Reject};
+use super::parts::Reject;
+use super::rows::Conflict;
 use crate::rules::replace::{keeps_old_row, stage_group};
 
 pub(super) fn rejects_frame(

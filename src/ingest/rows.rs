@@ -7,22 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::parts::{NO_SUBJECT, Part, Rules};
+use super::parts::{NO_SUBJECT, Part, Reject, Rules};
 use super::{IngestError, Kind, PreparedFile};
 use crate::rules::validity::{Codes, InvalidKind};
-
-/// A row that was not stored, and why. Holds no name or comment.
-#[derive(Debug, Clone)]
-pub struct Reject {
-    pub kind: Kind,
-    pub source: String,
-    pub line: u32,
-    pub reason: &'static str,
-    pub detail: String,
-    pub scn: Option<String>,
-    pub subject: Option<String>,
-    pub stage: Option<u8>,
-}
 
 /// The same key twice in one ingest with different values: the later row won.
 #[derive(Debug, Clone)]
@@ -354,46 +341,6 @@ fn kept<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
         .collect()
 }
 
-/// Line numbers from byte offsets. The csv crate's own line count is off by
-/// one after CRLF line ends, and people open the file at the line we name.
-pub struct LineCounter<'a> {
-    text: &'a [u8],
-    pos: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    pub fn new(text: &'a [u8]) -> LineCounter<'a> {
-        LineCounter::starting_at(text, 1)
-    }
-
-    /// For text whose first byte is on `line`, just after a line break.
-    pub fn starting_at(text: &'a [u8], line: u64) -> LineCounter<'a> {
-        LineCounter { text, pos: 0, line }
-    }
-
-    /// The 1-based line on which a record starting at `byte` begins. Offsets
-    /// must not decrease between calls.
-    pub fn line_at(&mut self, byte: u64) -> u64 {
-        let mut start = (byte as usize).min(self.text.len());
-        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start > self.pos {
-            // A line ends at LF, at CRLF, and at a CR alone (old Mac files,
-            // which the csv reader splits into records the same way).
-            // Each line end found by a SIMD search: a record is tens of bytes.
-            let text = self.text;
-            let (pos, between) = (self.pos, &text[self.pos..start]);
-            self.line += memchr::memchr2_iter(b'\n', b'\r', between)
-                .filter(|&i| between[i] == b'\n' || text.get(pos + i + 1) != Some(&b'\n'))
-                .count() as u64;
-            self.pos = start;
-        }
-        self.line
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,43 +408,5 @@ mod tests {
         );
         assert_eq!(whole.3.len(), 3, "{:?}", whole.3);
         assert_eq!(whole.0.height(), 2);
-    }
-
-    /// The line on which each record of `text` starts, as ingest names it.
-    fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {
-        let mut r = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut rec = csv::StringRecord::new();
-        let mut lines = LineCounter::new(text.as_bytes());
-        let mut got = Vec::new();
-        while r.read_record(&mut rec).unwrap() {
-            got.push(lines.line_at(rec.position().unwrap().byte()));
-        }
-        got
-    }
-
-    #[test]
-    fn line_numbers_survive_crlf_blank_lines_and_quoted_newlines() {
-        let text = "A;B\r\n1;2\r\n\r\n3;\"x\r\ny\"\r\n5;6\r\n";
-        assert_eq!(record_lines(text, b';'), vec![1, 2, 4, 6]);
-    }
-
-    #[test]
-    fn line_numbers_count_every_kind_of_line_end() {
-        // (text, lines on which its records start)
-        let cases: &[(&str, &[u64])] = &[
-            ("a\nb\nc\n", &[1, 2, 3]),
-            ("a\r\nb\r\nc\r\n", &[1, 2, 3]),
-            ("a\rb\rc\r", &[1, 2, 3]),
-            ("a\r\rb\rc", &[1, 3, 4]),
-            ("a\r\"x\ry\"\rc\r", &[1, 2, 4]),
-            ("a\n\r\nb\rc", &[1, 3, 4]),
-        ];
-        for (text, want) in cases {
-            assert_eq!(record_lines(text, b','), *want, "{text:?}");
-        }
     }
 }
