@@ -1,5 +1,6 @@
 //! Private, durable file-system primitives: every directory 0700, every file
-//! 0600 from the moment it exists, and data made durable before it is named.
+//! 0600 from the moment it exists, and data made durable before it is named;
+//! and such work run a few files at a time.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
