@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Preset;
-use crate::ingest::Kind;
+use crate::kinds::Kind;
 use crate::output::Format;
 use crate::reports::impact::By;
 use crate::rules::window::Window;

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod exit;
 pub mod ingest;
+pub mod kinds;
 pub mod output;
 pub mod par;
 pub mod reports;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::cli::OutputArgs;
 use crate::exit::Exit;
-use crate::ingest::Kind;
+use crate::kinds::Kind;
 use crate::output::{self, Cell, ColType, Table};
 use crate::rules::window::Window;
 use crate::settings::Settings;

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::kinds::{ColumnSpec, Kind};
+use crate::kinds::{ColumnSpec, Kind};
 
 /// SPEC 2: ignore case, surrounding spaces and the characters ` _-./()#`.
 pub fn normalise_header(h: &str) -> String {

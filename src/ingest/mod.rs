@@ -4,7 +4,6 @@
 
 pub mod engine;
 pub mod headers;
-pub mod kinds;
 pub mod partition;
 mod parts;
 pub mod read;
@@ -15,7 +14,7 @@ pub mod workbook;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use kinds::Kind;
+pub use crate::kinds::Kind;
 
 /// A problem that makes a whole file untrustworthy (SPEC 2.6): the ingest
 /// stops before anything is written.

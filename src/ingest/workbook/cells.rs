@@ -8,7 +8,7 @@ use calamine::ExcelDateTime;
 use super::{MAX_CELLS, short, too_large};
 use crate::ingest::IngestError;
 use crate::ingest::headers::{alias_table, normalise_header};
-use crate::ingest::kinds::Kind;
+use crate::kinds::Kind;
 
 /// One cell's text, and whether the workbook stored it as a number.
 pub(super) struct CellText {
