@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::generate::DemoFile;
 use crate::config::Config;
-use crate::ingest::engine::{Request, ingest};
+use crate::ingest::engine::{Request, ingest_many};
 use crate::rules::window::Window;
 use crate::settings::Settings;
 use crate::store::{Store, fsutil};
@@ -33,27 +33,30 @@ pub fn settings(s: &Settings, dir: &Path) -> anyhow::Result<Settings> {
     })
 }
 
-/// Ingest every file that holds rows, one school's window at a time, with
-/// `s`'s progress bar; the rows stored and rejected in all.
+/// Ingest every file that holds rows, a window at a time: every school's
+/// files of a window in one transaction, as `ingest --school-dirs` does
+/// (a commit per school would read and rewrite the manifest as many times
+/// as there are schools), with `s`'s progress bar; the rows stored and
+/// rejected in all.
 pub fn ingest_all(
     s: &Settings,
     demo: &Settings,
     files: &[DemoFile],
 ) -> anyhow::Result<(usize, usize)> {
-    let mut groups: BTreeMap<(&str, &str), Vec<PathBuf>> = BTreeMap::new();
+    let mut windows: BTreeMap<&str, BTreeMap<&str, Vec<PathBuf>>> = BTreeMap::new();
     for f in files.iter().filter(|f| super::has_data_rows(&f.path)) {
-        groups
-            .entry((&f.school, &f.window))
+        (windows.entry(&f.window).or_default())
+            .entry(&f.school)
             .or_default()
             .push(f.path.clone());
     }
-    let bar = s.progress_bar(groups.len() as u64, "ingesting");
+    let bar = s.progress_bar(windows.len() as u64, "ingesting");
     let (mut stored, mut rejected) = (0, 0);
-    for ((school, window), paths) in groups {
+    for (window, schools) in windows {
         let window: Window = window.parse().map_err(anyhow::Error::msg)?;
-        let outcome = ingest(
-            demo,
-            &Request {
+        let requests: Vec<Request> = schools
+            .into_iter()
+            .map(|(school, paths)| Request {
                 school: school.to_string(),
                 window,
                 kind: None,
@@ -61,8 +64,9 @@ pub fn ingest_all(
                 dry_run: false,
                 sheet: None,
                 files: paths,
-            },
-        )?;
+            })
+            .collect();
+        let outcome = ingest_many(demo, &requests)?;
         stored += outcome.rows_stored;
         rejected += outcome.rows_rejected;
         bar.inc(1);
