@@ -226,12 +226,12 @@ pub fn emit(report: &Report, opts: &OutputOptions) -> Result<()> {
                 width: opts.width,
                 wide: opts.wide,
             };
-            let shown = match report.terminal {
-                Some(shown) => shown.iter().map(Cow::Borrowed).collect(),
-                None => collect(tables)?,
-            };
-            let titled = report.terminal.is_some() || shown.len() > 1;
-            write_to(out, |w| table::write(w, &shown, titled, layout))
+            match report.terminal {
+                Some(shown) => table_parts(shown, |shown| {
+                    write_to(out, |w| table::write(w, shown, true, layout))
+                }),
+                None => write_to(out, |w| table::write(w, tables, tables.len() > 1, layout)),
+            }
         }
         Format::Csv => write_to(out, |w| csv::write(w, first(tables)?)),
         Format::Json => write_to(out, |w| json::write(w, tables)),

@@ -1,13 +1,22 @@
 //! Terminal tables for people reading reports at a prompt.
+//!
+//! A table of three million rows is laid out a few thousand rows at a
+//! time, so its memory is that of a few thousand rows: a first pass over
+//! the rows measures each column (its widest and its distinct values), a
+//! small table of those values gives comfy-table's column widths, and each
+//! run of rows is then drawn by comfy-table at exactly those widths. The
+//! text is the same, byte for byte, as one comfy-table of every row.
 
+use std::collections::HashSet;
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use comfy_table::{
     Attribute, CellAlignment, Color, ColumnConstraint, ContentArrangement, Width, presets,
 };
+use unicode_width::UnicodeWidthStr;
 
-use super::{Cell, ColType, Table, round1};
+use super::{Cell, ColType, Parts, Sink, Val, check_shape, round1};
 
 /// How a terminal table is laid out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -125,130 +134,387 @@ const COMPACT: &[(&str, &[&str])] = &[
 /// A compact cell holds at most this many characters; longer text ends `…`.
 const COMPACT_CHARS: usize = 32;
 
+/// Rows drawn by one comfy-table at a time.
+const RUN_ROWS: usize = 4096;
+
 /// Write `tables`, each under its title when `titled`, separated by a blank line.
-pub fn write<T: std::borrow::Borrow<Table>>(
-    w: &mut dyn Write,
-    tables: &[T],
-    titled: bool,
-    layout: Layout,
-) -> Result<()> {
-    for (i, table) in tables.iter().map(std::borrow::Borrow::borrow).enumerate() {
+pub fn write(w: &mut dyn Write, tables: &[Parts], titled: bool, layout: Layout) -> Result<()> {
+    for (i, table) in tables.iter().enumerate() {
         if i > 0 {
             writeln!(w)?;
         }
         if titled {
             writeln!(w, "{}", table.title)?;
         }
-        writeln!(w, "{}", render(table, layout))?;
+        write_one(w, table, layout, RUN_ROWS)?;
     }
     Ok(())
 }
 
-/// The table as a terminal shows it: the compact columns unless `wide`,
-/// long text cut short.
-fn compact(table: &Table, layout: Layout) -> Option<Table> {
-    if layout.wide {
-        return None;
+/// One table, `run_rows` rows to a comfy-table. Both passes take the
+/// table's parts on every core; the second writes them in order.
+fn write_one(w: &mut dyn Write, table: &Parts, layout: Layout, run_rows: usize) -> Result<()> {
+    use rayon::prelude::*;
+    if let Some(cells) = table.cells {
+        check_shape(cells)?;
     }
-    let (_, names) = COMPACT.iter().find(|(title, _)| *title == table.title)?;
-    let one_value = |i: usize| table.rows.windows(2).all(|w| w[0][i] == w[1][i]);
-    let keep: Vec<usize> = names
-        .iter()
-        .filter_map(|n| table.columns.iter().position(|c| c.name == *n))
-        .filter(|&i| table.columns[i].name != "school" || !one_value(i))
-        .collect();
-    let cut = |cell: &Cell| match cell {
-        Cell::Text(s) if s.chars().count() > COMPACT_CHARS => {
-            let head: String = s.chars().take(COMPACT_CHARS - 1).collect();
-            Cell::Text(head + "…")
-        }
-        other => other.clone(),
-    };
-    Some(Table {
-        title: table.title.clone(),
-        columns: keep.iter().map(|&i| table.columns[i].clone()).collect(),
-        rows: table
-            .rows
-            .iter()
-            .map(|r| keep.iter().map(|&i| cut(&r[i])).collect())
-            .collect(),
-    })
-}
+    let shown = Shown::of(table, layout);
+    let wraps = layout.terminal && comfy(layout).width().is_some();
+    let measure = (0..table.parts)
+        .into_par_iter()
+        .map(|part| {
+            let mut measure = Measure::new(&shown, wraps);
+            shown.render(table, part, &mut |vals, texts| {
+                measure.add(&shown, vals, texts);
+                Ok(())
+            })?;
+            Ok::<_, anyhow::Error>(measure)
+        })
+        .try_reduce(|| Measure::new(&shown, wraps), |a, b| Ok(a.then(b)))?;
+    let keep = measure.kept(&shown);
+    let columns: Vec<(&str, ColType)> = keep.iter().map(|&i| shown.columns[i]).collect();
+    let widths = measure.widths(&keep, &columns, layout);
+    drop(measure);
 
-/// One table as text. Outside a terminal comfy-table neither measures the
-/// terminal nor emits escapes of its own accord.
-pub fn render(table: &Table, layout: Layout) -> String {
-    let compacted = compact(table, layout);
-    let table = compacted.as_ref().unwrap_or(table);
-    let (style, terminal) = (layout.style, layout.terminal);
-    let mut ct = comfy_table::Table::new();
-    ct.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if !terminal {
-        ct.force_no_tty();
-    } else if let Some(width) = layout.width {
-        ct.set_width(width);
-    }
-    if style {
-        // Honour `--color always` when stdout is a pipe (`| less -R`).
-        ct.enforce_styling();
-    }
-    ct.set_header(table.columns.iter().map(|c| {
-        let cell = comfy_table::Cell::new(&c.name);
-        if style {
+    // The header between its borders, then each run of rows drawn without
+    // its header and with its borders cut off, then the bottom border.
+    let mut head = comfy(layout);
+    head.set_header(columns.iter().map(|(name, _)| {
+        let cell = comfy_table::Cell::new(name);
+        if layout.style {
             cell.add_attribute(Attribute::Bold)
         } else {
             cell
         }
     }));
-    for (i, col) in table.columns.iter().enumerate() {
-        if matches!(col.ty, ColType::Int | ColType::Float)
-            && let Some(c) = ct.column_mut(i)
-        {
-            c.set_cell_alignment(CellAlignment::Right);
+    fix(&mut head, &columns, &widths);
+    let head: Vec<String> = head.lines().collect();
+    let Some((bottom, top)) = head.split_last() else {
+        // No column to show: comfy-table draws nothing.
+        writeln!(w)?;
+        return Ok(());
+    };
+    for line in top {
+        writeln!(w, "{line}")?;
+    }
+    let draw = |run: &mut Vec<Vec<String>>, out: &mut Vec<u8>| -> Result<()> {
+        if run.is_empty() {
+            return Ok(());
         }
-    }
-    for row in &table.rows {
-        ct.add_row(table.columns.iter().zip(row).map(|(col, cell)| {
-            let out = comfy_table::Cell::new(text(cell));
-            match (style && col.ty == ColType::Status, cell) {
-                (true, Cell::Text(s)) => match status_color(s) {
-                    Some(c) => out.fg(c),
-                    None => out,
-                },
-                _ => out,
-            }
-        }));
-    }
-    // Short values (an SCN, a stage, a name) keep their line when the
-    // table is squeezed; long text wraps instead.
-    if terminal {
-        for i in 0..table.columns.len() {
-            let longest = table
-                .rows
+        let mut ct = comfy(layout);
+        for row in run.drain(..) {
+            ct.add_row(row.into_iter().zip(&columns).map(|(text, (_, ty))| {
+                let colour = (layout.style && *ty == ColType::Status)
+                    .then(|| status_color(&text))
+                    .flatten();
+                let cell = comfy_table::Cell::new(text);
+                match colour {
+                    Some(c) => cell.fg(c),
+                    None => cell,
+                }
+            }));
+        }
+        fix(&mut ct, &columns, &widths);
+        let lines: Vec<String> = ct.lines().collect();
+        for line in &lines[1..lines.len() - 1] {
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
+        }
+        Ok(())
+    };
+    super::in_waves(
+        table.parts,
+        |part| {
+            let (mut out, mut run) = (Vec::new(), Vec::new());
+            shown.render(table, part, &mut |_, texts| {
+                run.push(
+                    keep.iter()
+                        .map(|&i| std::mem::take(&mut texts[i]))
+                        .collect(),
+                );
+                if run.len() == run_rows {
+                    draw(&mut run, &mut out)?;
+                }
+                Ok(())
+            })?;
+            draw(&mut run, &mut out)?;
+            Ok(out)
+        },
+        |out| Ok(w.write_all(&out)?),
+    )?;
+    writeln!(w, "{bottom}")?;
+    Ok(())
+}
+
+/// The columns a terminal may show, before `school` is dropped for
+/// holding one value, and whether long text is cut.
+struct Shown<'a> {
+    /// Index into the table's columns, name and type.
+    index: Vec<usize>,
+    columns: Vec<(&'a str, ColType)>,
+    /// The compact set: long text cut and `school` shown only when it varies.
+    compact: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn of(table: &Parts<'a>, layout: Layout) -> Shown<'a> {
+        let set = (!layout.wide)
+            .then(|| COMPACT.iter().find(|(title, _)| *title == table.title))
+            .flatten();
+        let index: Vec<usize> = match set {
+            Some((_, names)) => names
                 .iter()
-                .map(|r| text(&r[i]).chars().count())
-                .max()
-                .unwrap_or(0);
-            // The boundary counts the cell's padding, one space either side.
-            let keep = u16::try_from(longest.min(SHORT_VALUE) + 2).unwrap_or(0);
-            if let Some(c) = ct.column_mut(i) {
-                c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(keep)));
+                .filter_map(|n| table.columns.iter().position(|(c, _)| c == n))
+                .collect(),
+            None => (0..table.columns.len()).collect(),
+        };
+        Shown {
+            columns: index.iter().map(|&i| table.columns[i]).collect(),
+            index,
+            compact: set.is_some(),
+        }
+    }
+
+    /// Hand each row of one part, and its shown cells as a terminal prints
+    /// them, to `each`.
+    fn render(&self, table: &Parts, part: usize, each: &mut EachRow) -> Result<()> {
+        (table.render)(
+            part,
+            &mut Rows {
+                table,
+                shown: self,
+                each,
+            },
+        )
+    }
+
+    /// The shown cells of one row as a terminal prints them.
+    fn texts(&self, vals: &[Val]) -> Vec<String> {
+        self.index
+            .iter()
+            .map(|&i| text(vals[i], self.compact))
+            .collect()
+    }
+}
+
+/// What is done with a row: its cells, and the shown ones as text.
+type EachRow<'a> = dyn FnMut(&[Val], &mut Vec<String>) -> Result<()> + 'a;
+
+/// A sink that hands each row's shown texts to `each`.
+struct Rows<'a, 'b> {
+    table: &'a Parts<'a>,
+    shown: &'a Shown<'a>,
+    each: &'b mut EachRow<'b>,
+}
+
+impl Sink for Rows<'_, '_> {
+    fn row(&mut self, vals: &[Val]) -> Result<()> {
+        if vals.len() != self.table.columns.len() {
+            bail!(
+                "table `{}`: a row has {} cells, expected {}",
+                self.table.title,
+                vals.len(),
+                self.table.columns.len()
+            );
+        }
+        (self.each)(vals, &mut self.shown.texts(vals))
+    }
+}
+
+/// What the layout of a column depends on. Without a known width a
+/// column is as wide as its widest value (or a short value's lower bound);
+/// in a terminal of known width comfy-table also weighs how each value
+/// would wrap, which is the same for every copy of a value, so then the
+/// column's distinct values are kept.
+struct Measure {
+    /// Characters in the longest value, for the lower bound.
+    longest: Vec<usize>,
+    /// The widest value in terminal cells, and its width.
+    widest: Vec<(usize, String)>,
+    /// Each column's distinct values, when the table wraps to a width.
+    distinct: Option<Vec<HashSet<String>>>,
+    /// The first row's cells, and whether a later row differs in each column.
+    first: Option<Vec<Cell>>,
+    varies: Vec<bool>,
+}
+
+impl Measure {
+    fn new(shown: &Shown, wraps: bool) -> Measure {
+        let n = shown.columns.len();
+        Measure {
+            longest: vec![0; n],
+            widest: vec![(0, String::new()); n],
+            distinct: wraps.then(|| vec![HashSet::new(); n]),
+            first: None,
+            varies: vec![false; n],
+        }
+    }
+
+    fn add(&mut self, shown: &Shown, vals: &[Val], texts: &mut [String]) {
+        match &self.first {
+            None => self.first = Some(shown.index.iter().map(|&i| vals[i].to_cell()).collect()),
+            Some(first) => {
+                for ((v, cell), &i) in self.varies.iter_mut().zip(first).zip(&shown.index) {
+                    *v |= Val::from(cell) != vals[i];
+                }
+            }
+        }
+        for (i, t) in texts.iter_mut().enumerate() {
+            self.longest[i] = self.longest[i].max(t.chars().count());
+            // comfy-table's measure: the widest line, in terminal cells.
+            let width = t.split('\n').map(|l| l.width()).max().unwrap_or(0);
+            if width > self.widest[i].0 {
+                self.widest[i] = (width, t.clone());
+            }
+            if let Some(distinct) = &mut self.distinct
+                && !distinct[i].contains(t.as_str())
+            {
+                distinct[i].insert(std::mem::take(t));
             }
         }
     }
-    ct.to_string()
+
+    /// The measure of `self`'s rows followed by `next`'s.
+    fn then(mut self, next: Measure) -> Measure {
+        for (a, b) in self.longest.iter_mut().zip(next.longest) {
+            *a = (*a).max(b);
+        }
+        for (a, b) in self.widest.iter_mut().zip(next.widest) {
+            if b.0 > a.0 {
+                *a = b;
+            }
+        }
+        if let (Some(a), Some(b)) = (&mut self.distinct, next.distinct) {
+            for (a, b) in a.iter_mut().zip(b) {
+                a.extend(b);
+            }
+        }
+        match (&self.first, next.first) {
+            (None, first) => {
+                self.first = first;
+                self.varies = next.varies;
+            }
+            (Some(_), None) => {}
+            (Some(a), Some(b)) => {
+                for (v, ((a, b), w)) in self
+                    .varies
+                    .iter_mut()
+                    .zip(a.iter().zip(&b).zip(next.varies))
+                {
+                    *v |= w || a != b;
+                }
+            }
+        }
+        self
+    }
+
+    /// The shown columns that stay: all but a compact table's `school`
+    /// when every row holds the same one.
+    fn kept(&self, shown: &Shown) -> Vec<usize> {
+        (0..shown.columns.len())
+            .filter(|&i| !shown.compact || shown.columns[i].0 != "school" || self.varies[i])
+            .collect()
+    }
+
+    /// Each kept column's width, borders' padding included, as comfy-table
+    /// lays out a table of every row: read from the top border of a table
+    /// of the header and the values the layout depends on.
+    fn widths(&self, keep: &[usize], columns: &[(&str, ColType)], layout: Layout) -> Vec<u16> {
+        let mut probe = comfy(layout);
+        probe.set_header(columns.iter().map(|(name, _)| comfy_table::Cell::new(name)));
+        match &self.distinct {
+            Some(distinct) => {
+                let mut values: Vec<Vec<&str>> = keep
+                    .iter()
+                    .map(|&i| distinct[i].iter().map(String::as_str).collect())
+                    .collect();
+                values.iter_mut().for_each(|v| v.sort_unstable());
+                // A row ends after its last column with a value left: a
+                // missing cell counts for nothing in the layout.
+                for r in 0..values.iter().map(Vec::len).max().unwrap_or(0) {
+                    let cells = values
+                        .iter()
+                        .rposition(|v| r < v.len())
+                        .map_or(0, |c| c + 1);
+                    probe.add_row(
+                        values[..cells]
+                            .iter()
+                            .map(|v| v.get(r).copied().unwrap_or("")),
+                    );
+                }
+            }
+            None => {
+                probe.add_row(keep.iter().map(|&i| self.widest[i].1.as_str()));
+            }
+        }
+        // Short values (an SCN, a stage, a name) keep their line when the
+        // table is squeezed; long text wraps instead.
+        if layout.terminal {
+            for (c, &i) in keep.iter().enumerate() {
+                // The boundary counts the cell's padding, one space either side.
+                let keep = u16::try_from(self.longest[i].min(SHORT_VALUE) + 2).unwrap_or(0);
+                if let Some(col) = probe.column_mut(c) {
+                    col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(keep)));
+                }
+            }
+        }
+        let top = probe.lines().next().unwrap_or_default();
+        let inner: Vec<char> = top.chars().collect();
+        let inner: String = inner[1.min(inner.len())..inner.len().saturating_sub(1)]
+            .iter()
+            .collect();
+        inner
+            .split('┬')
+            .map(|s| u16::try_from(s.chars().count()).unwrap_or(u16::MAX))
+            .collect()
+    }
+}
+
+/// A comfy-table set up as every terminal table is, before its cells.
+fn comfy(layout: Layout) -> comfy_table::Table {
+    let mut ct = comfy_table::Table::new();
+    ct.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !layout.terminal {
+        // Outside a terminal comfy-table neither measures the terminal nor
+        // emits escapes of its own accord.
+        ct.force_no_tty();
+    } else if let Some(width) = layout.width {
+        ct.set_width(width);
+    }
+    if layout.style {
+        // Honour `--color always` when stdout is a pipe (`| less -R`).
+        ct.enforce_styling();
+    }
+    ct
+}
+
+/// Fix each column of `ct` (whose cells are in) at `widths`, numbers on the right.
+fn fix(ct: &mut comfy_table::Table, columns: &[(&str, ColType)], widths: &[u16]) {
+    for (i, ((_, ty), width)) in columns.iter().zip(widths).enumerate() {
+        if let Some(c) = ct.column_mut(i) {
+            c.set_constraint(ColumnConstraint::Absolute(Width::Fixed(*width)));
+            if matches!(ty, ColType::Int | ColType::Float) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+    }
 }
 
 /// Values up to this long are kept on one line in a squeezed table.
 const SHORT_VALUE: usize = 10;
 
-fn text(cell: &Cell) -> String {
-    match cell {
-        Cell::Null => String::new(),
-        Cell::Int(v) => v.to_string(),
-        Cell::Float(v) => format!("{:.1}", round1(*v)),
-        Cell::Text(s) => printable(s),
+/// A cell as a terminal shows it; in a compact table long text is cut short.
+fn text(val: Val, compact: bool) -> String {
+    match val {
+        Val::Null => String::new(),
+        Val::Int(v) => v.to_string(),
+        Val::Float(v) => format!("{:.1}", round1(v)),
+        Val::Text(s) if compact && s.chars().count() > COMPACT_CHARS => {
+            let head: String = s.chars().take(COMPACT_CHARS - 1).collect();
+            printable(&(head + "…"))
+        }
+        Val::Text(s) => printable(s),
     }
 }
 
@@ -278,7 +544,234 @@ fn status_color(status: &str) -> Option<Color> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Table, table_parts};
     use super::*;
+
+    /// A table as [`write`] prints it, its rows drawn `run_rows` at a time.
+    fn render_runs(table: &Table, layout: Layout, run_rows: usize) -> String {
+        let mut out = Vec::new();
+        table_parts(std::slice::from_ref(table), |parts| {
+            write_one(&mut out, &parts[0], layout, run_rows)
+        })
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn render(table: &Table, layout: Layout) -> String {
+        render_runs(table, layout, RUN_ROWS)
+    }
+
+    /// What the terminal printed before tables were drawn in runs: one
+    /// comfy-table of every row. The runs must match it byte for byte.
+    fn one_shot(table: &Table, layout: Layout) -> String {
+        let compact = (!layout.wide)
+            .then(|| COMPACT.iter().find(|(title, _)| *title == table.title))
+            .flatten();
+        let compacted = compact.map(|(_, names)| {
+            let one_value = |i: usize| table.rows.windows(2).all(|w| w[0][i] == w[1][i]);
+            let keep: Vec<usize> = names
+                .iter()
+                .filter_map(|n| table.columns.iter().position(|c| c.name == *n))
+                .filter(|&i| table.columns[i].name != "school" || !one_value(i))
+                .collect();
+            let cut = |cell: &Cell| match cell {
+                Cell::Text(s) if s.chars().count() > COMPACT_CHARS => {
+                    let head: String = s.chars().take(COMPACT_CHARS - 1).collect();
+                    Cell::Text(head + "…")
+                }
+                other => other.clone(),
+            };
+            Table {
+                title: table.title.clone(),
+                columns: keep.iter().map(|&i| table.columns[i].clone()).collect(),
+                rows: table
+                    .rows
+                    .iter()
+                    .map(|r| keep.iter().map(|&i| cut(&r[i])).collect())
+                    .collect(),
+            }
+        });
+        let table = compacted.as_ref().unwrap_or(table);
+        let text = |cell: &Cell| text(Val::from(cell), false);
+        let mut ct = comfy(layout);
+        ct.set_header(table.columns.iter().map(|c| {
+            let cell = comfy_table::Cell::new(&c.name);
+            if layout.style {
+                cell.add_attribute(Attribute::Bold)
+            } else {
+                cell
+            }
+        }));
+        for (i, col) in table.columns.iter().enumerate() {
+            if matches!(col.ty, ColType::Int | ColType::Float)
+                && let Some(c) = ct.column_mut(i)
+            {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        for row in &table.rows {
+            ct.add_row(table.columns.iter().zip(row).map(|(col, cell)| {
+                let out = comfy_table::Cell::new(text(cell));
+                match (layout.style && col.ty == ColType::Status, cell) {
+                    (true, Cell::Text(s)) => match status_color(s) {
+                        Some(c) => out.fg(c),
+                        None => out,
+                    },
+                    _ => out,
+                }
+            }));
+        }
+        if layout.terminal {
+            for i in 0..table.columns.len() {
+                let longest = table
+                    .rows
+                    .iter()
+                    .map(|r| text(&r[i]).chars().count())
+                    .max()
+                    .unwrap_or(0);
+                let keep = u16::try_from(longest.min(SHORT_VALUE) + 2).unwrap_or(0);
+                if let Some(c) = ct.column_mut(i) {
+                    c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(keep)));
+                }
+            }
+        }
+        format!("{ct}\n")
+    }
+
+    /// Rows of every kind a report holds: long lists, wide characters,
+    /// newlines, statuses, numbers, nulls, repeated and distinct values.
+    fn varied(title: &str, rows: usize, schools: usize) -> Table {
+        let mut t = Table::new(
+            title,
+            &[
+                ("school", ColType::Text),
+                ("scn", ColType::Text),
+                ("forename", ColType::Text),
+                ("surname", ColType::Text),
+                ("stage", ColType::Text),
+                ("off_track", ColType::Int),
+                ("attendance", ColType::Float),
+                ("off_track_faculties", ColType::Text),
+                ("status", ColType::Status),
+                ("comment", ColType::Text),
+            ],
+        );
+        let faculties = [
+            "English",
+            "English; Mathematics; Modern Languages; Sciences; Social Subjects",
+            "Expressive Arts; Technologies",
+            "",
+        ];
+        // Wide characters, and combining accents (more characters than cells).
+        let names = [
+            "Ailsa",
+            "Ruaraidh",
+            "Zoë",
+            "李小龍",
+            "Mhairi-Catrìona Anndra",
+            "A\tB",
+            "E\u{301}e\u{301}e\u{301}",
+        ];
+        let statuses = ["on_track", "off_track", "missing", "slightly_off_track"];
+        for r in 0..rows {
+            t.rows.push(vec![
+                format!("S{:03}", r % schools).into(),
+                format!("{:09}", 100_000_000 + r * 7919).into(),
+                names[r % names.len()].into(),
+                names[(r / 3) % names.len()].repeat(1 + r % 3).into(),
+                format!("S{}", 1 + r % 6).into(),
+                Cell::Int((r % 9) as i64 - 1),
+                if r % 5 == 0 {
+                    Cell::Null
+                } else {
+                    Cell::Float(r as f64 / 7.0)
+                },
+                faculties[r % faculties.len()].into(),
+                statuses[r % statuses.len()].into(),
+                if r % 4 == 0 {
+                    Cell::from(format!(
+                        "Line one of {r}\nline two, which runs on at some length"
+                    ))
+                } else {
+                    Cell::Null
+                },
+            ]);
+        }
+        t
+    }
+
+    #[test]
+    fn runs_of_rows_print_what_one_table_of_every_row_prints() {
+        let layouts = [
+            Layout::default(),
+            Layout {
+                style: true,
+                ..Layout::default()
+            },
+            Layout {
+                wide: true,
+                ..Layout::default()
+            },
+            Layout {
+                terminal: true,
+                width: Some(80),
+                ..Layout::default()
+            },
+            Layout {
+                terminal: true,
+                width: Some(200),
+                style: true,
+                ..Layout::default()
+            },
+            Layout {
+                terminal: true,
+                width: Some(30),
+                wide: true,
+                ..Layout::default()
+            },
+            // Not a terminal after all (a pipe): no width to wrap to.
+            Layout {
+                terminal: true,
+                ..Layout::default()
+            },
+        ];
+        // A column whose every value has more characters than cells, so
+        // its lower bound, not its widest value, sets its width.
+        let mut accents = Table::new("qa", &[("é", ColType::Text), ("n", ColType::Int)]);
+        for n in 0..9 {
+            accents
+                .rows
+                .push(vec!["e\u{301}e\u{301}".into(), Cell::Int(n)]);
+        }
+        let pipe = Layout {
+            terminal: true,
+            ..Layout::default()
+        };
+        assert_ne!(
+            one_shot(&accents, pipe),
+            one_shot(&accents, Layout::default())
+        );
+        let tables = ["offtrack", "subjects", "comments"]
+            .into_iter()
+            .flat_map(|title| {
+                [(0, 1), (1, 1), (2, 2), (37, 1), (200, 3)]
+                    .map(|(rows, schools)| varied(title, rows, schools))
+            });
+        for t in tables.chain([accents]) {
+            for layout in layouts {
+                let want = one_shot(&t, layout);
+                for run_rows in [1, 3, 64, RUN_ROWS] {
+                    assert_eq!(
+                        render_runs(&t, layout, run_rows),
+                        want,
+                        "{}, {} rows, {layout:?}, runs of {run_rows}",
+                        t.title,
+                        t.rows.len()
+                    );
+                }
+            }
+        }
+    }
 
     fn sample() -> Table {
         let mut t = Table::new(
@@ -363,7 +856,10 @@ mod tests {
     #[test]
     fn many_tables_are_titled() {
         let mut out = Vec::new();
-        write(&mut out, &[sample(), sample()], true, Layout::default()).unwrap();
+        table_parts(&[sample(), sample()], |parts| {
+            write(&mut out, parts, true, Layout::default())
+        })
+        .unwrap();
         let s = String::from_utf8(out).unwrap();
         assert_eq!(s.matches("Off track\n").count(), 2, "{s}");
     }
