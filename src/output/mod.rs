@@ -239,7 +239,10 @@ pub fn emit(report: &Report, opts: &OutputOptions) -> Result<()> {
             let path = out.context("xlsx output needs -o FILE")?;
             let bytes = match report.workbook {
                 Some(workbook) => workbook()?,
-                None => xlsx::workbook(&collect(tables)?)?,
+                None => {
+                    tables.iter().try_for_each(fits_a_sheet)?;
+                    xlsx::workbook(&collect(tables)?)?
+                }
             };
             write_to(Some(path), |w| Ok(w.write_all(&bytes)?))
         }
@@ -381,6 +384,43 @@ fn collect<'a>(tables: &'a [Parts<'a>]) -> Result<Vec<Cow<'a, Table>>> {
             }
         })
         .collect()
+}
+
+/// The rows an xlsx sheet holds below its header row.
+const SHEET_ROWS: usize = 1_048_575;
+
+/// Refuse a table too long for one sheet before any of it is laid out: a
+/// workbook is built in memory, and `subjects` of a very large school
+/// would take minutes and gigabytes only to be refused by the writer.
+fn fits_a_sheet(table: &Parts) -> Result<()> {
+    use rayon::prelude::*;
+    struct Count(usize);
+    impl Sink for Count {
+        fn row(&mut self, _: &[Val]) -> Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+    let rows = match table.cells {
+        Some(cells) => cells.rows.len(),
+        None => (0..table.parts)
+            .into_par_iter()
+            .map(|part| {
+                let mut count = Count(0);
+                (table.render)(part, &mut count)?;
+                Ok::<_, anyhow::Error>(count.0)
+            })
+            .try_reduce(|| 0, |a, b| Ok(a + b))?,
+    };
+    if rows > SHEET_ROWS {
+        bail!(
+            "`{}` has {rows} rows, more than an xlsx sheet holds ({SHEET_ROWS} below its header); \
+             write it with `--format csv` or `--format parquet`, or narrow it with \
+             `--school`, `--stage` or a filter",
+            table.title
+        );
+    }
+    Ok(())
 }
 
 /// Render parts `0..chunks` two per core at a time (on rayon's pool), and

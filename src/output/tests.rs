@@ -293,3 +293,32 @@ fn a_failed_write_leaves_the_old_file_alone() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// A table longer than a sheet is refused before a workbook is built, with
+/// what to do instead, and no file is written.
+#[test]
+fn a_table_longer_than_a_sheet_is_refused_before_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.xlsx");
+    let parts = SHEET_ROWS.div_ceil(PART_ROWS) + 1;
+    let e = write_chunks(
+        "subjects",
+        &[("n", ColType::Int)],
+        &opts(Format::Xlsx, Some(path.clone())),
+        parts,
+        |part, sink| {
+            (0..PART_ROWS).try_for_each(|i| sink.row(&[Val::Int((part * PART_ROWS + i) as i64)]))
+        },
+    )
+    .unwrap_err();
+    let rows = parts * PART_ROWS;
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "`subjects` has {rows} rows, more than an xlsx sheet holds (1048575 below its header); \
+             write it with `--format csv` or `--format parquet`, or narrow it with `--school`, \
+             `--stage` or a filter"
+        )
+    );
+    assert!(!path.exists());
+}
