@@ -34,7 +34,14 @@ pub fn run(s: &Settings, args: &GridArgs) -> anyhow::Result<Exit> {
     let lines = offtrack::select(&ctx, &schools, listing, &stages, &filter)?;
     let grid = grid::build(&ctx, scope.window, lines, &previous, &filter);
     let workbook = || grid::xlsx::workbook(&ctx, &grid);
-    let page = || Ok(grid::html::page(&ctx, &grid, &scope.schools.join(", ")));
+    let page = |w: &mut dyn std::io::Write| {
+        Ok(grid::html::write(
+            w,
+            &ctx,
+            &grid,
+            &scope.schools.join(", "),
+        )?)
+    };
     // The wide table, streamed: a national grid is 300,000 rows of about
     // ninety cells.
     let columns = grid.columns();

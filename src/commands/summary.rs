@@ -52,13 +52,14 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
     let summary = summary::build(&ctx, &input)?;
     bar.finish_and_clear();
     let readable = table::readable(&summary);
-    let page = || {
+    let page = |w: &mut dyn std::io::Write| {
         let impact = impact::of_window(&ctx, &snap, &scope, summary.min_group)?;
-        Ok(html::page(
+        let page = html::page(
             &summary,
             &|code| summary::school_name(&s.config.school, code),
             impact.as_ref(),
-        ))
+        );
+        Ok(w.write_all(page.as_bytes())?)
     };
     output::table_parts(&[table::long(&summary)], |long| {
         let report = output::Report {

@@ -181,6 +181,9 @@ pub struct OutputOptions {
     pub width: Option<u16>,
 }
 
+/// A report's own page, written to the output as it is made.
+pub type Page<'a> = dyn Fn(&mut dyn std::io::Write) -> Result<()> + 'a;
+
 /// What a report hands to [`emit`]: its tables, given as [`Parts`], and
 /// the renderings of its own that some formats use instead of the generic
 /// one (summary's readable tables and page, grid's workbook and page, the
@@ -194,8 +197,8 @@ pub struct Report<'a> {
     pub terminal: Option<&'a [Table]>,
     /// `--format xlsx`: the report's own workbook.
     pub workbook: Option<&'a dyn Fn() -> Result<Vec<u8>>>,
-    /// `--format html`: the report's own page.
-    pub page: Option<&'a dyn Fn() -> Result<String>>,
+    /// `--format html`: the report's own page, written as it is made.
+    pub page: Option<&'a Page<'a>>,
 }
 
 impl<'a> Report<'a> {
@@ -255,8 +258,7 @@ pub fn emit(report: &Report, opts: &OutputOptions) -> Result<()> {
             let page = report
                 .page
                 .context("--format html is only for summary and grid")?;
-            let page = page()?;
-            write_to(out, |w| Ok(w.write_all(page.as_bytes())?))
+            write_to(out, page)
         }
     }
 }

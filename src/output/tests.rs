@@ -130,7 +130,7 @@ fn a_report_renders_its_own_views() {
     let tables = two_tables();
     let shown = [tables[1].clone()];
     let workbook = || Ok(b"BOOK".to_vec());
-    let page = || Ok("<html>".to_string());
+    let page = |w: &mut dyn Write| Ok(w.write_all(b"<html>")?);
     table_parts(&tables[..1], |parts| {
         let report = Report {
             tables: parts,

@@ -6,7 +6,7 @@
 //! JavaScript off the page is complete; with it, a column header sorts and
 //! three selects filter by class, house and lead.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use super::{Grid, GridRow, PUPIL_COLUMNS, Stage, TAIL_COLUMNS, pupil_values, tail_values};
 use crate::output::Val;
@@ -112,11 +112,11 @@ document.querySelectorAll('section').forEach(function (sec) {
 });
 "#;
 
-/// The page.
-pub fn page(ctx: &Ctx, grid: &Grid, school_names: &str) -> String {
-    let mut h = String::new();
+/// The page, written to `h` as it is made: a grid of 300,000 pupils is a
+/// page of 400 MB, which is never held whole.
+pub fn write(h: &mut dyn Write, ctx: &Ctx, grid: &Grid, school_names: &str) -> io::Result<()> {
     let title = format!("Year Group Tracker {}", grid.window);
-    let _ = write!(
+    write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -126,34 +126,35 @@ pub fn page(ctx: &Ctx, grid: &Grid, school_names: &str) -> String {
         esc(&title),
         esc(school_names),
         grid.rows.len()
-    );
-    h.push_str("<div class=\"legend\">");
+    )?;
+    h.write_all("<div class=\"legend\">".as_bytes())?;
     for (status, class, symbol, words) in MARKS.iter().take(4) {
-        let _ = write!(
+        write!(
             h,
             "<span class=\"{class}\" title=\"{}\"><b>{symbol}</b> {}</span>",
             status.as_str(),
             esc(words)
-        );
+        )?;
     }
-    h.push_str("<span>BGE: level entered · Senior Phase: working / target</span></div>\n");
+    h.write_all(
+        "<span>BGE: level entered · Senior Phase: working / target</span></div>\n".as_bytes(),
+    )?;
     for stage in &grid.stages {
-        section(&mut h, ctx, grid, stage);
+        section(h, ctx, grid, stage)?;
     }
-    let _ = write!(h, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
-    h
+    write!(h, "<script>{SCRIPT}</script>\n</body>\n</html>\n")
 }
 
-fn section(h: &mut String, ctx: &Ctx, grid: &Grid, stage: &Stage) {
-    let _ = write!(
+fn section(h: &mut dyn Write, ctx: &Ctx, grid: &Grid, stage: &Stage) -> io::Result<()> {
+    write!(
         h,
         "<section>\n<h2>{} <small>({} pupils)</small></h2>\n",
         esc(&stage.title),
         stage.rows.len()
-    );
-    filters(h, grid, stage);
-    h.push_str("<div class=\"wrap\"><table>\n<thead>\n<tr class=\"fac\">");
-    let _ = write!(h, "<th colspan=\"{}\"></th>", PUPIL_COLUMNS.len());
+    )?;
+    filters(h, grid, stage)?;
+    h.write_all("<div class=\"wrap\"><table>\n<thead>\n<tr class=\"fac\">".as_bytes())?;
+    write!(h, "<th colspan=\"{}\"></th>", PUPIL_COLUMNS.len())?;
     let mut i = 0;
     while i < stage.columns.len() {
         let faculty = &grid.columns[stage.columns[i]].faculty;
@@ -161,29 +162,29 @@ fn section(h: &mut String, ctx: &Ctx, grid: &Grid, stage: &Stage) {
             .iter()
             .take_while(|&&c| grid.columns[c].faculty == *faculty)
             .count();
-        let _ = write!(h, "<th colspan=\"{span}\">{}</th>", esc(faculty));
+        write!(h, "<th colspan=\"{span}\">{}</th>", esc(faculty))?;
         i += span;
     }
-    let _ = write!(
+    write!(
         h,
         "<th colspan=\"{}\"></th></tr>\n<tr class=\"col\">",
         TAIL_COLUMNS.len()
-    );
+    )?;
     for (k, (name, _)) in PUPIL_COLUMNS.iter().enumerate() {
-        let _ = write!(h, "<th{}>{}</th>", sticky(k), esc(name));
+        write!(h, "<th{}>{}</th>", sticky(k), esc(name))?;
     }
     for &c in &stage.columns {
-        let _ = write!(h, "<th>{}</th>", esc(&grid.columns[c].subject));
+        write!(h, "<th>{}</th>", esc(&grid.columns[c].subject))?;
     }
     for (name, _) in TAIL_COLUMNS {
-        let _ = write!(h, "<th>{}</th>", esc(name));
+        write!(h, "<th>{}</th>", esc(name))?;
     }
-    h.push_str("</tr>\n</thead>\n<tbody>\n");
+    h.write_all("</tr>\n</thead>\n<tbody>\n".as_bytes())?;
     let window = grid.window.to_string();
     for &r in &stage.rows {
-        row(h, ctx, grid, stage, &grid.rows[r], &window);
+        row(h, ctx, grid, stage, &grid.rows[r], &window)?;
     }
-    h.push_str("</tbody>\n</table></div>\n</section>\n");
+    h.write_all("</tbody>\n</table></div>\n</section>\n".as_bytes())
 }
 
 /// The pupil columns that stay in view: SCN, surname, forename.
@@ -196,24 +197,31 @@ fn sticky(k: usize) -> &'static str {
     }
 }
 
-fn row(h: &mut String, ctx: &Ctx, grid: &Grid, stage: &Stage, row: &GridRow, window: &str) {
+fn row(
+    h: &mut dyn Write,
+    ctx: &Ctx,
+    grid: &Grid,
+    stage: &Stage,
+    row: &GridRow,
+    window: &str,
+) -> io::Result<()> {
     let p = row.line.pupil;
     let attr = |v: Option<&str>| esc(v.unwrap_or(""));
-    let _ = write!(
+    write!(
         h,
         "<tr data-class=\"{}\" data-house=\"{}\" data-lead=\"{}\">",
         attr(p.and_then(|p| p.reg_class.as_deref())),
         attr(p.and_then(|p| p.house.as_deref())),
         attr(row.line.lead_role.as_deref()),
-    );
+    )?;
     for (k, v) in pupil_values(ctx, row, window).iter().enumerate() {
-        cell(h, sticky(k), *v);
+        cell(h, sticky(k), *v)?;
     }
     for &c in &stage.columns {
         match row.entry(ctx, c) {
             Some(e) => {
                 let (class, symbol, words) = mark(e.status);
-                let _ = write!(
+                write!(
                     h,
                     "<td class=\"s {class}\" title=\"{} {}: {}\" data-v=\"{}\"><b>{symbol}</b>{}</td>",
                     esc(&grid.columns[c].subject),
@@ -221,37 +229,29 @@ fn row(h: &mut String, ctx: &Ctx, grid: &Grid, stage: &Stage, row: &GridRow, win
                     esc(words),
                     e.status.as_str(),
                     esc(&e.shown),
-                );
+                )?;
             }
-            None => h.push_str("<td></td>"),
+            None => h.write_all(b"<td></td>")?,
         }
     }
     for v in tail_values(row) {
-        cell(h, "", v);
+        cell(h, "", v)?;
     }
-    h.push_str("</tr>\n");
+    h.write_all("</tr>\n".as_bytes())
 }
 
-fn cell(h: &mut String, class: &str, v: Val) {
+fn cell(h: &mut dyn Write, class: &str, v: Val) -> io::Result<()> {
     match v {
-        Val::Null => {
-            let _ = write!(h, "<td{class}></td>");
-        }
-        Val::Int(i) => {
-            let _ = write!(h, "<td class=\"n\">{i}</td>");
-        }
-        Val::Float(f) => {
-            let _ = write!(h, "<td class=\"n\">{:.1}</td>", (f * 10.0).round() / 10.0);
-        }
-        Val::Text(t) => {
-            let _ = write!(h, "<td{class}>{}</td>", esc(t));
-        }
+        Val::Null => write!(h, "<td{class}></td>"),
+        Val::Int(i) => write!(h, "<td class=\"n\">{i}</td>"),
+        Val::Float(f) => write!(h, "<td class=\"n\">{:.1}</td>", (f * 10.0).round() / 10.0),
+        Val::Text(t) => write!(h, "<td{class}>{}</td>", esc(t)),
     }
 }
 
 /// Selects for class, house and lead, shown only when JavaScript runs.
-fn filters(h: &mut String, grid: &Grid, stage: &Stage) {
-    h.push_str("<div class=\"filters\">");
+fn filters(h: &mut dyn Write, grid: &Grid, stage: &Stage) -> io::Result<()> {
+    h.write_all("<div class=\"filters\">".as_bytes())?;
     type Pick = for<'r> fn(&'r GridRow<'r>) -> Option<&'r str>;
     let pick: [(&str, &str, Pick); 3] = [
         ("class", "Class", |r| {
@@ -270,14 +270,14 @@ fn filters(h: &mut String, grid: &Grid, stage: &Stage) {
             .collect();
         values.sort_unstable();
         values.dedup();
-        let _ = write!(
+        write!(
             h,
             "<label>{label} <select name=\"{name}\"><option value=\"\">all</option>"
-        );
+        )?;
         for v in values {
-            let _ = write!(h, "<option>{}</option>", esc(v));
+            write!(h, "<option>{}</option>", esc(v))?;
         }
-        h.push_str("</select></label>");
+        h.write_all("</select></label>".as_bytes())?;
     }
-    h.push_str("</div>\n");
+    h.write_all("</div>\n".as_bytes())
 }
