@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use comfy_table::{
     Attribute, CellAlignment, Color, ColumnConstraint, ContentArrangement, Width, presets,
 };
@@ -189,11 +189,9 @@ fn write_one(w: &mut dyn Write, table: &Parts, layout: Layout, run_rows: usize) 
     }));
     fix(&mut head, &columns, &widths);
     let head: Vec<String> = head.lines().collect();
-    let Some((bottom, top)) = head.split_last() else {
-        // No column to show: comfy-table draws nothing.
-        writeln!(w)?;
-        return Ok(());
-    };
+    let (bottom, top) = head
+        .split_last()
+        .context("a terminal table without its borders")?;
     for line in top {
         writeln!(w, "{line}")?;
     }

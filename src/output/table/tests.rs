@@ -320,3 +320,17 @@ fn many_tables_are_titled() {
     let s = String::from_utf8(out).unwrap();
     assert_eq!(s.matches("Off track\n").count(), 2, "{s}");
 }
+
+/// A table with no column is drawn as comfy-table draws it: its borders.
+#[test]
+fn a_table_of_no_column_is_its_borders() {
+    let mut t = Table::new("x", &[]);
+    for rows in 0..3 {
+        assert_eq!(
+            render_runs(&t, Layout::default(), 1),
+            one_shot(&t, Layout::default())
+        );
+        assert_eq!(render(&t, Layout::default()), "┌┐\n╞╡\n└┘\n", "{rows} rows");
+        t.rows.push(vec![]);
+    }
+}
