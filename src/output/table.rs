@@ -10,13 +10,13 @@
 use std::collections::HashSet;
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use comfy_table::{
     Attribute, CellAlignment, Color, ColumnConstraint, ContentArrangement, Width, presets,
 };
 use unicode_width::UnicodeWidthStr;
 
-use super::{Cell, ColType, Parts, Sink, Val, check_shape, round1};
+use super::{Cell, Checked, ColType, Parts, Record, Val, check_shape, round1};
 
 /// How a terminal table is laid out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -276,14 +276,8 @@ impl<'a> Shown<'a> {
     /// Hand each row of one part, and its shown cells as a terminal prints
     /// them, to `each`.
     fn render(&self, table: &Parts, part: usize, each: &mut EachRow) -> Result<()> {
-        (table.render)(
-            part,
-            &mut Rows {
-                table,
-                shown: self,
-                each,
-            },
-        )
+        let rows = Rows { shown: self, each };
+        (table.render)(part, &mut Checked(table.title, table.columns.len(), rows))
     }
 
     /// The shown cells of one row as a terminal prints them.
@@ -298,23 +292,14 @@ impl<'a> Shown<'a> {
 /// What is done with a row: its cells, and the shown ones as text.
 type EachRow<'a> = dyn FnMut(&[Val], &mut Vec<String>) -> Result<()> + 'a;
 
-/// A sink that hands each row's shown texts to `each`.
+/// Hands each row's shown texts to `each`.
 struct Rows<'a, 'b> {
-    table: &'a Parts<'a>,
     shown: &'a Shown<'a>,
     each: &'b mut EachRow<'b>,
 }
 
-impl Sink for Rows<'_, '_> {
-    fn row(&mut self, vals: &[Val]) -> Result<()> {
-        if vals.len() != self.table.columns.len() {
-            bail!(
-                "table `{}`: a row has {} cells, expected {}",
-                self.table.title,
-                vals.len(),
-                self.table.columns.len()
-            );
-        }
+impl Record for Rows<'_, '_> {
+    fn record(&mut self, vals: &[Val]) -> Result<()> {
         (self.each)(vals, &mut self.shown.texts(vals))
     }
 }
