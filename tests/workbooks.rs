@@ -758,3 +758,46 @@ fn an_xls_that_claims_a_far_cell_is_refused_within_the_memory_bound() {
     );
     assert!(!env.store().exists());
 }
+
+/// A workbook's rows go to an unnamed file in the output's directory as
+/// they are written, and the writer opens another in the system's
+/// temporary directory: without one it can write to, a workbook is an
+/// error that names it, not a crash, and nothing is left behind.
+#[test]
+fn a_workbook_without_a_temporary_directory_is_an_error() {
+    let env = Env::new();
+    env.small_school();
+    let cfg = env.small_config();
+    let out_dir = env.path("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let missing = env.path("no such directory");
+    for report in ["offtrack", "followup", "grid"] {
+        let out = out_dir.join(format!("{report}.xlsx"));
+        let o = out.to_str().unwrap();
+        let run = env
+            .cmd()
+            .env("TMPDIR", &missing)
+            .args(["--config", &cfg, report, "--format", "xlsx", "-o", o])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{report}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{report}: {stderr}");
+        assert!(stderr.contains("no such directory"), "{report}: {stderr}");
+        assert!(stderr.contains("TMPDIR"), "{report}: {stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    // With one, the same workbooks are written, and only they are left.
+    for report in ["offtrack", "followup", "grid"] {
+        let out = out_dir.join(format!("{report}.xlsx"));
+        let o = out.to_str().unwrap();
+        env.ok(&["--config", &cfg, report, "--format", "xlsx", "-o", o]);
+    }
+    let mut left: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["followup.xlsx", "grid.xlsx", "offtrack.xlsx"]);
+}

@@ -21,23 +21,29 @@ pub fn run(s: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     followup::sort(&mut lines, &s.config.followup.band);
     let window = l.scope.window.to_string();
     // SPEC 11.3: the meeting's workbook carries the agreed columns.
-    let meeting = || {
+    let parts = lines.len().div_ceil(output::PART_ROWS).max(1);
+    let meeting = |dir: &std::path::Path| {
         let roles = followup::roles(&s.config.followup.band);
-        let table = followup::meeting_table(&lines, &window, &AGREED_COLUMNS);
-        output::meeting_workbook(&table, AGREED_COLUMNS.len(), &roles)
+        let columns = followup::meeting_columns(&AGREED_COLUMNS);
+        let render = |part: usize, sink: &mut dyn output::Sink| {
+            followup::meeting_rows(&lines, part, &window, AGREED_COLUMNS.len(), sink)
+        };
+        let table = output::Parts {
+            title: "followup",
+            columns: &columns,
+            parts,
+            render: &render,
+            cells: None,
+        };
+        output::meeting_workbook(&table, AGREED_COLUMNS.len(), &roles, dir)
     };
     let render = |part: usize, sink: &mut dyn output::Sink| {
-        let start = part * output::PART_ROWS;
-        for line in lines.iter().skip(start).take(output::PART_ROWS) {
-            let faculties = line.faculties.join("; ");
-            sink.row(&followup::values(line, &window, &faculties))?;
-        }
-        Ok(())
+        followup::meeting_rows(&lines, part, &window, 0, sink)
     };
     let table = [output::Parts {
         title: "followup",
         columns: followup::COLUMNS,
-        parts: lines.len().div_ceil(output::PART_ROWS).max(1),
+        parts,
         render: &render,
         cells: None,
     }];

@@ -33,7 +33,7 @@ pub fn run(s: &Settings, args: &GridArgs) -> anyhow::Result<Exit> {
     let stages = |st| scope.wants_stage(st);
     let lines = offtrack::select(&ctx, &schools, listing, &stages, &filter)?;
     let grid = grid::build(&ctx, scope.window, lines, &previous, &filter);
-    let workbook = || grid::xlsx::workbook(&ctx, &grid);
+    let workbook = |dir: &std::path::Path| grid::xlsx::workbook(&ctx, &grid, dir);
     let page = |w: &mut dyn std::io::Write| {
         Ok(grid::html::write(
             w,

@@ -35,11 +35,10 @@ pub fn run(s: &Settings, args: &ImpactArgs) -> anyhow::Result<Exit> {
             "c = a group of fewer than {min} pupils (suppression.min_group); `--no-suppress` shows it"
         ));
     }
-    let table = impact::table(&report);
     // A workbook travels without its stderr: the note is a sheet of its own.
-    let note = impact::note_table();
-    let workbook = || output::workbook(&[&table, &note]);
-    output::table_parts(std::slice::from_ref(&table), |t| {
+    let tables = [impact::table(&report), impact::note_table()];
+    let workbook = |dir: &std::path::Path| output::workbook(&tables, dir);
+    output::table_parts(&tables[..1], |t| {
         let report = output::Report {
             workbook: Some(&workbook),
             ..output::Report::of(t)

@@ -1,7 +1,8 @@
 //! Files and stdout: where every output format is written.
 
+use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -38,22 +39,8 @@ pub fn write_file_atomic(
         w.flush()?;
         return Ok(());
     }
-    // A symbolic link: replace the file it points to, and keep the link.
-    let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
-            Ok(p) => {
-                resolved = p;
-                resolved.as_path()
-            }
-            Err(_) => path,
-        },
-        _ => path,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let path = resolve(path);
+    let dir = dir_of(&path);
     let tmp = tempfile::Builder::new()
         .prefix(".tracker-")
         .suffix(".tmp")
@@ -67,8 +54,36 @@ pub fn write_file_atomic(
     }
     tmp.as_file().sync_all()?;
     crate::store::failpoint("output-written");
-    tmp.persist(path)?;
+    tmp.persist(&path)?;
     Ok(())
+}
+
+/// A symbolic link is written through: the file it points to is replaced
+/// and the link kept.
+fn resolve(path: &Path) -> Cow<'_, Path> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)
+            .map(Cow::Owned)
+            .unwrap_or(Cow::Borrowed(path)),
+        _ => Cow::Borrowed(path),
+    }
+}
+
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Where the work of a file written to `path` can go before it is done:
+/// the directory its temporary file is made in, or the system's temporary
+/// directory for a device or pipe, which is written straight to.
+pub fn scratch_dir(path: &Path) -> PathBuf {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::env::temp_dir();
+    }
+    dir_of(&resolve(path)).to_path_buf()
 }
 
 /// Buffer `inner` and treat a closed reader (`tracker offtrack | head`) as

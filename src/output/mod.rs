@@ -21,9 +21,9 @@ mod xlsx;
 
 #[cfg(test)]
 use file::write_file_atomic;
-use file::write_to;
+use file::{scratch_dir, write_to};
 
-pub use xlsx::meeting_workbook;
+pub use xlsx::{Widths, book as xlsx_book, meeting_workbook};
 
 /// One typed cell. `Null` is an empty field (CSV) or `null` (JSON).
 #[derive(Debug, Clone, PartialEq)]
@@ -184,6 +184,10 @@ pub struct OutputOptions {
 /// A report's own page, written to the output as it is made.
 pub type Page<'a> = dyn Fn(&mut dyn std::io::Write) -> Result<()> + 'a;
 
+/// A report's own workbook as bytes, its rows written first to the
+/// directory it is given (the output's, [`xlsx_book`]).
+pub type Book<'a> = dyn Fn(&std::path::Path) -> Result<Vec<u8>> + 'a;
+
 /// What a report hands to [`emit`]: its tables, given as [`Parts`], and
 /// the renderings of its own that some formats use instead of the generic
 /// one (summary's readable tables and page, grid's workbook and page, the
@@ -196,7 +200,7 @@ pub struct Report<'a> {
     /// A terminal shows these instead, each under its title.
     pub terminal: Option<&'a [Table]>,
     /// `--format xlsx`: the report's own workbook.
-    pub workbook: Option<&'a dyn Fn() -> Result<Vec<u8>>>,
+    pub workbook: Option<&'a Book<'a>>,
     /// `--format html`: the report's own page, written as it is made.
     pub page: Option<&'a Page<'a>>,
 }
@@ -240,13 +244,14 @@ pub fn emit(report: &Report, opts: &OutputOptions) -> Result<()> {
         Format::Json => write_to(out, |w| json::write(w, tables)),
         Format::Xlsx => {
             let path = out.context("xlsx output needs -o FILE")?;
-            let bytes = match report.workbook {
-                Some(workbook) => workbook()?,
+            let dir = scratch_dir(path);
+            let bytes = xlsx::guarded(&dir, || match report.workbook {
+                Some(workbook) => workbook(&dir),
                 None => {
                     tables.iter().try_for_each(fits_a_sheet)?;
-                    xlsx::workbook(&collect(tables)?)?
+                    xlsx::workbook(tables, &dir)
                 }
-            };
+            })?;
             write_to(Some(path), |w| Ok(w.write_all(&bytes)?))
         }
         Format::Parquet => {
@@ -265,8 +270,8 @@ pub fn emit(report: &Report, opts: &OutputOptions) -> Result<()> {
 
 /// The generic workbook of `tables`, a sheet each, for a report whose
 /// workbook holds more than its data (impact's note).
-pub fn workbook(tables: &[&Table]) -> Result<Vec<u8>> {
-    xlsx::workbook(tables)
+pub fn workbook(tables: &[Table], dir: &std::path::Path) -> Result<Vec<u8>> {
+    table_parts(tables, |parts| xlsx::workbook(parts, dir))
 }
 
 /// Write one table in the chosen format to opts.output, or stdout when None.
@@ -367,25 +372,6 @@ pub fn table_parts<R>(tables: &[Table], f: impl FnOnce(&[Parts]) -> R) -> R {
 /// The report's main table, for the formats that hold one.
 fn first<'a>(tables: &'a [Parts<'a>]) -> Result<&'a Parts<'a>> {
     tables.first().context("a report with no table")
-}
-
-/// Each table as cells, for the formats that need every row before the
-/// first is laid out: borrowed when the report holds it so, else collected.
-fn collect<'a>(tables: &'a [Parts<'a>]) -> Result<Vec<Cow<'a, Table>>> {
-    tables
-        .iter()
-        .map(|t| match t.cells {
-            Some(cells) => {
-                check_shape(cells)?;
-                Ok(Cow::Borrowed(cells))
-            }
-            None => {
-                let mut sink = Checked(t.title, t.columns.len(), Table::new(t.title, t.columns));
-                t.each(&mut sink)?;
-                Ok(Cow::Owned(sink.2))
-            }
-        })
-        .collect()
 }
 
 /// The rows an xlsx sheet holds below its header row.

@@ -129,7 +129,7 @@ fn a_report_renders_its_own_views() {
     let dir = tempfile::tempdir().unwrap();
     let tables = two_tables();
     let shown = [tables[1].clone()];
-    let workbook = || Ok(b"BOOK".to_vec());
+    let workbook = |_: &std::path::Path| Ok(b"BOOK".to_vec());
     let page = |w: &mut dyn Write| Ok(w.write_all(b"<html>")?);
     table_parts(&tables[..1], |parts| {
         let report = Report {

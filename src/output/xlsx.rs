@@ -3,27 +3,113 @@
 //! Text is always written with `write_string` (never as a formula) and is
 //! still neutralised (SPEC 9), so a copied or re-saved cell stays inert.
 
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::path::Path;
+use std::sync::Once;
+
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, Format, FormatBorder, Note, Workbook,
     Worksheet,
 };
 
-use super::{Cell, ColType, Table, neutralise, round1};
+use super::{Checked, ColType, Parts, Record, Val, neutralise, round1};
 
 /// Autofit stops near 60 characters so a long comment does not push the
 /// other columns off screen.
 const MAX_WIDTH_PX: u16 = 425;
 
-/// The workbook as bytes, ready to be written atomically.
-pub fn workbook<T: std::borrow::Borrow<Table>>(tables: &[T]) -> Result<Vec<u8>> {
+/// A workbook whose sheets ([`Workbook::add_worksheet_with_constant_memory`])
+/// go a row at a time to an unnamed file in `dir`, the output's own
+/// directory, instead of being held as cells until the workbook is saved.
+/// The writer also opens an unnamed file in the system's temporary
+/// directory for every sheet, and cannot say so if it fails: it is checked
+/// here first, so that failure is an error, not a crash.
+pub fn book(dir: &Path) -> Result<Workbook> {
+    tempfile::tempfile().with_context(|| {
+        format!(
+            "an xlsx workbook needs a temporary directory it can write to (`{}`; TMPDIR sets it)",
+            std::env::temp_dir().display()
+        )
+    })?;
     let mut book = Workbook::new();
+    book.set_tempdir(dir).with_context(|| {
+        format!(
+            "an xlsx workbook's rows are written first to `{}`",
+            dir.display()
+        )
+    })?;
+    Ok(book)
+}
+
+thread_local! {
+    /// Set while [`guarded`] runs on this thread.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+    /// Set by the panic hook when it kept quiet about the writer's panic.
+    static WRITER_PANICKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `build`, a workbook's making, so that a failure to write its rows is
+/// an error like any other. The writer writes a sheet's rows to their file
+/// with `expect`: a full disk or a file size limit panics inside it. Such
+/// a panic is caught and said in one line (`File too large`); any other
+/// panic is ours, and is reported and carried on as before.
+pub fn guarded<T>(dir: &Path, build: impl FnOnce() -> Result<T>) -> Result<T> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_writer = info
+                .location()
+                .is_some_and(|at| at.file().contains("rust_xlsxwriter"));
+            if in_writer && GUARDED.get() {
+                WRITER_PANICKED.set(true);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.set(true);
+    WRITER_PANICKED.set(false);
+    let result = catch_unwind(AssertUnwindSafe(build));
+    GUARDED.set(false);
+    match result {
+        Ok(result) => result,
+        Err(payload) if WRITER_PANICKED.get() => {
+            let said = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("the writer stopped");
+            anyhow::bail!(
+                "cannot write the workbook (its rows go first to `{}`): {}",
+                dir.display(),
+                io_message(said)
+            )
+        }
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+/// The system's words from a panic message that carries an `io::Error`
+/// (`...: Os { code: 27, kind: FileTooLarge, message: "File too large" }`).
+fn io_message(said: &str) -> &str {
+    said.split_once("message: \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or(said, |(message, _)| message)
+}
+
+/// The workbook as bytes, ready to be written atomically; its rows go
+/// through `dir` ([`book`]).
+pub fn workbook(tables: &[Parts], dir: &Path) -> Result<Vec<u8>> {
+    let mut book = book(dir)?;
     let mut names: Vec<String> = Vec::new();
-    for table in tables.iter().map(std::borrow::Borrow::borrow) {
-        let name = sheet_name(&table.title, &names);
-        let sheet = book.add_worksheet();
+    for table in tables {
+        let name = sheet_name(table.title, &names);
+        let sheet = book.add_worksheet_with_constant_memory();
         sheet.set_name(&name)?;
-        fill(sheet, table).with_context(|| format!("sheet `{name}`"))?;
+        fill(sheet, table, |_| None).with_context(|| format!("sheet `{name}`"))?;
         names.push(name);
     }
     Ok(book.save_to_buffer()?)
@@ -34,11 +120,15 @@ pub fn workbook<T: std::borrow::Borrow<Table>>(tables: &[T]) -> Result<Vec<u8>> 
 /// in (a header fill, a note on each header, unlocked cells), so the
 /// workbook can come back as overrides. The first agreed column offers
 /// `roles` (the configured leads) in a list that still takes any text.
-pub fn meeting_workbook(table: &Table, agreed: usize, roles: &[&str]) -> Result<Vec<u8>> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(sheet_name(&table.title, &[]))?;
-    fill(sheet, table)?;
+pub fn meeting_workbook(
+    table: &Parts,
+    agreed: usize,
+    roles: &[&str],
+    dir: &Path,
+) -> Result<Vec<u8>> {
+    let mut book = book(dir)?;
+    let sheet = book.add_worksheet_with_constant_memory();
+    sheet.set_name(sheet_name(table.title, &[]))?;
     let header = Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xFCE4D6))
@@ -48,12 +138,15 @@ pub fn meeting_workbook(table: &Table, agreed: usize, roles: &[&str]) -> Result<
         .set_background_color(Color::RGB(0xFFF6EF))
         .set_unlocked();
     let first = table.columns.len().saturating_sub(agreed);
-    for (c, col) in table.columns.iter().enumerate().skip(first) {
+    // A column's format reaches the cells written after it: set it first.
+    for c in first..table.columns.len() {
+        sheet.set_column_format(u16::try_from(c)?, &empty)?;
+    }
+    let rows = fill(sheet, table, |c| (c >= first).then_some(&header))?;
+    for (c, (name, _)) in table.columns.iter().enumerate().skip(first) {
         let c = u16::try_from(c)?;
-        sheet.set_column_format(c, &empty)?;
         sheet.set_column_width(c, 24)?;
-        sheet.write_string_with_format(0, c, &col.name, &header)?;
-        let note = Note::new(meeting_note(&col.name))
+        let note = Note::new(meeting_note(name))
             .add_author_prefix(false)
             .set_width(300)
             .set_height(120);
@@ -66,8 +159,7 @@ pub fn meeting_workbook(table: &Table, agreed: usize, roles: &[&str]) -> Result<
             && !roles.is_empty()
             && let Ok(list) = list
         {
-            let last = u32::try_from(table.rows.len().max(1))?;
-            sheet.add_data_validation(1, c, last, c, &list)?;
+            sheet.add_data_validation(1, c, rows.max(1), c, &list)?;
         }
     }
     Ok(book.save_to_buffer()?)
@@ -86,46 +178,159 @@ fn meeting_note(column: &str) -> String {
     )
 }
 
-fn fill(sheet: &mut Worksheet, table: &Table) -> Result<()> {
+/// Write `table` under a bold header row (or the header format `header`
+/// gives a column), with a frozen header, an autofilter and autofitted
+/// widths. Returns the number of rows below the header.
+fn fill<'f>(
+    sheet: &mut Worksheet,
+    table: &Parts,
+    header: impl Fn(usize) -> Option<&'f Format>,
+) -> Result<u32> {
     let bold = Format::new().set_bold();
-    let one_decimal = Format::new().set_num_format("0.0");
-    for (c, col) in table.columns.iter().enumerate() {
-        sheet.write_string_with_format(0, u16::try_from(c)?, &col.name, &bold)?;
+    let mut widths = Widths::new(MAX_WIDTH_PX, Some(0));
+    for (c, (name, _)) in table.columns.iter().enumerate() {
+        let c16 = u16::try_from(c)?;
+        sheet.write_string_with_format(0, c16, *name, header(c).unwrap_or(&bold))?;
+        widths.text(0, c16, name);
     }
-    for (r, row) in table.rows.iter().enumerate() {
-        let r = u32::try_from(r + 1)?;
-        for (c, (col, cell)) in table.columns.iter().zip(row).enumerate() {
+    let rows = SheetRows {
+        sheet: &mut *sheet,
+        types: table.columns.iter().map(|(_, ty)| *ty).collect(),
+        row: 0,
+        widths,
+        one_decimal: Format::new().set_num_format("0.0"),
+    };
+    let mut sink = Checked(table.title, table.columns.len(), rows);
+    table.each(&mut sink)?;
+    let SheetRows {
+        row: last_row,
+        widths,
+        ..
+    } = sink.2;
+    if let Some(last_col) = table.columns.len().checked_sub(1) {
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofilter(0, 0, last_row, u16::try_from(last_col)?)?;
+    }
+    widths.apply(sheet)?;
+    Ok(last_row)
+}
+
+/// The rows of a generic sheet, written as they come.
+struct SheetRows<'s> {
+    sheet: &'s mut Worksheet,
+    types: Vec<ColType>,
+    /// The last row written.
+    row: u32,
+    widths: Widths,
+    one_decimal: Format,
+}
+
+impl Record for SheetRows<'_> {
+    fn record(&mut self, vals: &[Val]) -> Result<()> {
+        self.row += 1;
+        let r = self.row;
+        for (c, (ty, val)) in self.types.iter().zip(vals).enumerate() {
             let c = u16::try_from(c)?;
-            match cell {
-                Cell::Null => {}
-                Cell::Int(v) => {
-                    sheet.write_number(r, c, *v as f64)?;
+            match *val {
+                Val::Null => {}
+                Val::Int(v) => {
+                    self.sheet.write_number(r, c, v as f64)?;
+                    self.widths.number(r, c, v as f64);
                 }
-                Cell::Float(v) if v.is_finite() => {
-                    sheet.write_number_with_format(r, c, round1(*v), &one_decimal)?;
+                Val::Float(v) if v.is_finite() => {
+                    let v = round1(v);
+                    self.sheet
+                        .write_number_with_format(r, c, v, &self.one_decimal)?;
+                    self.widths.number(r, c, v);
                 }
-                Cell::Float(_) => {}
-                Cell::Text(s) => {
+                Val::Float(_) => {}
+                Val::Text(s) => {
                     let s = neutralise(s);
-                    match status_fill(col.ty, &s) {
-                        Some(f) => sheet.write_string_with_format(r, c, s, &f)?,
-                        None => sheet.write_string(r, c, s)?,
+                    self.widths.text(r, c, &s);
+                    match status_fill(*ty, &s) {
+                        Some(f) => self.sheet.write_string_with_format(r, c, s, &f)?,
+                        None => self.sheet.write_string(r, c, s)?,
                     };
                 }
             }
         }
+        Ok(())
     }
-    if let Some(last_col) = table.columns.len().checked_sub(1) {
-        sheet.set_freeze_panes(1, 0)?;
-        sheet.autofilter(
-            0,
-            0,
-            u32::try_from(table.rows.len())?,
-            u16::try_from(last_col)?,
-        )?;
+}
+
+/// Column widths measured as the writer's autofit measures them, cell by
+/// cell as the rows are written: a sheet written a row at a time autofits
+/// only its last row. A text is as wide as its widest line, a number 7
+/// pixels a character, a cell of the autofilter's header 16 pixels more for
+/// its arrow; every cell has 7 pixels of padding, and no column is wider
+/// than `max` pixels.
+pub struct Widths {
+    px: Vec<u16>,
+    max: u16,
+    filter_row: Option<u32>,
+}
+
+/// The writer's own ceiling for a column's autofitted width, in pixels.
+const MAX_AUTOFIT_PX: u16 = 1790;
+
+impl Widths {
+    pub fn new(max: u16, filter_row: Option<u32>) -> Widths {
+        Widths {
+            px: Vec::new(),
+            max: max.min(MAX_AUTOFIT_PX),
+            filter_row,
+        }
     }
-    sheet.autofit_to_max_width(MAX_WIDTH_PX);
-    Ok(())
+
+    pub fn text(&mut self, row: u32, col: u16, s: &str) {
+        let px = s
+            .lines()
+            .map(|line| rust_xlsxwriter::utility::cell_autofit_width(line) - 7)
+            .max()
+            .unwrap_or(0);
+        self.fit(row, col, px);
+    }
+
+    pub fn number(&mut self, row: u32, col: u16, v: f64) {
+        self.fit(row, col, 7 * number_chars(v));
+    }
+
+    fn fit(&mut self, row: u32, col: u16, px: u16) {
+        if px == 0 {
+            return;
+        }
+        let arrow = if self.filter_row == Some(row) { 16 } else { 0 };
+        let px = (px + arrow + 7).min(self.max);
+        let col = usize::from(col);
+        if self.px.len() <= col {
+            self.px.resize(col + 1, 0);
+        }
+        self.px[col] = self.px[col].max(px);
+    }
+
+    /// Set each measured column's width, as an autofit does: a width set
+    /// before is kept where it is wider.
+    pub fn apply(&self, sheet: &mut Worksheet) -> Result<()> {
+        for (c, &px) in self.px.iter().enumerate() {
+            if px > 0 {
+                sheet.set_column_autofit_width(u16::try_from(c)?, px)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The characters of `v` as Rust prints an `f64`, which is what the
+/// writer's autofit counts, without printing the usual whole number.
+fn number_chars(v: f64) -> u16 {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if v.fract() == 0.0 && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
+        let n = v as i64;
+        let digits = n.unsigned_abs().checked_ilog10().map_or(1, |d| d + 1);
+        (digits + u32::from(n < 0)) as u16
+    } else {
+        v.to_string().len() as u16
+    }
 }
 
 /// Excel's own Good / Neutral / Bad cell styles, which staff recognise.
@@ -168,82 +373,4 @@ fn sheet_name(title: &str, taken: &[String]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use calamine::{Data, Reader, Xlsx};
-    use std::io::Cursor;
-
-    fn table() -> Table {
-        let mut t = Table::new(
-            "subjects",
-            &[
-                ("scn", ColType::Text),
-                ("steps", ColType::Int),
-                ("attendance", ColType::Float),
-                ("status", ColType::Status),
-            ],
-        );
-        t.rows.push(vec![
-            "=1+1".into(),
-            Cell::Int(-1),
-            Cell::Float(91.26),
-            "off_track".into(),
-        ]);
-        t.rows.push(vec![
-            "-1".into(),
-            Cell::Null,
-            Cell::Float(80.0),
-            "on_track".into(),
-        ]);
-        t
-    }
-
-    #[test]
-    fn text_is_inert_and_numbers_are_numbers() {
-        let bytes = workbook(&[table()]).unwrap();
-        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
-        assert_eq!(book.sheet_names(), ["subjects"]);
-        let range = book.worksheet_range("subjects").unwrap();
-        let header: Vec<_> = range.rows().next().unwrap().to_vec();
-        let names = ["scn", "steps", "attendance", "status"];
-        assert_eq!(header, names.map(|n| Data::String(n.into())));
-        assert_eq!(range.get((1, 0)), Some(&Data::String("'=1+1".into())));
-        assert_eq!(range.get((1, 1)), Some(&Data::Float(-1.0)));
-        assert_eq!(range.get((1, 2)), Some(&Data::Float(91.3)));
-        assert_eq!(range.get((1, 3)), Some(&Data::String("off_track".into())));
-        assert_eq!(range.get((2, 0)), Some(&Data::String("-1".into())));
-        assert_eq!(range.get((2, 1)), Some(&Data::Empty));
-        let formulas = book.worksheet_formula("subjects").unwrap();
-        assert!(
-            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
-            "a cell holds a formula"
-        );
-    }
-
-    #[test]
-    fn one_sheet_per_table_with_valid_unique_names() {
-        let mut a = table();
-        a.title = "QA: findings [all]".into();
-        let b = Table {
-            title: "qa_ findings _all_".into(),
-            ..table()
-        };
-        let bytes = workbook(&[a, b]).unwrap();
-        let book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
-        assert_eq!(
-            book.sheet_names(),
-            ["QA_ findings _all_", "qa_ findings _all_ (2)"]
-        );
-    }
-
-    #[test]
-    fn sheet_names_are_cut_to_31_characters() {
-        let long = "a".repeat(40);
-        let first = sheet_name(&long, &[]);
-        assert_eq!(first.chars().count(), 31);
-        let second = sheet_name(&long, &[first]);
-        assert_eq!(second, format!("{} (2)", "a".repeat(27)));
-        assert_eq!(sheet_name("History", &[]), "Sheet 1");
-        assert_eq!(sheet_name("'x'", &[]), "x");
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 use super::model::stage_name;
 use super::offtrack::{PupilLine, Ranks};
 use crate::config::FollowupBand;
-use crate::output::{Cell, ColType, Table, Val};
+use crate::output::{ColType, PART_ROWS, Sink, Val};
 use crate::rules::followup::band_rank;
 
 pub const COLUMNS: &[(&str, ColType)] = &[
@@ -79,18 +79,31 @@ pub fn roles(bands: &[FollowupBand]) -> Vec<&str> {
 /// SPEC 11.3: the xlsx for the meeting carries the followup columns, then
 /// the empty `agreed` columns that `ingest --kind overrides` reads back.
 /// CSV, JSON and Parquet keep the columns of SPEC 7.3.
-pub fn meeting_table(lines: &[PupilLine], window: &str, agreed: &[&str]) -> Table {
+pub fn meeting_columns<'a>(agreed: &[&'a str]) -> Vec<(&'a str, ColType)> {
     let mut columns = COLUMNS.to_vec();
     columns.extend(agreed.iter().map(|c| (*c, ColType::Text)));
-    let mut table = Table::new("followup", &columns);
-    for l in lines {
+    columns
+}
+
+/// Part `part` of `lines` (each [`PART_ROWS`] rows) to `sink`, each row
+/// followed by `agreed` empty cells.
+pub fn meeting_rows(
+    lines: &[PupilLine],
+    part: usize,
+    window: &str,
+    agreed: usize,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<()> {
+    for l in lines.iter().skip(part * PART_ROWS).take(PART_ROWS) {
         let faculties = l.faculties.join("; ");
-        let mut row: Vec<Cell> = values(l, window, &faculties)
-            .iter()
-            .map(|v| v.to_cell())
-            .collect();
-        row.extend(agreed.iter().map(|_| Cell::Null));
-        table.rows.push(row);
+        let vals = values(l, window, &faculties);
+        if agreed == 0 {
+            sink.row(&vals)?;
+        } else {
+            let mut row = vals.to_vec();
+            row.resize(vals.len() + agreed, Val::Null);
+            sink.row(&row)?;
+        }
     }
-    table
+    Ok(())
 }

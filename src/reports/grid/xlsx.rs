@@ -7,11 +7,14 @@
 //! Text is written with `write_string` (never a formula) and neutralised
 //! (SPEC 9), so a copied or re-saved cell stays inert.
 
+use std::borrow::Cow;
+use std::path::Path;
+
 use anyhow::Result;
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet};
 
 use super::{Grid, GridRow, PUPIL_COLUMNS, Stage, TAIL_COLUMNS, pupil_values, tail_values};
-use crate::output::{Val, neutralise};
+use crate::output::{Val, Widths, neutralise, xlsx_book};
 use crate::rules::{Ctx, Status};
 
 /// Header rows: faculties, then subjects and the other column names.
@@ -62,11 +65,12 @@ fn status_format(status: Status) -> Format {
         .set_border_color(Color::RGB(0xBFBFBF))
 }
 
-/// The workbook as bytes, ready to be written atomically.
-pub fn workbook(ctx: &Ctx, grid: &Grid) -> Result<Vec<u8>> {
-    let mut book = Workbook::new();
+/// The workbook as bytes, ready to be written atomically; its rows go
+/// first to `dir` (`output::xlsx_book`).
+pub fn workbook(ctx: &Ctx, grid: &Grid, dir: &Path) -> Result<Vec<u8>> {
+    let mut book = xlsx_book(dir)?;
     for stage in &grid.stages {
-        let sheet = book.add_worksheet();
+        let sheet = book.add_worksheet_with_constant_memory();
         sheet.set_name(&stage.title)?;
         fill(sheet, ctx, grid, stage)?;
     }
@@ -74,6 +78,7 @@ pub fn workbook(ctx: &Ctx, grid: &Grid) -> Result<Vec<u8>> {
     Ok(book.save_to_buffer()?)
 }
 
+/// A stage's sheet, written a row at a time, top to bottom.
 fn fill(sheet: &mut Worksheet, ctx: &Ctx, grid: &Grid, stage: &Stage) -> Result<()> {
     let head = Format::new()
         .set_bold()
@@ -85,35 +90,38 @@ fn fill(sheet: &mut Worksheet, ctx: &Ctx, grid: &Grid, stage: &Stage) -> Result<
     let first_subject = PUPIL_COLUMNS.len() as u16;
     let tail_start = first_subject + stage.columns.len() as u16;
     let last_col = tail_start + TAIL_COLUMNS.len() as u16 - 1;
+    let mut widths = Widths::new(220, Some(HEADER_ROWS - 1));
 
-    // Row 0: faculties over their subjects; row 1: every column's name.
-    for (c, (name, _)) in PUPIL_COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(1, c as u16, *name, &head)?;
-    }
+    // Row 0: faculties over their subjects.
     let mut c = first_subject;
-    let mut i = 0;
-    while i < stage.columns.len() {
-        let faculty = &grid.columns[stage.columns[i]].faculty;
-        let mut j = i;
-        while j + 1 < stage.columns.len() && grid.columns[stage.columns[j + 1]].faculty == *faculty
-        {
-            j += 1;
-        }
-        let (from, to) = (c, c + (j - i) as u16);
+    for group in stage
+        .columns
+        .chunk_by(|a, b| grid.columns[*a].faculty == grid.columns[*b].faculty)
+    {
+        let faculty = neutralise(&grid.columns[group[0]].faculty);
+        let (from, to) = (c, c + group.len() as u16 - 1);
         if from == to {
-            sheet.write_string_with_format(0, from, neutralise(faculty), &head)?;
+            sheet.write_string_with_format(0, from, &*faculty, &head)?;
         } else {
-            sheet.merge_range(0, from, 0, to, &neutralise(faculty), &head)?;
+            sheet.merge_range(0, from, 0, to, &faculty, &head)?;
         }
-        for k in i..=j {
-            let subject = &grid.columns[stage.columns[k]].subject;
-            sheet.write_string_with_format(1, c, neutralise(subject), &head)?;
-            c += 1;
-        }
-        i = j + 1;
+        widths.text(0, from, &faculty);
+        c = to + 1;
     }
-    for (k, (name, _)) in TAIL_COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(1, tail_start + k as u16, *name, &head)?;
+    // Row 1: every column's name, taller so subject names wrap.
+    sheet.set_row_height(1, 45)?;
+    let subjects = stage
+        .columns
+        .iter()
+        .map(|&col| neutralise(&grid.columns[col].subject));
+    let names = PUPIL_COLUMNS
+        .iter()
+        .map(|(name, _)| Cow::Borrowed(*name))
+        .chain(subjects)
+        .chain(TAIL_COLUMNS.iter().map(|(name, _)| Cow::Borrowed(*name)));
+    for (c, name) in names.enumerate() {
+        sheet.write_string_with_format(1, c as u16, &*name, &head)?;
+        widths.text(1, c as u16, &name);
     }
 
     let window = grid.window.to_string();
@@ -121,21 +129,25 @@ fn fill(sheet: &mut Worksheet, ctx: &Ctx, grid: &Grid, stage: &Stage) -> Result<
         let row: &GridRow = &grid.rows[r];
         let at = HEADER_ROWS + n as u32;
         for (c, v) in pupil_values(ctx, row, &window).iter().enumerate() {
-            write_val(sheet, at, c as u16, *v, &one_decimal)?;
+            write_val(sheet, &mut widths, at, c as u16, *v, &one_decimal)?;
         }
         for (k, &col) in stage.columns.iter().enumerate() {
             if let Some(e) = row.entry(ctx, col) {
-                let f = status_format(e.status);
-                sheet.write_string_with_format(
-                    at,
-                    first_subject + k as u16,
-                    neutralise(&e.shown),
-                    &f,
-                )?;
+                let c = first_subject + k as u16;
+                let shown = neutralise(&e.shown);
+                widths.text(at, c, &shown);
+                sheet.write_string_with_format(at, c, shown, &status_format(e.status))?;
             }
         }
         for (k, v) in tail_values(row).iter().enumerate() {
-            write_val(sheet, at, tail_start + k as u16, *v, &one_decimal)?;
+            write_val(
+                sheet,
+                &mut widths,
+                at,
+                tail_start + k as u16,
+                *v,
+                &one_decimal,
+            )?;
         }
     }
 
@@ -152,26 +164,37 @@ fn fill(sheet: &mut Worksheet, ctx: &Ctx, grid: &Grid, stage: &Stage) -> Result<
         grid.window, stage.title
     ));
     sheet.set_footer("&LPersonal data: do not share beyond staff who need it&RPage &P of &N");
-    sheet.autofit_to_max_width(220);
+    widths.apply(sheet)?;
     for k in 0..stage.columns.len() as u16 {
         sheet.set_column_width(first_subject + k, 9)?;
     }
-    sheet.set_row_height(1, 45)?;
     Ok(())
 }
 
-fn write_val(sheet: &mut Worksheet, r: u32, c: u16, v: Val, one_decimal: &Format) -> Result<()> {
+fn write_val(
+    sheet: &mut Worksheet,
+    widths: &mut Widths,
+    r: u32,
+    c: u16,
+    v: Val,
+    one_decimal: &Format,
+) -> Result<()> {
     match v {
         Val::Null => {}
         Val::Int(i) => {
             sheet.write_number(r, c, i as f64)?;
+            widths.number(r, c, i as f64);
         }
         Val::Float(f) if f.is_finite() => {
-            sheet.write_number_with_format(r, c, (f * 10.0).round() / 10.0, one_decimal)?;
+            let f = (f * 10.0).round() / 10.0;
+            sheet.write_number_with_format(r, c, f, one_decimal)?;
+            widths.number(r, c, f);
         }
         Val::Float(_) => {}
         Val::Text(t) => {
-            sheet.write_string(r, c, neutralise(t))?;
+            let t = neutralise(t);
+            widths.text(r, c, &t);
+            sheet.write_string(r, c, t)?;
         }
     }
     Ok(())
