@@ -122,26 +122,25 @@ pub(super) fn merge_into(
     new: DataFrame,
     keep_old: &KeepOld<'_>,
 ) -> anyhow::Result<Option<DataFrame>> {
-    let old = manifest
+    let keep = |keys: &DataFrame| -> PolarsResult<BooleanChunked> {
+        let kinds = keys.column("kind").ok().map(|c| c.str()).transpose()?;
+        let groups = keys.column("stage_group")?.str()?;
+        let scns = keys.column("scn")?.str()?;
+        Ok(groups
+            .iter()
+            .zip(scns.iter())
+            .enumerate()
+            .map(|(i, (g, scn))| keep_old(kinds.and_then(|k| k.get(i)), g, scn))
+            .collect())
+    };
+    let kept = manifest
         .file(table, school, window)
-        .map(|f| crate::store::read::read_data_file(root, f, None))
+        .map(|f| {
+            crate::store::read::read_data_file_kept(root, f, &["kind", "stage_group", "scn"], keep)
+        })
         .transpose()?;
-    let merged = match old {
-        Some(old) => {
-            let kinds = old
-                .column("kind")
-                .ok()
-                .map(|c| c.str().cloned())
-                .transpose()?;
-            let groups = old.column("stage_group")?.str()?;
-            let scns = old.column("scn")?.str()?;
-            let mask: BooleanChunked = groups
-                .iter()
-                .zip(scns.iter())
-                .enumerate()
-                .map(|(i, (g, scn))| keep_old(kinds.as_ref().and_then(|k| k.get(i)), g, scn))
-                .collect();
-            let mut kept = old.filter(&mask)?;
+    let merged = match kept {
+        Some(mut kept) => {
             if new.height() > 0 {
                 kept.vstack_mut_owned(new).map_err(|e| {
                     anyhow::anyhow!(e)

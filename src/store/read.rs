@@ -119,6 +119,35 @@ pub fn read_data_file(
     reader.finish().map_err(|e| parquet_error(&path, e))
 }
 
+/// The rows of a data file that `keep` picks from the columns `by` (those
+/// of them the file has): the other columns are decoded only when a row is
+/// kept. A file all of whose rows are dropped (an export replacing the
+/// same stages) is an empty frame of the file's columns and types, as
+/// filtering the whole file gives, without decoding its rows.
+pub fn read_data_file_kept(
+    root: &Path,
+    file: &DataFile,
+    by: &[&str],
+    keep: impl FnOnce(&DataFrame) -> PolarsResult<BooleanChunked>,
+) -> Result<DataFrame, StoreError> {
+    let (path, bytes) = checked_bytes(root, file)?;
+    let problem = |e| parquet_error(&path, e);
+    let reader = || ParquetReader::new(std::io::Cursor::new(&bytes[..]));
+    let schema = reader().schema().map_err(problem)?;
+    let by: Vec<&str> = by.iter().copied().filter(|c| schema.contains(c)).collect();
+    let keys = reader()
+        .with_columns(Some(owned(&by)))
+        .finish()
+        .map_err(problem)?;
+    let mask = keep(&keys).map_err(problem)?;
+    if mask.any() {
+        let all = reader().finish().map_err(problem)?;
+        all.filter(&mask).map_err(problem)
+    } else {
+        reader().with_slice(Some((0, 0))).finish().map_err(problem)
+    }
+}
+
 /// [`read_data_file`] a part at a time, each part its file's row groups
 /// in order, of at least [`PART_ROWS`] rows but the last: a reader that
 /// is done with a part before it takes the next holds two parts' columns
@@ -290,5 +319,56 @@ mod tests {
         .unwrap_err();
         assert_eq!(parts.to_string(), whole.to_string());
         assert!(!called);
+    }
+
+    /// Only the rows `keep` picks, decoded from the key columns the file
+    /// has; a file none of whose rows is kept is its columns, empty.
+    #[test]
+    fn a_file_read_for_the_rows_it_keeps_is_the_whole_file_filtered() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut df = df!(
+            "scn" => ["100000001", "100000002", "100000003"],
+            "stage_group" => [Some("S1"), Some("S2"), None],
+            "line" => [2u32, 3, 4],
+            "score" => [Some(1.5), None, Some(3.0)],
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+        std::fs::write(dir.path().join("f.parquet"), &bytes).unwrap();
+        let file = DataFile {
+            table: "bge".into(),
+            school: "S".into(),
+            window: "2025-26_1".into(),
+            path: "f.parquet".into(),
+            rows: 3,
+            sha256: hex(&Sha256::digest(&bytes)),
+        };
+        let whole = read_data_file(dir.path(), &file, None).unwrap();
+        // "kind" is not in the file: it is left out of the keys.
+        let by = ["kind", "stage_group", "scn"];
+        for keep in [
+            [true, false, true],
+            [false, false, false],
+            [true, true, true],
+        ] {
+            let mask = BooleanChunked::from_slice("keep".into(), &keep);
+            let want = whole.filter(&mask).unwrap();
+            let got = read_data_file_kept(dir.path(), &file, &by, |keys| {
+                assert_eq!(keys.get_column_names(), ["stage_group", "scn"]);
+                Ok(mask.clone())
+            })
+            .unwrap();
+            assert!(got.equals_missing(&want), "{keep:?}: {got} {want}");
+            assert_eq!(got.schema(), want.schema(), "{keep:?}");
+        }
+        // A damaged file is the error a whole read gives, before `keep`.
+        let file = DataFile {
+            sha256: "0".repeat(64),
+            ..file
+        };
+        let whole = read_data_file(dir.path(), &file, None).unwrap_err();
+        let kept = read_data_file_kept(dir.path(), &file, &by, |_| unreachable!()).unwrap_err();
+        assert_eq!(kept.to_string(), whole.to_string());
     }
 }
