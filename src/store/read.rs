@@ -140,6 +140,7 @@ pub fn read_data_file_kept(
         .finish()
         .map_err(problem)?;
     let mask = keep(&keys).map_err(problem)?;
+    drop(keys);
     if mask.any() {
         let all = reader().finish().map_err(problem)?;
         all.filter(&mask).map_err(problem)
