@@ -321,7 +321,7 @@ impl Widths {
 }
 
 /// The characters of `v` as Rust prints an `f64`, which is what the
-/// writer's autofit counts, without printing the usual whole number.
+/// writer's autofit counts; a whole number's are counted, not printed.
 fn number_chars(v: f64) -> u16 {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     if v.fract() == 0.0 && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
