@@ -203,6 +203,10 @@ fn widths_are_the_writers_autofit() {
         one.rows = t.rows.iter().map(|r| vec![r[c].clone()]).collect();
         tables.push(one);
     }
+    // And a table of no rows: its header alone.
+    let mut empty = t.clone();
+    empty.rows.clear();
+    tables.push(empty);
     for table in &tables {
         let want = cols(&held_and_autofitted(table));
         assert_eq!(cols(&book_of(std::slice::from_ref(table))), want);
