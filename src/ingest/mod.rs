@@ -144,20 +144,32 @@ pub fn prepare_raw(
     forced: Option<Kind>,
     extra_aliases: &BTreeMap<String, Vec<String>>,
 ) -> Result<PreparedFile, IngestError> {
-    let mut reader = csv_reader(&raw);
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) if record.iter().all(|f| f.trim().is_empty()) => continue,
-            Ok(true) => break,
-            Ok(false) => return Err(IngestError::NoHeader { file: raw.name }),
-            Err(e) => return Err(csv_error(&raw.name, &e, 0)),
+    let body_start = loop {
+        let mut reader = csv_reader(&raw);
+        let found = loop {
+            match reader.read_record(&mut record) {
+                Ok(true) if record.iter().all(|f| f.trim().is_empty()) => continue,
+                Ok(found) => break found,
+                Err(e) => return Err(csv_error(&raw.name, &e, 0)),
+            }
+        };
+        let body_start = reader.position().byte();
+        drop(reader);
+        match found {
+            true => break body_start,
+            // The first piece of a text decoded piece by piece is all
+            // blank: look for the header in the whole text.
+            false if raw.lazy.is_some() => raw.decode_whole()?,
+            false => return Err(IngestError::NoHeader { file: raw.name }),
         }
+    };
+    // The rows are parsed apart only after the header. The split points of
+    // a text decoded piece by piece all come after its first piece, which
+    // holds the header.
+    if raw.lazy.is_none() {
+        raw.splits.retain(|&(at, _)| at as u64 > body_start);
     }
-    // The rows are parsed apart only after the header.
-    let body_start = reader.position().byte();
-    drop(reader);
-    raw.splits.retain(|&(at, _)| at as u64 > body_start);
     // A file exported without headers starts with a pupil's row: say so,
     // rather than list its cells (names) as the headers found.
     if record

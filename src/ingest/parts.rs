@@ -116,22 +116,6 @@ impl<'a> Rules<'a> {
         }
     }
 
-    /// The file's text cut at its split points: (text, first line, whether
-    /// it holds the header).
-    pub fn pieces(&self) -> Vec<(&'a str, u64, bool)> {
-        let text = self.file.raw.text.as_str();
-        let mut starts = vec![(0, 1)];
-        starts.extend(self.file.raw.splits.iter().copied());
-        starts
-            .iter()
-            .enumerate()
-            .map(|(i, &(at, line))| {
-                let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
-                (&text[at..end], line, i == 0)
-            })
-            .collect()
-    }
-
     /// Parse and check one piece of the file's text: whole records that
     /// start on `first_line`; the header is the first non-blank record of
     /// the piece that `has_header`.

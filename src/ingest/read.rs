@@ -27,8 +27,60 @@ pub struct RawExport {
     /// sheet row, so a record's line is its index plus one.
     pub sheet: Option<SheetInfo>,
     /// (byte offset in `text`, line) of record starts where the rows may be
-    /// parsed apart (see [`scan::SPLIT_BYTES`]); none for a workbook.
+    /// parsed apart (see [`scan::SPLIT_BYTES`]); none for a workbook. When
+    /// the text is [`Lazy`], offsets in `bytes` instead.
     pub splits: Vec<(usize, u64)>,
+    /// The text is decoded a piece at a time, as it is parsed, from
+    /// `bytes`: `text` holds only the first piece, which has the header.
+    pub lazy: Option<Lazy>,
+}
+
+/// How a text held as its bytes is decoded, piece by piece. A byte-order-
+/// marked UTF-8 export's pieces are its bytes; a Windows-1252 one's are
+/// decoded apart into the same text, since that encoding maps each byte
+/// alone. Either way the whole text is never held beside the bytes (for a
+/// 300,000-pupil school, 213 MB more at the peak, past 1 GiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lazy {
+    pub windows_1252: bool,
+}
+
+/// One piece of an export's text, to parse: its text (or its bytes, to be
+/// decoded by [`Piece::text`]), its first line, and whether it holds the
+/// header.
+pub struct Piece<'a> {
+    source: PieceSource<'a>,
+    pub line: u64,
+    pub has_header: bool,
+}
+
+enum PieceSource<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8], Lazy),
+}
+
+impl<'a> Piece<'a> {
+    /// The piece's text, decoded here when it is held as bytes.
+    pub fn text(&self, file: &str) -> Result<std::borrow::Cow<'a, str>, IngestError> {
+        match self.source {
+            PieceSource::Text(text) => Ok(text.into()),
+            PieceSource::Bytes(bytes, Lazy { windows_1252: true }) => Ok(encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0),
+            // Cut at record starts in text that was checked as UTF-8 whole.
+            PieceSource::Bytes(
+                bytes,
+                Lazy {
+                    windows_1252: false,
+                },
+            ) => std::str::from_utf8(bytes)
+                .map(Into::into)
+                .map_err(|_| IngestError::Encoding {
+                    file: file.to_string(),
+                    problem: "a piece of its text is not UTF-8 (a bug in tracker)".to_string(),
+                }),
+        }
+    }
 }
 
 /// Which sheet of a workbook was read.
@@ -119,6 +171,21 @@ pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError
     finish_export(name, bytes, &scanner, sha256)
 }
 
+/// [`from_bytes`] with a split point at every record start, so that a
+/// small file is parsed (and, unless plain UTF-8, decoded) in many pieces.
+#[cfg(test)]
+pub fn from_bytes_split_everywhere(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError> {
+    check_signature(&name, &bytes)?;
+    let delimiter = detect_delimiter(&String::from_utf8_lossy(&bytes));
+    let mut scanner = Scanner::new(delimiter).split_everywhere();
+    scanner
+        .feed(&bytes)
+        .and_then(|()| scanner.finish())
+        .map_err(|b| breach(&name, b))?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    finish_export(name, bytes, &scanner, sha256)
+}
+
 /// The checks left once the whole file has been scanned, and its text.
 fn finish_export(
     name: String,
@@ -156,11 +223,15 @@ fn finish_export(
                     delimiter: scanner.delimiter(),
                     sheet: None,
                     splits,
+                    lazy: None,
                 });
             }
             Err(e) => e.into_bytes(),
         },
     };
+    if let Some(lazy) = lazily(&name, &bytes, scanner.splits())? {
+        return Ok(lazy.into_export(name, bytes, sha256, scanner));
+    }
     let (text, encoding, splits) = decode_split(&name, &bytes, scanner.splits())?;
     Ok(RawExport {
         name,
@@ -172,10 +243,166 @@ fn finish_export(
         delimiter: scanner.delimiter(),
         sheet: None,
         splits,
+        lazy: None,
     })
 }
 
+/// An export whose text is to be decoded piece by piece: how, its first
+/// piece's text, and where the second piece starts in its bytes.
+struct LazyText {
+    lazy: Lazy,
+    head: String,
+    first_split: usize,
+}
+
+impl LazyText {
+    fn into_export(
+        self,
+        name: String,
+        bytes: Vec<u8>,
+        sha256: String,
+        scanner: &Scanner,
+    ) -> RawExport {
+        let splits = scanner
+            .splits()
+            .iter()
+            .filter_map(|&(at, line)| Some((usize::try_from(at).ok()?, line)))
+            .filter(|&(at, _)| at >= self.first_split && at < bytes.len())
+            .collect();
+        RawExport {
+            name,
+            bytes,
+            text_is_bytes: false,
+            sha256,
+            text: self.head,
+            encoding: if self.lazy.windows_1252 {
+                "windows-1252"
+            } else {
+                "utf-8"
+            },
+            delimiter: scanner.delimiter(),
+            sheet: None,
+            splits,
+            lazy: Some(self.lazy),
+        }
+    }
+}
+
+/// Whether `bytes` (not UTF-8 as they are) can be decoded a piece at a
+/// time at the scanner's split points, decoding only the first piece
+/// here: a file of more than one piece, in UTF-8 after a byte-order mark or
+/// in Windows-1252 with no byte-order mark inside. The checks are
+/// [`decode_split`]'s, and the text its pieces make is the text it makes.
+fn lazily(
+    name: &str,
+    bytes: &[u8],
+    splits: &[(u64, u64)],
+) -> Result<Option<LazyText>, IngestError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bom = bytes.len() - body.len();
+    let Some(first_split) = splits
+        .iter()
+        .filter_map(|&(at, _)| usize::try_from(at).ok())
+        .find(|&at| at > bom && at < bytes.len())
+    else {
+        return Ok(None);
+    };
+    let head = &bytes[bom..first_split];
+    let lazy = match std::str::from_utf8(body) {
+        Ok(_) => Lazy {
+            windows_1252: false,
+        },
+        Err(e) if e.error_len().is_none() && !body[..e.valid_up_to()].is_ascii() => {
+            // decode_split says why.
+            return Ok(None);
+        }
+        Err(_) => {
+            let sniffed = body.starts_with(b"\xEF\xBB\xBF")
+                || body.starts_with(&[0xFF, 0xFE])
+                || body.starts_with(&[0xFE, 0xFF]);
+            if sniffed {
+                return Ok(None);
+            }
+            Lazy { windows_1252: true }
+        }
+    };
+    check_signature(name, bytes)?;
+    let head = match lazy.windows_1252 {
+        true => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(head)
+            .0
+            .into_owned(),
+        false => String::from_utf8_lossy(head).into_owned(),
+    };
+    Ok(Some(LazyText {
+        lazy,
+        head,
+        first_split,
+    }))
+}
+
 impl RawExport {
+    /// The file's text in pieces to parse apart: (text, first line, whether
+    /// it holds the header), each ending where the next starts.
+    pub fn pieces(&self) -> Vec<Piece<'_>> {
+        let text = self.text.as_str();
+        let Some(lazy) = self.lazy else {
+            let mut starts = vec![(0, 1)];
+            starts.extend(self.splits.iter().copied());
+            return starts
+                .iter()
+                .enumerate()
+                .map(|(i, &(at, line))| {
+                    let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
+                    Piece {
+                        source: PieceSource::Text(&text[at..end]),
+                        line,
+                        has_header: i == 0,
+                    }
+                })
+                .collect();
+        };
+        let head = Piece {
+            source: PieceSource::Text(text),
+            line: 1,
+            has_header: true,
+        };
+        let rest = self.splits.iter().enumerate().map(|(i, &(at, line))| {
+            let end = self.splits.get(i + 1).map_or(self.bytes.len(), |s| s.0);
+            Piece {
+                source: PieceSource::Bytes(&self.bytes[at..end], lazy),
+                line,
+                has_header: false,
+            }
+        });
+        std::iter::once(head).chain(rest).collect()
+    }
+
+    /// Decode the whole text now, as an export that is not [`Lazy`] is:
+    /// for a file whose header is not in its first piece.
+    pub fn decode_whole(&mut self) -> Result<(), IngestError> {
+        if self.lazy.take().is_some() {
+            let splits: Vec<(u64, u64)> = self
+                .splits
+                .iter()
+                .map(|&(at, line)| (at as u64, line))
+                .collect();
+            let (text, _, splits) = decode_split(&self.name, &self.bytes, &splits)?;
+            self.text = text;
+            self.splits = splits;
+        }
+        Ok(())
+    }
+
+    /// Whether the file ends with a line break.
+    pub fn ends_with_line_break(&self) -> bool {
+        let last = match self.lazy {
+            Some(_) => self.bytes.last().copied(),
+            None => self.text.as_bytes().last().copied(),
+        };
+        matches!(last, Some(b'\n' | b'\r'))
+    }
+
     /// The file's bytes, for its raw copy.
     pub fn into_bytes(self) -> Vec<u8> {
         if self.text_is_bytes {

@@ -115,8 +115,9 @@ impl<'c> KindBatch<'c> {
         self.stats.push(FileStats::default());
         let rules = Rules::new(self.kind, self.codes, self.pupil_stages, file, &self.hasher);
         let parsed: Vec<Result<Part, IngestError>> =
-            crate::par::map_within(rules.pieces(), 1, |(text, line, header)| {
-                rules.parse(text, line, header)
+            crate::par::map_within(file.raw.pieces(), 1, |piece| {
+                let text = piece.text(&file.raw.name)?;
+                rules.parse(&text, piece.line, piece.has_header)
             });
         // The line of the last row, when it had fewer fields than the header.
         let mut last_short: Option<u32> = None;
@@ -130,7 +131,7 @@ impl<'c> KindBatch<'c> {
         // A short last row with no line break after it is where the file was
         // cut off: the rows after it are missing, so the file is not trusted.
         if let Some(line) = last_short
-            && !file.raw.text.ends_with(['\n', '\r'])
+            && !file.raw.ends_with_line_break()
         {
             return Err(IngestError::Truncated {
                 file: file.raw.name.clone(),
@@ -346,27 +347,36 @@ mod tests {
     use super::*;
 
     /// A file's rows parsed in one part and in a part per record agree:
-    /// same stored rows, rejects with the same lines, same conflicts.
+    /// same stored rows, rejects with the same lines, same conflicts; and
+    /// so do the same rows in Windows-1252 and after a byte-order mark,
+    /// whose text is then decoded a piece at a time, as it is parsed (or
+    /// whole, when the first piece holds no header).
     #[test]
     fn parts_parse_as_the_whole_file_does() {
         let text = "\r\nSCN,Forename,Stage,Subject,Level,Comment\r\n\
-            100000001,Ann,S1,English,2a,\"good,\r\nvery\"\r\n\
+            100000001,Anné,S1,English,2a,\"good,\r\nvery\"\r\n\
             \r\n\
             100000002,Bob,S2,Maths,1b,\r\n\
             12345,Cal,S1,Maths,1b,\r\n\
-            100000001,Ann,S1,english,2b,\"line\nbreak\"\r\n\
+            100000001,Anné,S1,english,2b,\"line\nbreak é\"\r\n\
             100000003,Dee,S5,Maths,1b,\r\n\
             100000002,Bob,S2,MATHS,1b,\r\n\
             100000004,Eve,S1\r\n\
-            100000001,Ann,S1,English,2b,\"line\nbreak\"\r\n";
+            100000001,Anné,S1,English,2b,\"line\nbreak é\"\r\n";
         let config = crate::config::Config::default();
         let rules = crate::rules::Ctx::new(&config);
         let stages = HashMap::new();
-        let run = |everywhere: bool| {
-            let raw =
-                super::super::read::from_bytes("f.csv".into(), text.as_bytes().to_vec()).unwrap();
+        let run = |bytes: Vec<u8>, split: Split| {
+            let raw = match split {
+                Split::Everywhere => {
+                    super::super::read::from_bytes_split_everywhere("f.csv".into(), bytes)
+                }
+                _ => super::super::read::from_bytes("f.csv".into(), bytes.clone()),
+            }
+            .unwrap();
             let mut file = super::super::prepare_raw(raw, None, &Default::default()).unwrap();
-            if everywhere {
+            if split == Split::TextByHand {
+                let text = file.raw.text.clone();
                 let mut scan = super::super::scan::Scanner::new(b',').split_everywhere();
                 scan.feed(text.as_bytes()).unwrap();
                 let body_start = text.find("100000001").unwrap();
@@ -378,6 +388,7 @@ mod tests {
                     .collect();
                 assert!(file.raw.splits.len() > 5, "{:?}", file.raw.splits);
             }
+            let lazy = file.raw.lazy.is_some();
             let mut batch = KindBatch::new(file.kind, rules.codes()).with_pupil_stages(&stages);
             batch.add_file(&file).unwrap();
             let (finished, stats, rejects, conflicts) = batch.finish();
@@ -390,14 +401,45 @@ mod tests {
                 .iter()
                 .map(|s| (s.rows_stored, s.rows_rejected))
                 .collect();
-            (finished.frame, finished.scns, rejects, conflicts, stored)
+            let result = (finished.frame, finished.scns, rejects, conflicts, stored);
+            (result, lazy)
         };
-        let (whole, parts) = (run(false), run(true));
-        assert!(whole.0.equals_missing(&parts.0), "{}\n{}", whole.0, parts.0);
-        assert_eq!(whole.1, parts.1);
-        assert_eq!(whole.2, parts.2);
-        assert_eq!(whole.3, parts.3);
-        assert_eq!(whole.4, parts.4);
+        let encodings = |text: &str| -> [(Vec<u8>, bool); 3] {
+            let mut bom = b"\xEF\xBB\xBF".to_vec();
+            bom.extend_from_slice(text.as_bytes());
+            let (cp1252, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+            assert!(!unmappable);
+            [
+                (text.as_bytes().to_vec(), false),
+                (bom, true),
+                (cp1252.into_owned(), true),
+            ]
+        };
+        // A blank first line: the first piece holds no header.
+        for (text, first_piece_has_header) in [(text, false), (text.trim_start(), true)] {
+            let (whole, _) = run(text.as_bytes().to_vec(), Split::No);
+            for (bytes, decoded) in encodings(text) {
+                let splits = [Split::No, Split::Everywhere];
+                let by_hand = (!decoded).then_some(Split::TextByHand);
+                for split in splits.into_iter().chain(by_hand) {
+                    let (parts, lazy) = run(bytes.clone(), split);
+                    let what = format!("{:?} {split:?}", &bytes[..3]);
+                    let want_lazy = decoded && split == Split::Everywhere && first_piece_has_header;
+                    assert_eq!(lazy, want_lazy, "{what}");
+                    assert!(
+                        whole.0.equals_missing(&parts.0),
+                        "{what}\n{}\n{}",
+                        whole.0,
+                        parts.0
+                    );
+                    assert_eq!(whole.1, parts.1, "{what}");
+                    assert_eq!(whole.2, parts.2, "{what}");
+                    assert_eq!(whole.3, parts.3, "{what}");
+                    assert_eq!(whole.4, parts.4, "{what}");
+                }
+            }
+        }
+        let (whole, _) = run(text.as_bytes().to_vec(), Split::No);
         assert_eq!(
             whole.2,
             vec![
@@ -408,5 +450,15 @@ mod tests {
         );
         assert_eq!(whole.3.len(), 3, "{:?}", whole.3);
         assert_eq!(whole.0.height(), 2);
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Split {
+        /// One piece.
+        No,
+        /// At every record start, by the scanner, as the file is read.
+        Everywhere,
+        /// At every record start of the decoded text, set by hand.
+        TextByHand,
     }
 }

@@ -137,6 +137,7 @@ fn raw_export(
         delimiter: b',',
         sheet: Some(info),
         splits: Vec::new(),
+        lazy: None,
     }
 }
 
