@@ -160,24 +160,24 @@ fn read_block(file: &mut std::fs::File, bytes: &mut Vec<u8>) -> std::io::Result<
 /// The same checks as [`read_export`] on bytes already in memory (for the
 /// fuzz target and tests); `name` is what messages call the file.
 pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError> {
-    check_signature(&name, &bytes)?;
-    let delimiter = detect_delimiter(&String::from_utf8_lossy(&bytes[..bytes.len().min(BLOCK)]));
-    let mut scanner = Scanner::new(delimiter);
-    scanner
-        .feed(&bytes)
-        .and_then(|()| scanner.finish())
-        .map_err(|b| breach(&name, b))?;
-    let sha256 = hex(&Sha256::digest(&bytes));
-    finish_export(name, bytes, &scanner, sha256)
+    scanned(name, bytes, |scanner| scanner)
 }
 
 /// [`from_bytes`] with a split point at every record start, so that a
 /// small file is parsed (and, unless plain UTF-8, decoded) in many pieces.
 #[cfg(test)]
 pub fn from_bytes_split_everywhere(name: String, bytes: Vec<u8>) -> Result<RawExport, IngestError> {
+    scanned(name, bytes, Scanner::split_everywhere)
+}
+
+fn scanned(
+    name: String,
+    bytes: Vec<u8>,
+    setup: impl FnOnce(Scanner) -> Scanner,
+) -> Result<RawExport, IngestError> {
     check_signature(&name, &bytes)?;
-    let delimiter = detect_delimiter(&String::from_utf8_lossy(&bytes));
-    let mut scanner = Scanner::new(delimiter).split_everywhere();
+    let delimiter = detect_delimiter(&String::from_utf8_lossy(&bytes[..bytes.len().min(BLOCK)]));
+    let mut scanner = setup(Scanner::new(delimiter));
     scanner
         .feed(&bytes)
         .and_then(|()| scanner.finish())
