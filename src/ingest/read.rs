@@ -229,7 +229,7 @@ fn finish_export(
             Err(e) => e.into_bytes(),
         },
     };
-    if let Some(lazy) = lazily(&name, &bytes, scanner.splits())? {
+    if let Some(lazy) = lazily(&bytes, scanner.splits()) {
         return Ok(lazy.into_export(name, bytes, sha256, scanner));
     }
     let (text, encoding, splits) = decode_split(&name, &bytes, scanner.splits())?;
@@ -293,40 +293,22 @@ impl LazyText {
 /// here: a file of more than one piece, in UTF-8 after a byte-order mark or
 /// in Windows-1252 with no byte-order mark inside. The checks are
 /// [`decode_split`]'s, and the text its pieces make is the text it makes.
-fn lazily(
-    name: &str,
-    bytes: &[u8],
-    splits: &[(u64, u64)],
-) -> Result<Option<LazyText>, IngestError> {
+fn lazily(bytes: &[u8], splits: &[(u64, u64)]) -> Option<LazyText> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let bom = bytes.len() - body.len();
-    let Some(first_split) = splits
+    let first_split = splits
         .iter()
         .filter_map(|&(at, _)| usize::try_from(at).ok())
-        .find(|&at| at > bom && at < bytes.len())
-    else {
-        return Ok(None);
-    };
+        .find(|&at| at > bom && at < bytes.len())?;
     let head = &bytes[bom..first_split];
     let lazy = match std::str::from_utf8(body) {
         Ok(_) => Lazy {
             windows_1252: false,
         },
-        Err(e) if e.error_len().is_none() && !body[..e.valid_up_to()].is_ascii() => {
-            // decode_split says why.
-            return Ok(None);
-        }
-        Err(_) => {
-            let sniffed = body.starts_with(b"\xEF\xBB\xBF")
-                || body.starts_with(&[0xFF, 0xFE])
-                || body.starts_with(&[0xFE, 0xFF]);
-            if sniffed {
-                return Ok(None);
-            }
-            Lazy { windows_1252: true }
-        }
+        // decode_split says why, or decodes by the mark.
+        Err(e) if cut_in_a_character(body, &e) || sniffs_a_mark(body) => return None,
+        Err(_) => Lazy { windows_1252: true },
     };
-    check_signature(name, bytes)?;
     let head = match lazy.windows_1252 {
         true => encoding_rs::WINDOWS_1252
             .decode_without_bom_handling(head)
@@ -334,16 +316,16 @@ fn lazily(
             .into_owned(),
         false => String::from_utf8_lossy(head).into_owned(),
     };
-    Ok(Some(LazyText {
+    Some(LazyText {
         lazy,
         head,
         first_split,
-    }))
+    })
 }
 
 impl RawExport {
-    /// The file's text in pieces to parse apart: (text, first line, whether
-    /// it holds the header), each ending where the next starts.
+    /// The file's text in pieces to parse apart, each ending where the next
+    /// starts; the first holds the header.
     pub fn pieces(&self) -> Vec<Piece<'_>> {
         let text = self.text.as_str();
         let Some(lazy) = self.lazy else {
@@ -509,23 +491,16 @@ fn decode_split(name: &str, bytes: &[u8], splits: &[(u64, u64)]) -> Result<Decod
     };
     match std::str::from_utf8(body) {
         Ok(text) => Ok((text.to_string(), "utf-8", in_body().collect())),
-        // UTF-8 text cut off in the middle of a character: decoding it as
-        // Windows-1252 would garble every accented name in it.
-        Err(e) if e.error_len().is_none() && !body[..e.valid_up_to()].is_ascii() => {
-            Err(IngestError::Truncated {
-                file: name.to_string(),
-                problem: "the file ends in the middle of a UTF-8 character".to_string(),
-            })
-        }
+        Err(e) if cut_in_a_character(body, &e) => Err(IngestError::Truncated {
+            file: name.to_string(),
+            problem: "the file ends in the middle of a UTF-8 character".to_string(),
+        }),
         Err(_) => {
             // Windows-1252 maps each byte alone, so the parts between the
             // split points decode apart into the same text. The first part
             // is decoded as the whole file was, byte-order-mark sniffing
             // included; a file starting with one is not split.
-            let sniffed = body.starts_with(b"\xEF\xBB\xBF")
-                || body.starts_with(&[0xFF, 0xFE])
-                || body.starts_with(&[0xFE, 0xFF]);
-            let cuts: Vec<(usize, u64)> = if sniffed {
+            let cuts: Vec<(usize, u64)> = if sniffs_a_mark(body) {
                 Vec::new()
             } else {
                 in_body().collect()
@@ -551,6 +526,19 @@ fn decode_split(name: &str, bytes: &[u8], splits: &[(u64, u64)]) -> Result<Decod
             Ok((text, "windows-1252", out))
         }
     }
+}
+
+/// UTF-8 text cut off in the middle of a character: decoding it as
+/// Windows-1252 would garble every accented name in it.
+fn cut_in_a_character(body: &[u8], e: &std::str::Utf8Error) -> bool {
+    e.error_len().is_none() && !body[..e.valid_up_to()].is_ascii()
+}
+
+/// Whether the decoder reads `body` by a byte-order mark at its start.
+fn sniffs_a_mark(body: &[u8]) -> bool {
+    body.starts_with(b"\xEF\xBB\xBF")
+        || body.starts_with(&[0xFF, 0xFE])
+        || body.starts_with(&[0xFE, 0xFF])
 }
 
 /// Comma, semicolon or tab: whichever occurs most often outside quotes in the
