@@ -132,7 +132,16 @@ pub fn read_data_file_kept(
 ) -> Result<DataFrame, StoreError> {
     let (path, bytes) = checked_bytes(root, file)?;
     let problem = |e| parquet_error(&path, e);
-    let reader = || ParquetReader::new(std::io::Cursor::new(&bytes[..]));
+    // The footer is read once, for every reader of the file.
+    let metadata = ParquetReader::new(std::io::Cursor::new(&bytes[..]))
+        .get_metadata()
+        .map_err(problem)?
+        .clone();
+    let reader = || {
+        let mut reader = ParquetReader::new(std::io::Cursor::new(&bytes[..]));
+        reader.set_metadata(metadata.clone());
+        reader
+    };
     let schema = reader().schema().map_err(problem)?;
     let by: Vec<&str> = by.iter().copied().filter(|c| schema.contains(c)).collect();
     let keys = reader()
