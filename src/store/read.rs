@@ -274,6 +274,20 @@ mod tests {
         }
     }
 
+    /// `bytes` as the data file `f.parquet` of a store at `root`, as its
+    /// manifest would name it.
+    fn data_file(root: &Path, bytes: &[u8], rows: usize) -> DataFile {
+        std::fs::write(root.join("f.parquet"), bytes).unwrap();
+        DataFile {
+            table: "bge".into(),
+            school: "S".into(),
+            window: "2025-26_1".into(),
+            path: "f.parquet".into(),
+            rows,
+            sha256: hex(&Sha256::digest(bytes)),
+        }
+    }
+
     #[test]
     fn a_file_read_in_parts_is_the_file_read_whole() {
         let dir = tempfile::tempdir().unwrap();
@@ -288,15 +302,7 @@ mod tests {
             .with_row_group_size(Some(PART_ROWS / 3))
             .finish(&mut df)
             .unwrap();
-        std::fs::write(dir.path().join("f.parquet"), &bytes).unwrap();
-        let file = DataFile {
-            table: "bge".into(),
-            school: "S".into(),
-            window: "2025-26_1".into(),
-            path: "f.parquet".into(),
-            rows,
-            sha256: hex(&Sha256::digest(&bytes)),
-        };
+        let file = data_file(dir.path(), &bytes, rows);
         let whole = read_data_file(dir.path(), &file, Some(&["scn"])).unwrap();
         let mut heights = Vec::new();
         let mut joined = DataFrame::empty();
@@ -345,15 +351,7 @@ mod tests {
         .unwrap();
         let mut bytes = Vec::new();
         ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
-        std::fs::write(dir.path().join("f.parquet"), &bytes).unwrap();
-        let file = DataFile {
-            table: "bge".into(),
-            school: "S".into(),
-            window: "2025-26_1".into(),
-            path: "f.parquet".into(),
-            rows: 3,
-            sha256: hex(&Sha256::digest(&bytes)),
-        };
+        let file = data_file(dir.path(), &bytes, 3);
         let whole = read_data_file(dir.path(), &file, None).unwrap();
         // "kind" is not in the file: it is left out of the keys.
         let by = ["kind", "stage_group", "scn"];
