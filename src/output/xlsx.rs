@@ -36,7 +36,7 @@ pub fn book(dir: &Path) -> Result<Workbook> {
     let mut book = Workbook::new();
     book.set_tempdir(dir).with_context(|| {
         format!(
-            "an xlsx workbook's rows are written first to `{}`",
+            "cannot write a workbook in `{}` (its rows are written there first)",
             dir.display()
         )
     })?;
