@@ -32,7 +32,7 @@ pub fn write_file_atomic(
     // `-o /dev/null`, `-o /dev/stdout` or a named pipe: write straight to
     // it. Renaming a temporary file over it would replace the device (for
     // every program on the machine) with an ordinary file.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+    if written_straight(path) {
         let file = std::fs::OpenOptions::new().write(true).open(path)?;
         let mut w = BufWriter::new(file);
         body(&mut w)?;
@@ -80,10 +80,15 @@ fn dir_of(path: &Path) -> &Path {
 /// the directory its temporary file is made in, or the system's temporary
 /// directory for a device or pipe, which is written straight to.
 pub fn scratch_dir(path: &Path) -> PathBuf {
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+    if written_straight(path) {
         return std::env::temp_dir();
     }
     dir_of(&resolve(path)).to_path_buf()
+}
+
+/// A device or a pipe, which is written to as it is, not replaced.
+fn written_straight(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Buffer `inner` and treat a closed reader (`tracker offtrack | head`) as

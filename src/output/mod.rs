@@ -377,9 +377,9 @@ fn first<'a>(tables: &'a [Parts<'a>]) -> Result<&'a Parts<'a>> {
 /// The rows an xlsx sheet holds below its header row.
 const SHEET_ROWS: usize = 1_048_575;
 
-/// Refuse a table too long for one sheet before any of it is laid out: a
-/// workbook is built in memory, and `subjects` of a very large school
-/// would take minutes and gigabytes only to be refused by the writer.
+/// Refuse a table too long for one sheet before any of it is laid out:
+/// counting the rows takes a second for `subjects` of a very large school,
+/// where the writer would refuse it only after writing a million rows.
 fn fits_a_sheet(table: &Parts) -> Result<()> {
     use rayon::prelude::*;
     struct Count(usize);
