@@ -8,8 +8,8 @@
 
 mod safety;
 use safety::{
-    FIXTURES, WINDOW, fixture_store, leftovers, plant_leftovers, strace, tracker, tree, tree_diff,
-    verify,
+    FIXTURES, WINDOW, copy_tree, fixture_store, leftovers, plant_leftovers, strace, tracker, tree,
+    tree_diff, verify,
 };
 
 use std::collections::BTreeSet;
@@ -110,9 +110,12 @@ fn a_marker_of_another_manifest_is_not_trusted() {
     let strace = strace().expect("strace, found when the tests were built");
     let dir = tempfile::tempdir().unwrap();
     let store = fixture_store(dir.path());
-    // A manifest put back from a backup: the marker was written beside
-    // another one, and the files of the later ingest are leftovers now.
+    // A manifest put back from a backup (`manifest.json` and its segments):
+    // the marker was written beside another one, and the files of the later
+    // ingest are leftovers now.
     let backup = std::fs::read(store.join("manifest.json")).unwrap();
+    let segments = dir.path().join("segments");
+    copy_tree(&store.join("manifest.d"), &segments);
     let out = tracker(&store)
         .args(["-q", "ingest", "--window", "2025-26/2"])
         .arg(w2())
@@ -120,6 +123,14 @@ fn a_marker_of_another_manifest_is_not_trusted() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     std::fs::write(store.join("manifest.json"), &backup).unwrap();
+    for entry in std::fs::read_dir(&segments).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            store.join("manifest.d").join(entry.file_name()),
+        )
+        .unwrap();
+    }
     assert!(store.join(".clean").exists());
     assert!(!leftovers(&store).is_empty());
     let bge = Path::new(FIXTURES).join("bge.csv");

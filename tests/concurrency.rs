@@ -17,8 +17,7 @@ fn bge() -> PathBuf {
 }
 
 fn manifest_windows(store: &Path) -> Vec<String> {
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value = safety::manifest::of(store);
     let mut w: Vec<String> = m["ingests"]
         .as_array()
         .unwrap()

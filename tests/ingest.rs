@@ -388,8 +388,7 @@ fn raw_copies_are_byte_exact_and_the_manifest_records_every_ingest() {
     let bytes = b"SCN;Forename;Surname;Stage\r\n100000001;Ren\xe9e;X;S1\r\n".to_vec();
     let p = env.write("p.csv", &bytes);
     ingest(&env, "2025-26/1", &[&p]);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(env.store().join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = common::manifest::of(&env.store());
     let rec = &manifest["ingests"][0];
     assert_eq!(rec["kind"], "pupils");
     assert_eq!(rec["school"], "SCHOOL");

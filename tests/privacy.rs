@@ -137,6 +137,13 @@ fn everything_tracker_creates_is_owner_only_under_umask_000() {
     // The list above covers what it should.
     for (what, found) in [
         ("manifest", has(&|n| n == "manifest.json")),
+        (
+            "manifest segment",
+            has(&|n| {
+                let parts: Vec<&str> = n.split('.').collect();
+                matches!(parts[..], [_, g, "json"] if g.len() == 6)
+            }),
+        ),
         ("config", has(&|n| n == "tracker.toml")),
         ("lock", has(&|n| n == ".lock")),
         ("clean marker", has(&|n| n == ".clean")),
@@ -316,8 +323,7 @@ fn no_error_message_shows_a_name_or_a_comment() {
         let out = run(tracker(&store).args(args), &args.join(" "));
         check_clean(&args.join(" "), &out);
     }
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = safety::manifest::of(&store);
     for f in manifest["files"].as_array().unwrap() {
         let p = store.join(f["path"].as_str().unwrap());
         let mut bytes = std::fs::read(&p).unwrap();

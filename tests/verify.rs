@@ -10,7 +10,7 @@ use safety::{
 use std::path::{Path, PathBuf};
 
 fn manifest(store: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap()
+    safety::manifest::of(store)
 }
 
 /// Run verify and insist it left the store byte for byte as it was.
@@ -178,11 +178,7 @@ fn a_parquet_file_with_other_rows_than_recorded_is_damage() {
     std::fs::write(store.join(pb.as_str().unwrap()), bytes_a).unwrap();
     files[a]["sha256"] = sb;
     files[b]["sha256"] = sa;
-    std::fs::write(
-        store.join("manifest.json"),
-        serde_json::to_vec_pretty(&m).unwrap(),
-    )
-    .unwrap();
+    safety::manifest::write(&store, &m);
     let (code, rows) = verify_unchanged(&store);
     assert_eq!(code, Some(1));
     let kinds: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
@@ -200,11 +196,7 @@ fn a_manifest_path_that_leaves_the_store_is_damage_and_is_not_read() {
     let mut m = manifest(&store);
     m["files"][0]["path"] = "../../../../etc/passwd".into();
     m["ingests"][0]["raw"] = "/etc/hostname".into();
-    std::fs::write(
-        store.join("manifest.json"),
-        serde_json::to_vec_pretty(&m).unwrap(),
-    )
-    .unwrap();
+    safety::manifest::write(&store, &m);
     let (code, rows) = verify_unchanged(&store);
     assert_eq!(code, Some(1));
     let bad: Vec<&str> = rows

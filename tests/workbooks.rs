@@ -303,8 +303,7 @@ fn each_sheet_of_one_workbook_is_its_own_export() {
     );
     let rows = csv_rows(&env.ok(&["subjects", "--format", "csv"]));
     assert_eq!(rows.len(), 4, "{rows:?}");
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(env.store().join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = common::manifest::of(&env.store());
     let sheets: Vec<&str> = manifest["ingests"]
         .as_array()
         .unwrap()
@@ -512,8 +511,7 @@ fn the_raw_workbook_is_kept_byte_exact_and_a_second_ingest_is_a_no_op() {
     xlsx_of(&path, &[("Sheet1", PUPILS)]);
     let p = path.to_str().unwrap();
     env.ok(&["ingest", "--window", "2025-26/1", p]);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(env.store().join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = common::manifest::of(&env.store());
     let rec = &manifest["ingests"][0];
     let raw = rec["raw"].as_str().unwrap();
     assert!(raw.starts_with("raw/") && raw.ends_with(".xlsx"), "{raw}");
@@ -725,9 +723,7 @@ fn an_xls_export_reads_as_its_csv() {
     };
     let (x, y) = (read(&csv_env), read(&xls_env));
     assert!(x.equals_missing(&y), "csv:\n{x}\nxls:\n{y}");
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(xls_env.store().join("manifest.json")).unwrap())
-            .unwrap();
+    let manifest: serde_json::Value = common::manifest::of(&xls_env.store());
     assert!(
         manifest["ingests"][0]["raw"]
             .as_str()

@@ -97,7 +97,9 @@ pub fn ingest_many(s: &Settings, reqs: &[Request]) -> anyhow::Result<Outcome> {
             Mode::Exclusive
         };
         lock = Some(store.lock(mode, s.lock_timeout)?);
-        read = store.read_manifest_file()?;
+        // Only these schools' records: the others stay in their segments.
+        let schools: Vec<&str> = reqs.iter().map(|r| r.school.as_str()).collect();
+        read = store.read_manifest_file_for(Some(&schools))?;
     }
     let empty = crate::store::Manifest::empty();
     let manifest = read.as_ref().map_or(&empty, |(m, _)| m);

@@ -119,7 +119,16 @@ impl<'a> Transaction<'a> {
                 walked
             }
             None => {
-                remove_unreferenced(store, &old, &mut removed_from)?;
+                // The walk keeps what any school's records name: all of them
+                // are read for it when the ingest read only its own.
+                let whole;
+                let every = if old.whole() {
+                    &old
+                } else {
+                    whole = store.parse_manifest(&old_bytes, None)?;
+                    &whole
+                };
+                remove_unreferenced(store, every, &mut removed_from)?;
                 old.generation
             }
         };
@@ -325,12 +334,26 @@ impl<'a> Transaction<'a> {
     /// before the swap (or in making it durable) leaves the store as it
     /// was; one after it is in [`Committed::unfinished`].
     pub fn commit(mut self) -> Result<Committed, StoreError> {
-        self.flush()?;
         self.new.files.sort_by(|a, b| {
             (&a.table, &a.school, &a.window).cmp(&(&b.table, &b.school, &b.window))
         });
+        // The segments of the schools whose records changed are written
+        // beside the other new files, before the commit point.
+        let (json, segments) = self.new.seal();
+        let segment_dir = self.store.root.join(super::manifest::SEGMENT_DIR);
+        for seg in segments {
+            let name = seg.path.rsplit('/').next().unwrap_or(&seg.path).to_string();
+            self.queue(Pending {
+                dir: segment_dir.clone(),
+                name,
+                bytes: seg.bytes,
+                failpoint: "segment-written",
+                rel: seg.path,
+                staged: false,
+            })?;
+        }
+        self.flush()?;
         let root = &self.store.root;
-        let json = serde_json::to_vec_pretty(&self.new).expect("manifest serialises");
         // What is left to do once the manifest is in place: the staged files
         // it names go into the tree, the files it no longer names leave it
         // (a partition put twice in one transaction leaves its first file
@@ -449,7 +472,7 @@ pub fn remove_unreferenced(
     removed_from: &mut BTreeSet<PathBuf>,
 ) -> Result<(), StoreError> {
     let live: HashSet<&str> = manifest.paths().collect();
-    for top in super::TABLES.iter().copied().chain(["raw"]) {
+    for top in super::file_dirs() {
         let dir = store.root.join(top);
         if dir.is_dir() {
             sweep(&store.root, &dir, &live, removed_from)?;

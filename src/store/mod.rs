@@ -2,7 +2,8 @@
 //!
 //! Layout (SPEC 7.1):
 //! ```text
-//! <store>/manifest.json                       the commit point
+//! <store>/manifest.json                       the commit point: names a segment per school
+//! <store>/manifest.d/<school>.<gen>.json      a school's ingests and data files (manifest.rs)
 //! <store>/tracker.toml                        config written by `init`
 //! <store>/.lock                               writer/reader lock
 //! <store>/.clean                              the last writer left no leftovers (clean.rs)
@@ -79,6 +80,12 @@ pub const TABLES: [&str; 7] = [
     "conflicts",
 ];
 
+/// Every directory at the store root that holds the files a manifest
+/// names: the tables, the raw copies and the manifest's segments.
+pub fn file_dirs() -> impl Iterator<Item = &'static str> {
+    TABLES.iter().copied().chain(["raw", manifest::SEGMENT_DIR])
+}
+
 #[derive(Debug, Clone)]
 pub struct Store {
     pub root: PathBuf,
@@ -112,7 +119,7 @@ impl Store {
         if self.manifest_path().exists() || self.has_data_files()? {
             return Ok(());
         }
-        let json = serde_json::to_vec_pretty(&Manifest::empty()).expect("manifest serialises");
+        let json = manifest::top_bytes(0, &[]);
         fsutil::write_atomic(&self.root, manifest::FILE_NAME, &json)
             .and_then(|()| fsutil::fsync_dir(&self.root))
             .map_err(|e| StoreError::io(&self.root, e))
@@ -135,7 +142,7 @@ impl Store {
             }
             Ok(false)
         }
-        for top in TABLES.iter().copied().chain(["raw"]) {
+        for top in file_dirs() {
             if any_file(&self.root.join(top))? {
                 return Ok(true);
             }
@@ -150,32 +157,133 @@ impl Store {
             .map_or_else(Manifest::empty, |(m, _)| m))
     }
 
-    /// The manifest and the bytes it was parsed from; None when there is no
+    /// The manifest and the bytes of `manifest.json`; None when there is no
     /// manifest file.
     pub fn read_manifest_file(&self) -> Result<Option<(Manifest, Vec<u8>)>, StoreError> {
+        self.read_manifest_file_for(None)
+    }
+
+    /// [`Store::read_manifest_file`], reading the records of `schools`
+    /// only when given (an ingest's): the rest stay in their segments.
+    pub fn read_manifest_file_for(
+        &self,
+        schools: Option<&[&str]>,
+    ) -> Result<Option<(Manifest, Vec<u8>)>, StoreError> {
         let path = self.manifest_path();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::io(&path, e)),
         };
-        Ok(Some((self.parse_manifest(&bytes)?, bytes)))
+        Ok(Some((self.parse_manifest(&bytes, schools)?, bytes)))
     }
 
-    /// The manifest in `bytes`, read from this store's manifest file.
-    pub fn parse_manifest(&self, bytes: &[u8]) -> Result<Manifest, StoreError> {
-        let path = self.manifest_path();
-        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| StoreError::BadManifest {
+    /// The manifest in `bytes`, read from this store's manifest file, with
+    /// the records of every school or of `schools`.
+    pub fn parse_manifest(
+        &self,
+        bytes: &[u8],
+        schools: Option<&[&str]>,
+    ) -> Result<Manifest, StoreError> {
+        let bad = |path: &Path, problem: String| StoreError::BadManifest {
             path: path.display().to_string(),
-            problem: e.to_string(),
-        })?;
-        if m.format != manifest::FORMAT {
-            return Err(StoreError::BadManifest {
-                path: path.display().to_string(),
-                problem: format!("format {} is not {}", m.format, manifest::FORMAT),
-            });
+            problem,
+        };
+        let path = self.manifest_path();
+        let m: manifest::OnDisk =
+            serde_json::from_slice(bytes).map_err(|e| bad(&path, e.to_string()))?;
+        match m.format {
+            manifest::FORMAT_WHOLE => {
+                return Ok(Manifest {
+                    format: m.format,
+                    generation: m.generation,
+                    ingests: m.ingests,
+                    files: m.files,
+                    segments: Vec::new(),
+                    loaded: None,
+                });
+            }
+            manifest::FORMAT if m.ingests.is_empty() && m.files.is_empty() => {}
+            manifest::FORMAT => {
+                return Err(bad(&path, "format 2 holds records of its own".into()));
+            }
+            other => {
+                return Err(bad(
+                    &path,
+                    format!(
+                        "format {other} is not {} or {}",
+                        manifest::FORMAT_WHOLE,
+                        manifest::FORMAT
+                    ),
+                ));
+            }
         }
-        Ok(m)
+        let wanted: Vec<&manifest::SegmentRef> = m
+            .schools
+            .iter()
+            .filter(|r| schools.is_none_or(|s| s.contains(&r.school.as_str())))
+            .collect();
+        // An authority's report reads every school's segment: on every core.
+        let segments: Vec<manifest::Segment> = if wanted.len() > 8 {
+            use rayon::prelude::*;
+            wanted
+                .par_iter()
+                .map(|r| self.read_segment(r))
+                .collect::<Result<_, _>>()?
+        } else {
+            wanted
+                .iter()
+                .map(|r| self.read_segment(r))
+                .collect::<Result<_, _>>()?
+        };
+        let mut out = Manifest {
+            format: m.format,
+            generation: m.generation,
+            ingests: Vec::new(),
+            files: Vec::new(),
+            segments: Vec::new(),
+            loaded: schools.map(|s| s.iter().map(|s| s.to_string()).collect()),
+        };
+        for seg in segments {
+            out.ingests.extend(seg.ingests);
+            out.files.extend(seg.files);
+        }
+        out.segments = m.schools;
+        Ok(out)
+    }
+
+    /// A school's segment, checked against the SHA-256 and the school that
+    /// `manifest.json` gives it.
+    fn read_segment(&self, r: &manifest::SegmentRef) -> Result<manifest::Segment, StoreError> {
+        use sha2::{Digest, Sha256};
+        let path = self.root.join(&r.path);
+        let bad = |problem: String| StoreError::BadManifest {
+            path: path.display().to_string(),
+            problem,
+        };
+        let bytes = std::fs::read(&path).map_err(|e| {
+            bad(format!(
+                "cannot read the segment `manifest.json` names for school `{}`: {e}",
+                r.school
+            ))
+        })?;
+        if hex(&Sha256::digest(&bytes)) != r.sha256 {
+            return Err(bad(
+                "its SHA-256 is not the one `manifest.json` records".into()
+            ));
+        }
+        let seg: manifest::Segment =
+            serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        if seg.school != r.school
+            || seg.ingests.iter().any(|i| i.school != r.school)
+            || seg.files.iter().any(|f| f.school != r.school)
+        {
+            return Err(bad(format!(
+                "it holds records of a school other than `{}`",
+                r.school
+            )));
+        }
+        Ok(seg)
     }
 
     /// Lock the store. A writer first finishes a commit a killed writer left

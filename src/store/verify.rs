@@ -100,7 +100,7 @@ pub fn check(store: &Store) -> Result<Report, StoreError> {
             // No manifest: a store that never committed. Any data file in it
             // means the manifest was lost, since every commit writes one.
             let mut files = Vec::new();
-            for top in TABLES.iter().copied().chain(["raw"]) {
+            for top in super::file_dirs() {
                 walk_files(&store.root, &store.root.join(top), &mut files)?;
             }
             if !files.is_empty() {
@@ -301,7 +301,7 @@ fn find_leftovers(
         }
     }
     let mut found = Vec::new();
-    for top in TABLES.iter().copied().chain(["raw"]) {
+    for top in super::file_dirs() {
         leftovers_in(store, Path::new(top), &live, &live_dirs, &mut found)?;
     }
     for entry in read_dir(&store.root)? {

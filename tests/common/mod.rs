@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+#[path = "../support/manifest.rs"]
+pub mod manifest;
+
 pub struct Env {
     pub dir: tempfile::TempDir,
 }

@@ -9,6 +9,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../support/manifest.rs"]
+pub mod manifest;
+
 /// Every entry under `root`: relative path -> (mode, bytes; None for dirs).
 pub type Tree = BTreeMap<String, (u32, Option<Vec<u8>>)>;
 
@@ -74,14 +77,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// Paths of the files the store holds that the manifest does not name,
 /// temporary files included: what a writer should have cleaned up.
 pub fn leftovers(store: &Path) -> Vec<String> {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest::of(store);
     let mut live: Vec<String> = Vec::new();
     for f in manifest["files"].as_array().unwrap() {
         live.push(f["path"].as_str().unwrap().to_string());
     }
     for r in manifest["ingests"].as_array().unwrap() {
         live.push(r["raw"].as_str().unwrap().to_string());
+    }
+    for s in manifest["schools"].as_array().into_iter().flatten() {
+        live.push(s["path"].as_str().unwrap().to_string());
     }
     tree(store)
         .into_iter()
@@ -100,10 +105,13 @@ pub fn leftovers(store: &Path) -> Vec<String> {
 /// The manifest with its clock readings blanked, so two runs that did the
 /// same thing compare equal.
 pub fn manifest_without_times(store: &Path) -> Option<serde_json::Value> {
-    let bytes = std::fs::read(store.join("manifest.json")).ok()?;
-    let mut m: serde_json::Value = serde_json::from_slice(&bytes).expect("manifest parses");
+    let mut m = manifest::read(store)?;
     for r in m["ingests"].as_array_mut().unwrap() {
         r["ingested_at"] = serde_json::Value::Null;
+    }
+    // A segment's digest covers its clock readings.
+    for s in m["schools"].as_array_mut().into_iter().flatten() {
+        s["sha256"] = serde_json::Value::Null;
     }
     Some(m)
 }
@@ -448,8 +456,7 @@ pub fn glob_rows(store: &Path) -> BTreeMap<String, Vec<String>> {
 
 /// Every table's rows as the manifest names them, rows sorted.
 pub fn manifest_rows(store: &Path) -> BTreeMap<String, Vec<String>> {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest::of(store);
     let mut out: BTreeMap<String, Vec<String>> =
         TABLES.iter().map(|t| (t.to_string(), Vec::new())).collect();
     for f in manifest["files"].as_array().unwrap() {
@@ -483,8 +490,7 @@ pub fn check_glob(store: &Path, label: &str) -> Glob {
         return Glob::Equal;
     }
     assert_eq!(code, Some(0), "{label}: verify: {rows:?}");
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest::of(store);
     let in_place = manifest["files"]
         .as_array()
         .unwrap()

@@ -45,8 +45,10 @@ fn a_partition_put_twice_leaves_no_unnamed_file_behind_a_clean_marker() {
     let done = tx.commit().unwrap();
     assert!(done.unfinished.is_none());
     let m = store.read_manifest().unwrap();
-    let named: BTreeSet<String> = m.files.iter().map(|f| f.path.clone()).collect();
-    assert_eq!(named.len(), 1);
+    let named: BTreeSet<String> = m.paths().map(str::to_string).collect();
+    assert_eq!(m.files.len(), 1);
+    assert_eq!(m.segments.len(), 1, "the school's records, in a segment");
+    assert_eq!(named.len(), 2);
     assert_eq!(files(&store.root), named);
     assert!(store.root.join(clean::FILE_NAME).exists());
 }
