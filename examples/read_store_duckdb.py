@@ -25,6 +25,14 @@ if lock_path.exists():
     lock = open(lock_path)
     fcntl.flock(lock, fcntl.LOCK_SH)
 manifest = json.loads((store / "manifest.json").read_text())
+if manifest["format"] == 2:
+    # Each school's records are in the segment `manifest.json` names for it
+    # (a store written before format 2 holds them in `manifest.json` itself).
+    manifest["files"] = [
+        f
+        for s in manifest["schools"]
+        for f in json.loads((store / s["path"]).read_text())["files"]
+    ]
 
 
 def located(path):

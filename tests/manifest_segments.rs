@@ -138,6 +138,13 @@ fn a_walk_after_an_ingest_that_read_one_school_keeps_every_schools_files() {
     std::fs::remove_file(env.path("s/.clean")).unwrap();
     let stray = env.path("s/manifest.d/DEMO009.000001.json");
     std::fs::write(&stray, b"{}").unwrap();
+    let out = env.ok(&["--store", "s", "verify", "--format", "csv"]);
+    let rows = csv_rows(&out);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        rows[1][..3],
+        ["warning", "leftover", "manifest.d/DEMO009.000001.json"]
+    );
     ingest(&env, "s", "DEMO003", "2025-26/1");
     assert!(!stray.exists(), "the leftover segment was not removed");
     verify_clean(&env, "s");
