@@ -33,18 +33,7 @@ fn duckdb_python() -> Option<PathBuf> {
 fn the_national_example_runs_over_two_authorities_outputs() {
     let py = duckdb_python().expect("Python with duckdb, found when the tests were built");
     let env = Env::new();
-    env.ok(&[
-        "-q",
-        "demo",
-        "--dir",
-        "d",
-        "--schools",
-        "2",
-        "--pupils",
-        "150",
-        "--seed",
-        "7",
-    ]);
+    env.demo(2, 150, 7);
     for (authority, school) in [("North", "DEMO001"), ("South", "DEMO002")] {
         let dir = format!("national/authority={authority}");
         for (report, file, all) in [

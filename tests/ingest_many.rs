@@ -8,18 +8,7 @@ use polars::prelude::*;
 /// Demo exports of three schools, and for each a folder named after the
 /// school holding its first window's files.
 fn schools(env: &Env) -> Vec<String> {
-    env.ok(&[
-        "-q",
-        "demo",
-        "--dir",
-        "d",
-        "--schools",
-        "3",
-        "--pupils",
-        "80",
-        "--seed",
-        "3",
-    ]);
+    env.demo(3, 80, 3);
     let mut dirs = Vec::new();
     for school in ["DEMO001", "DEMO002", "DEMO003"] {
         let from = env.path(&format!("d/{school}/2025-26_1"));

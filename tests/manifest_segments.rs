@@ -13,18 +13,7 @@ const SCHOOLS: [&str; 3] = ["DEMO001", "DEMO002", "DEMO003"];
 
 /// Demo exports of three small schools, both windows, under `d/`.
 fn demo(env: &Env) {
-    env.ok(&[
-        "-q",
-        "demo",
-        "--dir",
-        "d",
-        "--schools",
-        "3",
-        "--pupils",
-        "40",
-        "--seed",
-        "5",
-    ]);
+    env.demo(3, 40, 5);
 }
 
 fn ingest(env: &Env, store: &str, school: &str, window: &str) {
@@ -45,6 +34,14 @@ fn ingest(env: &Env, store: &str, school: &str, window: &str) {
     args.extend(["--school", school]);
     args.extend(files.iter().map(String::as_str));
     env.ok(&args);
+}
+
+/// Each school's exports of both windows, one ingest per school and window.
+fn both_windows(env: &Env, store: &str, schools: &[&str]) {
+    for school in schools {
+        ingest(env, store, school, "2025-26/1");
+        ingest(env, store, school, "2025-26/2");
+    }
 }
 
 /// School -> (segment path, its bytes), as `manifest.json` names them.
@@ -128,10 +125,7 @@ fn an_ingest_rewrites_only_its_own_schools_segment() {
 fn a_walk_after_an_ingest_that_read_one_school_keeps_every_schools_files() {
     let env = Env::new();
     demo(&env);
-    for school in &SCHOOLS[..2] {
-        ingest(&env, "s", school, "2025-26/1");
-        ingest(&env, "s", school, "2025-26/2");
-    }
+    both_windows(&env, "s", &SCHOOLS[..2]);
     let first = reports(&env, "s");
     // No clean marker: the next writer walks the store for leftovers, one
     // of them a segment no manifest names.
@@ -149,10 +143,7 @@ fn a_walk_after_an_ingest_that_read_one_school_keeps_every_schools_files() {
     assert!(!stray.exists(), "the leftover segment was not removed");
     verify_clean(&env, "s");
     ingest(&env, "s", "DEMO003", "2025-26/2");
-    for school in SCHOOLS {
-        ingest(&env, "all", school, "2025-26/1");
-        ingest(&env, "all", school, "2025-26/2");
-    }
+    both_windows(&env, "all", &SCHOOLS);
     assert_eq!(reports(&env, "s"), reports(&env, "all"));
     assert_ne!(first, reports(&env, "all"), "the third school adds rows");
 }
@@ -161,10 +152,7 @@ fn a_walk_after_an_ingest_that_read_one_school_keeps_every_schools_files() {
 fn a_store_of_format_1_is_read_as_it_was_and_upgraded_by_the_next_ingest() {
     let env = Env::new();
     demo(&env);
-    for school in &SCHOOLS[..2] {
-        ingest(&env, "s", school, "2025-26/1");
-        ingest(&env, "s", school, "2025-26/2");
-    }
+    both_windows(&env, "s", &SCHOOLS[..2]);
     let before = reports(&env, "s");
     // The store as the version before segments left it: every record in
     // `manifest.json`, no `manifest.d`.
@@ -184,10 +172,7 @@ fn a_store_of_format_1_is_read_as_it_was_and_upgraded_by_the_next_ingest() {
     ingest(&env, "s", "DEMO003", "2025-26/2");
     assert_eq!(segments(&env, "s").len(), 3);
     verify_clean(&env, "s");
-    for school in SCHOOLS {
-        ingest(&env, "all", school, "2025-26/1");
-        ingest(&env, "all", school, "2025-26/2");
-    }
+    both_windows(&env, "all", &SCHOOLS);
     assert_eq!(reports(&env, "s"), reports(&env, "all"));
 }
 

@@ -64,6 +64,24 @@ impl Env {
         self.expect(0, args).0
     }
 
+    /// `tracker demo`'s exports (and store) of `schools` schools of
+    /// `pupils` pupils each, under `d/`.
+    pub fn demo(&self, schools: u32, pupils: u32, seed: u32) {
+        let (schools, pupils, seed) = (schools.to_string(), pupils.to_string(), seed.to_string());
+        self.ok(&[
+            "-q",
+            "demo",
+            "--dir",
+            "d",
+            "--schools",
+            &schools,
+            "--pupils",
+            &pupils,
+            "--seed",
+            &seed,
+        ]);
+    }
+
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
         let p = self.path(rel);
         if let Some(parent) = p.parent() {
