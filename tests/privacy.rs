@@ -141,7 +141,7 @@ fn everything_tracker_creates_is_owner_only_under_umask_000() {
             "manifest segment",
             has(&|n| {
                 let parts: Vec<&str> = n.split('.').collect();
-                matches!(parts[..], [_, g, "json"] if g.len() == 6)
+                matches!(parts[..], [_, g, d, "json"] if g.len() == 6 && d.len() == 12)
             }),
         ),
         ("config", has(&|n| n == "tracker.toml")),

@@ -4,7 +4,7 @@
 //! as far as any report is concerned.
 //!
 //! Format 2 keeps each school's records in a segment file of its own
-//! (`manifest.d/<school>.<generation>.json`), named with its SHA-256 by
+//! (`manifest.d/<school>.<generation>.<digest>.json`), named with its SHA-256 by
 //! `manifest.json`, so the commit point stays one small file while an
 //! ingest reads and writes only its own schools' records: with one file
 //! for every school, an authority's nightly loop of one ingest per school
@@ -178,9 +178,13 @@ impl Manifest {
     }
 }
 
-/// Store-relative path of a school's segment written at `generation`.
-pub fn segment_path(school: &str, generation: u64) -> String {
-    format!("{SEGMENT_DIR}/{school}.{generation:06}.json")
+/// Store-relative path of a school's segment written at `generation`,
+/// with SHA-256 `sha256`. The digest's start keeps the names of two
+/// schools whose codes differ only in case apart on a file system that
+/// ignores case, as it does for their data files.
+pub fn segment_path(school: &str, generation: u64, sha256: &str) -> String {
+    let digest = sha256.get(..12).unwrap_or(sha256);
+    format!("{SEGMENT_DIR}/{school}.{generation:06}.{digest}.json")
 }
 
 /// `manifest.json` in format 2, naming `schools`' segments.
@@ -255,7 +259,7 @@ impl Manifest {
             refs.push(match kept {
                 Some(r) => r.clone(),
                 None => {
-                    let path = segment_path(school, self.generation);
+                    let path = segment_path(school, self.generation, &sha256);
                     written.push(NewSegment {
                         path: path.clone(),
                         bytes,
@@ -319,25 +323,47 @@ mod tests {
         }
     }
 
-    /// Seal `m` at generation `g`: the schools whose segments were
-    /// written, and every school's segment path afterwards.
+    /// Seal `m` at generation `g`: the segments written, and every
+    /// school's segment afterwards, each path without its digest
+    /// (`manifest.d/A.000001`).
     fn seal_at(m: &mut Manifest, g: u64) -> (Vec<String>, Vec<(String, String)>) {
         m.generation = g;
         let (top, written) = m.seal();
         let top: OnDisk = serde_json::from_slice(&top).unwrap();
         assert_eq!((top.format, top.generation), (FORMAT, g));
         assert_eq!(top.schools, m.segments);
-        let written = written.iter().map(|s| s.path.clone()).collect();
+        let short = |p: &str, sha: &str| {
+            let p = p.strip_suffix(".json").unwrap();
+            let (p, digest) = p.rsplit_once('.').unwrap();
+            assert_eq!(digest, &sha[..12]);
+            p.to_string()
+        };
+        for seg in &written {
+            let r = m.segments.iter().find(|r| r.path == seg.path).unwrap();
+            assert_eq!(r.sha256, {
+                use sha2::{Digest, Sha256};
+                super::super::hex(&Sha256::digest(&seg.bytes))
+            });
+        }
+        let written = written
+            .iter()
+            .map(|s| {
+                short(
+                    &s.path,
+                    &m.segments.iter().find(|r| r.path == s.path).unwrap().sha256,
+                )
+            })
+            .collect();
         let paths = m
             .segments
             .iter()
-            .map(|s| (s.school.clone(), s.path.clone()));
+            .map(|s| (s.school.clone(), short(&s.path, &s.sha256)));
         (written, paths.collect())
     }
 
     #[test]
     fn a_seal_writes_the_segments_of_changed_schools_only() {
-        let (a1, b1) = ("manifest.d/A.000001.json", "manifest.d/B.000001.json");
+        let (a1, b1) = ("manifest.d/A.000001", "manifest.d/B.000001");
         let mut m = Manifest::empty();
         m.ingests = vec![at("A", "1"), at("B", "1")];
         // Every school read, none stored yet: a segment each.
@@ -354,17 +380,20 @@ mod tests {
             ..m.clone()
         };
         let (written, paths) = seal_at(&mut b, 3);
-        assert_eq!(written, ["manifest.d/B.000003.json"]);
+        assert_eq!(written, ["manifest.d/B.000003"]);
         assert_eq!(
             paths,
             [
                 ("A".into(), a1.into()),
-                ("B".into(), "manifest.d/B.000003.json".into())
+                ("B".into(), "manifest.d/B.000003".into())
             ]
         );
-        assert!(b.paths().any(|p| p == a1), "A's segment stays live");
         assert!(
-            !b.paths().any(|p| p == b1),
+            b.paths().any(|p| p.starts_with(a1)),
+            "A's segment stays live"
+        );
+        assert!(
+            !b.paths().any(|p| p.starts_with(b1)),
             "B's first segment is superseded"
         );
         // A school read and unchanged keeps its segment.
@@ -379,7 +408,7 @@ mod tests {
             paths,
             [
                 ("A".into(), a1.into()),
-                ("B".into(), "manifest.d/B.000003.json".into())
+                ("B".into(), "manifest.d/B.000003".into())
             ]
         );
     }

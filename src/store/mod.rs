@@ -3,7 +3,7 @@
 //! Layout (SPEC 7.1):
 //! ```text
 //! <store>/manifest.json                       the commit point: names a segment per school
-//! <store>/manifest.d/<school>.<gen>.json      a school's ingests and data files (manifest.rs)
+//! <store>/manifest.d/<school>.<gen>.<sha>.json  a school's ingests and data files (manifest.rs)
 //! <store>/tracker.toml                        config written by `init`
 //! <store>/.lock                               writer/reader lock
 //! <store>/.clean                              the last writer left no leftovers (clean.rs)

@@ -109,9 +109,13 @@ pub fn manifest_without_times(store: &Path) -> Option<serde_json::Value> {
     for r in m["ingests"].as_array_mut().unwrap() {
         r["ingested_at"] = serde_json::Value::Null;
     }
-    // A segment's digest covers its clock readings.
+    // A segment's digest covers its clock readings, and its name holds
+    // the digest's start.
     for s in m["schools"].as_array_mut().into_iter().flatten() {
         s["sha256"] = serde_json::Value::Null;
+        let path = s["path"].as_str().expect("segment path");
+        let named = path.rsplitn(3, '.').nth(2).expect("<school>.<generation>");
+        s["path"] = named.to_string().into();
     }
     Some(m)
 }
