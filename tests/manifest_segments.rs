@@ -195,7 +195,11 @@ fn a_changed_or_missing_segment_is_damage_that_reports_refuse() {
     );
     let (out, _) = env.expect(1, &["--store", "s", "verify", "--format", "csv"]);
     let rows = csv_rows(&out);
-    assert_eq!(rows[1][1], "manifest_unreadable", "{rows:?}");
+    assert_eq!(
+        rows[1][1..3],
+        ["manifest_unreadable", path.as_str()],
+        "{rows:?}"
+    );
 
     std::fs::remove_file(&segment).unwrap();
     let (_, stderr) = env.expect(1, &["--store", "s", "subjects"]);

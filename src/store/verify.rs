@@ -82,13 +82,12 @@ pub fn check(store: &Store) -> Result<Report, StoreError> {
         Err(e) => return Err(StoreError::io(&manifest_path, e)),
         Ok(_) => match store.read_manifest_file() {
             Ok(m) => m,
-            Err(StoreError::BadManifest { problem, .. }) => {
-                report.add(
-                    Severity::Damage,
-                    "manifest_unreadable",
-                    super::manifest::FILE_NAME,
-                    problem,
-                );
+            Err(StoreError::BadManifest { path, problem }) => {
+                // `manifest.json` itself, or the segment of a school it names.
+                let rel = Path::new(&path)
+                    .strip_prefix(&store.root)
+                    .map_or(path.clone(), |p| p.display().to_string());
+                report.add(Severity::Damage, "manifest_unreadable", &rel, problem);
                 return Ok(report);
             }
             Err(e) => return Err(e),
