@@ -90,8 +90,6 @@ pub struct OnDisk {
 /// ingest asked for (see [`Manifest::loaded`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Manifest {
-    /// The format it was read in (a commit always writes [`FORMAT`]).
-    pub format: u32,
     /// Incremented by every commit.
     pub generation: u64,
     pub ingests: Vec<IngestRecord>,
@@ -114,10 +112,7 @@ pub const SEGMENT_DIR: &str = "manifest.d";
 
 impl Manifest {
     pub fn empty() -> Manifest {
-        Manifest {
-            format: FORMAT,
-            ..Manifest::default()
-        }
+        Manifest::default()
     }
 
     /// Whether every school's records were read.
@@ -274,7 +269,6 @@ impl Manifest {
         }
         refs.sort_by(|a, b| a.school.cmp(&b.school));
         self.segments = refs;
-        self.format = FORMAT;
         (top_bytes(self.generation, &self.segments), written)
     }
 }
@@ -282,6 +276,7 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Digest;
 
     fn rec(kind: &str, sha: &str, stages: &[&str]) -> IngestRecord {
         IngestRecord {
@@ -332,32 +327,22 @@ mod tests {
         let top: OnDisk = serde_json::from_slice(&top).unwrap();
         assert_eq!((top.format, top.generation), (FORMAT, g));
         assert_eq!(top.schools, m.segments);
-        let short = |p: &str, sha: &str| {
-            let p = p.strip_suffix(".json").unwrap();
-            let (p, digest) = p.rsplit_once('.').unwrap();
-            assert_eq!(digest, &sha[..12]);
-            p.to_string()
-        };
+        for r in &m.segments {
+            assert!(r.path.ends_with(&format!(".{}.json", &r.sha256[..12])));
+        }
         for seg in &written {
             let r = m.segments.iter().find(|r| r.path == seg.path).unwrap();
-            assert_eq!(r.sha256, {
-                use sha2::{Digest, Sha256};
-                super::super::hex(&Sha256::digest(&seg.bytes))
-            });
+            assert_eq!(
+                r.sha256,
+                super::super::hex(&sha2::Sha256::digest(&seg.bytes))
+            );
         }
-        let written = written
-            .iter()
-            .map(|s| {
-                short(
-                    &s.path,
-                    &m.segments.iter().find(|r| r.path == s.path).unwrap().sha256,
-                )
-            })
-            .collect();
+        let short = |p: &str| p.rsplitn(3, '.').nth(2).unwrap().to_string();
+        let written = written.iter().map(|s| short(&s.path)).collect();
         let paths = m
             .segments
             .iter()
-            .map(|s| (s.school.clone(), short(&s.path, &s.sha256)));
+            .map(|s| (s.school.clone(), short(&s.path)));
         (written, paths.collect())
     }
 

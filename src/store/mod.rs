@@ -195,7 +195,6 @@ impl Store {
         match m.format {
             manifest::FORMAT_WHOLE => {
                 return Ok(Manifest {
-                    format: m.format,
                     generation: m.generation,
                     ingests: m.ingests,
                     files: m.files,
@@ -224,32 +223,25 @@ impl Store {
             .filter(|r| schools.is_none_or(|s| s.contains(&r.school.as_str())))
             .collect();
         // An authority's report reads every school's segment: on every core.
-        let segments: Vec<manifest::Segment> = if wanted.len() > 8 {
+        let segments: Vec<manifest::Segment> = {
             use rayon::prelude::*;
             wanted
                 .par_iter()
                 .map(|r| self.read_segment(r))
                 .collect::<Result<_, _>>()?
-        } else {
-            wanted
-                .iter()
-                .map(|r| self.read_segment(r))
-                .collect::<Result<_, _>>()?
         };
-        let mut out = Manifest {
-            format: m.format,
-            generation: m.generation,
-            ingests: Vec::new(),
-            files: Vec::new(),
-            segments: Vec::new(),
-            loaded: schools.map(|s| s.iter().map(|s| s.to_string()).collect()),
-        };
+        let (mut ingests, mut files) = (Vec::new(), Vec::new());
         for seg in segments {
-            out.ingests.extend(seg.ingests);
-            out.files.extend(seg.files);
+            ingests.extend(seg.ingests);
+            files.extend(seg.files);
         }
-        out.segments = m.schools;
-        Ok(out)
+        Ok(Manifest {
+            generation: m.generation,
+            ingests,
+            files,
+            segments: m.schools,
+            loaded: schools.map(|s| s.iter().map(|s| s.to_string()).collect()),
+        })
     }
 
     /// A school's segment, checked against the SHA-256 and the school that
