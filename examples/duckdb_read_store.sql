@@ -4,7 +4,7 @@
 -- A glob never sees an ingest that has not committed (its files wait under
 -- tracker-store/.txn/). It equals the manifest's rows whenever no writer is
 -- running and `tracker verify` reports no `unfinished_commit`; a reader that
--- must never see a write in progress reads the files the manifest names
+-- must never see a write in progress reads the files the manifest names,
 -- as examples/read_store_duckdb.py does.
 SELECT school, "window", count(*) AS rows
 FROM read_parquet('tracker-store/bge/**/*.parquet', hive_partitioning = true)
