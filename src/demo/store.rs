@@ -35,9 +35,9 @@ pub fn settings(s: &Settings, dir: &Path) -> anyhow::Result<Settings> {
 
 /// Ingest every file that holds rows, a window at a time: every school's
 /// files of a window in one transaction, as `ingest --school-dirs` does
-/// (a commit per school would read and rewrite the manifest as many times
-/// as there are schools), with `s`'s progress bar; the rows stored and
-/// rejected in all.
+/// (a commit per school would pay a commit's fsyncs and its rewrite of
+/// `manifest.json` as many times as there are schools), with `s`'s
+/// progress bar; the rows stored and rejected in all.
 pub fn ingest_all(
     s: &Settings,
     demo: &Settings,
