@@ -87,8 +87,9 @@ impl<'a> Transaction<'a> {
     /// Begin under the writer lock: read the manifest, remove leftovers
     /// unless the store is marked clean, and unmark it. `read` is the
     /// manifest file (parsed, and its bytes) if the caller read it under
-    /// this same lock, to spare a second parse (it grows with the store:
-    /// 1.3 MB at 300 schools).
+    /// this same lock, to spare a second read of it and of the segments it
+    /// was read with (the ingest's schools'; without `read`, every
+    /// school's are read).
     pub fn begin(
         store: &'a Store,
         _lock: &StoreLock,
