@@ -182,7 +182,12 @@ impl<'a> Transaction<'a> {
         ext: &str,
     ) -> Result<String, StoreError> {
         let rel = format!("raw/{sha256}.{ext}");
-        if self.raws.insert(rel.clone()) {
+        // A copy already in the store is named by another school's records
+        // (an export byte for byte the same as theirs), which an ingest of
+        // its own schools did not read: once the leftovers are gone, every
+        // file in `raw/` is named. It is not written again, so a failed
+        // ingest, which removes what it wrote, cannot take it from them.
+        if self.raws.insert(rel.clone()) && !self.store.root.join(&rel).exists() {
             self.queue(Pending {
                 dir: self.store.root.join("raw"),
                 name: format!("{sha256}.{ext}"),
