@@ -29,14 +29,20 @@ fn files(root: &Path) -> BTreeSet<String> {
     out
 }
 
-#[test]
-fn a_partition_put_twice_leaves_no_unnamed_file_behind_a_clean_marker() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::at(&dir.path().join("store"));
+/// A new store under `dir`, with the writer lock.
+fn new_store(dir: &Path) -> (Store, StoreLock) {
+    let store = Store::at(&dir.join("store"));
     store.create().unwrap();
     let lock = store
         .lock(Mode::Exclusive, std::time::Duration::ZERO)
         .unwrap();
+    (store, lock)
+}
+
+#[test]
+fn a_partition_put_twice_leaves_no_unnamed_file_behind_a_clean_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, lock) = new_store(dir.path());
     let mut tx = Transaction::begin(&store, &lock, None).unwrap();
     for values in [&["1"][..], &["1", "2"]] {
         tx.replace_partition("bge", "EHS", "2025-26/1", &mut frame(values))
@@ -85,11 +91,7 @@ fn ingest_raw<'a>(
 #[test]
 fn a_failed_ingest_keeps_the_raw_copy_another_schools_records_name() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::at(&dir.path().join("store"));
-    store.create().unwrap();
-    let lock = store
-        .lock(Mode::Exclusive, std::time::Duration::ZERO)
-        .unwrap();
+    let (store, lock) = new_store(dir.path());
     // Two schools export a file byte for byte the same: one raw copy.
     let file: (&[u8], &str) = (b"SCN,Subject,Level\n1,English,2b\n", &"ab".repeat(32));
     let done = ingest_raw(&store, &lock, None, "EHS", file)
