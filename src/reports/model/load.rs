@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use super::builder::Builder;
 use super::cells::{PUPIL_COLS, PupilCells, RowCells};
-use super::columns::Columns;
+use super::columns::{Chunks, Columns};
 use super::{
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
     SchoolWindow, Text,
@@ -196,10 +196,11 @@ pub fn load_only(
         if snap.manifest.file(phase.as_str(), school, &w).is_none() {
             continue;
         }
-        let earlier = match phase {
-            Phase::Senior => earlier_targets(ctx, snap, school, window, only)?,
-            Phase::Bge => BySubject::default(),
+        let frames = match phase {
+            Phase::Senior => earlier_frames(snap, school, window, only)?,
+            Phase::Bge => Vec::new(),
         };
+        let earlier = earlier_targets(ctx, &frames)?;
         // Each asked text column's ids for the rows of a block.
         let mut asked: [Vec<u32>; 5] = Default::default();
         let asks = [
@@ -499,36 +500,55 @@ fn row_of(phase: Phase, v: &Verdict, (subject, faculty, mapped): (u32, u32, bool
     }
 }
 
-/// Best valid target per (SCN, subject) over the session's windows before `window`.
-fn earlier_targets(
-    ctx: &Ctx,
+/// The senior rows, as [`EARLIER_COLS`], of the session's windows before
+/// `window`.
+fn earlier_frames(
     snap: &Snapshot,
     school: &str,
     window: Window,
     only: Option<&str>,
-) -> anyhow::Result<BySubject<String, u8>> {
-    let mut best: BySubject<String, u8> = BySubject::default();
-    let names = ["scn", "subject", "course_level", "target_grade"];
+) -> anyhow::Result<Vec<DataFrame>> {
+    let mut frames = Vec::new();
     for w in snap.windows(Some(school)) {
         if w.session != window.session || w >= window {
             continue;
         }
-        let Some(df) = snap.read("senior", school, w, Some(&names))? else {
-            continue;
-        };
-        let df = only_rows(df, only)?;
-        let c = Columns::new(&df, &names)?;
-        for i in 0..c.height() {
-            let (Some(scn), Some(subject)) = (c.get("scn", i), c.get("subject", i)) else {
+        if let Some(df) = snap.read("senior", school, w, Some(EARLIER_COLS))? {
+            frames.push(only_rows(df, only)?);
+        }
+    }
+    Ok(frames)
+}
+
+const EARLIER_COLS: &[&str] = &["scn", "subject", "course_level", "target_grade"];
+
+/// Best valid target per (SCN, subject) over `frames` (from
+/// [`earlier_frames`]). Each row's target is read on every core; the map,
+/// borrowing its keys from the frames, is then built in row order.
+fn earlier_targets<'f>(
+    ctx: &Ctx,
+    frames: &'f [DataFrame],
+) -> anyhow::Result<BySubject<&'f str, u8>> {
+    let mut best: BySubject<&'f str, u8> = BySubject::default();
+    let mut targets = Vec::new();
+    for df in frames {
+        let c = Columns::new(df, EARLIER_COLS)?;
+        let (scns, subjects) = (c.column("scn"), c.column("subject"));
+        let (levels, grades) = (c.column("course_level"), c.column("target_grade"));
+        let cell = |col: Option<&Chunks<'f>>, i| col.and_then(|c| c.get(i));
+        crate::par::map_range_into(
+            0..c.height(),
+            4096,
+            &mut targets,
+            || (),
+            |_, i| carried_target(ctx, cell(levels, i), cell(grades, i)),
+        );
+        for (i, t) in targets.iter().enumerate() {
+            let (Some(t), Some(scn), Some(subject)) = (*t, cell(scns, i), cell(subjects, i)) else {
                 continue;
             };
-            let target = carried_target(ctx, c.get("course_level", i), c.get("target_grade", i));
-            if let Some(t) = target {
-                match best.get_mut(scn, subject) {
-                    Some(e) => *e = (*e).min(t),
-                    None => best.insert(scn.to_string(), subject.to_string(), t),
-                }
-            }
+            let e = best.get_or_insert_with(scn, subject, || (subject, t));
+            *e = (*e).min(t);
         }
     }
     Ok(best)

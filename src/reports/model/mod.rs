@@ -411,13 +411,14 @@ impl<'s> RowRef<'s> {
 }
 
 /// Values by pupil-subject: SCN, and subject ignoring case and surrounding
-/// spaces. A lookup hashes the SCN and compares the pupil's few subjects in
-/// place, so it builds no key: reports look up every row of a national
-/// window. `K` is `String` for a map kept beyond its rows, `&str` for one
+/// spaces. A lookup hashes the SCN and the subject as it would compare it,
+/// then compares the pupil's few subjects by that hash before their text,
+/// so it builds no key: reports look up every row of a national window.
+/// `K` is `String` for a map kept beyond its rows, `&str` for one
 /// borrowing them.
 #[derive(Debug, Clone)]
 pub struct BySubject<K, V> {
-    by_scn: PlHashMap<K, Vec<(K, V)>>,
+    by_scn: PlHashMap<K, Vec<(u64, K, V)>>,
 }
 
 impl<K, V> Default for BySubject<K, V> {
@@ -428,32 +429,62 @@ impl<K, V> Default for BySubject<K, V> {
     }
 }
 
+/// Whether an entry of a pupil's subjects is `subject`, whose key is `key`.
+fn is_subject<K: std::borrow::Borrow<str>>(entry: (u64, &K), key: u64, subject: &str) -> bool {
+    entry.0 == key && crate::rules::same_text(entry.1.borrow(), subject)
+}
+
 impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
     pub fn get(&self, scn: &str, subject: &str) -> Option<&V> {
         let subjects = self.by_scn.get(scn)?;
+        let key = crate::rules::text_key(subject);
         subjects
             .iter()
-            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
-            .map(|(_, v)| v)
+            .find(|(k, s, _)| is_subject((*k, s), key, subject))
+            .map(|(_, _, v)| v)
     }
 
     pub fn get_mut(&mut self, scn: &str, subject: &str) -> Option<&mut V> {
         let subjects = self.by_scn.get_mut(scn)?;
+        let key = crate::rules::text_key(subject);
         subjects
             .iter_mut()
-            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject))
-            .map(|(_, v)| v)
+            .find(|(k, s, _)| is_subject((*k, s), key, subject))
+            .map(|(_, _, v)| v)
     }
 
     /// Set a pupil-subject's value, replacing the one it had.
     pub fn insert(&mut self, scn: K, subject: K, value: V) {
         let subjects = self.by_scn.entry(scn).or_default();
+        let key = crate::rules::text_key(subject.borrow());
         match subjects
             .iter_mut()
-            .find(|(s, _)| crate::rules::same_text(s.borrow(), subject.borrow()))
+            .find(|(k, s, _)| is_subject((*k, s), key, subject.borrow()))
         {
-            Some((_, v)) => *v = value,
-            None => subjects.push((subject, value)),
+            Some((_, _, v)) => *v = value,
+            None => subjects.push((key, subject, value)),
+        }
+    }
+
+    /// The value for a pupil-subject, inserting `value()` when it has none.
+    pub fn get_or_insert_with(
+        &mut self,
+        scn: K,
+        subject: &str,
+        value: impl FnOnce() -> (K, V),
+    ) -> &mut V {
+        let subjects = self.by_scn.entry(scn).or_default();
+        let key = crate::rules::text_key(subject);
+        match subjects
+            .iter()
+            .position(|(k, s, _)| is_subject((*k, s), key, subject))
+        {
+            Some(at) => &mut subjects[at].2,
+            None => {
+                let (s, v) = value();
+                subjects.push((key, s, v));
+                &mut subjects.last_mut().expect("just pushed").2
+            }
         }
     }
 
