@@ -513,4 +513,22 @@ mod tests {
         assert_eq!(m.get("2", "French"), None);
         assert_eq!(m.get("3", "Maths"), None);
     }
+
+    #[test]
+    fn by_subject_inserts_a_value_only_for_a_new_subject() {
+        let mut m: BySubject<&str, u8> = BySubject::default();
+        // (SCN, subject, value offered, value held after)
+        let cases = [
+            ("1", "French", 4, 4),
+            ("1", " FRENCH", 2, 4),
+            ("1", "Maths", 3, 3),
+            ("2", "french", 1, 1),
+        ];
+        for (scn, subject, offered, held) in cases {
+            let v = m.get_or_insert_with(scn, subject, || (subject, offered));
+            assert_eq!(*v, held, "{scn} {subject}");
+        }
+        assert_eq!(m.get("1", "french"), Some(&4));
+        assert_eq!(m.get("1", "maths "), Some(&3));
+    }
 }

@@ -5,7 +5,7 @@
 use anyhow::Context;
 
 use crate::reports::model::columns::u32_column;
-use crate::reports::model::{self, BySubject, Columns, Intervention, SchoolWindow};
+use crate::reports::model::{self, BySubject, Columns, Intervention, SchoolWindow, Text};
 use crate::rules::Ctx;
 use crate::rules::values::parse_stage;
 use crate::rules::window::Window;
@@ -37,7 +37,7 @@ pub struct History {
     pub previous_interventions: Vec<Intervention>,
     /// The latest earlier window of the same session with BGE rows, and its
     /// valid levels by (SCN, subject) key.
-    pub earlier_levels: Option<(Window, BySubject<String, usize>)>,
+    pub earlier_levels: Option<(Window, BySubject<Text, usize>)>,
     pub rejects: Vec<SetAside>,
     pub conflicts: Vec<SetAside>,
 }
@@ -64,14 +64,22 @@ pub fn history(ctx: &Ctx, snap: &Snapshot, sw: &SchoolWindow) -> anyhow::Result<
             .with_context(context)?
         {
             let c = Columns::new(&df, &cols)?;
+            // Each row's level is read on every core, then the rows are
+            // added in order, so a later row still wins.
+            let mut positions = Vec::new();
+            crate::par::map_range_into(
+                0..c.height(),
+                4096,
+                &mut positions,
+                || (),
+                |_, i| c.get("level", i).and_then(|l| ctx.scale.position(l)),
+            );
             let mut levels = BySubject::default();
-            for i in 0..c.height() {
-                if let (Some(scn), Some(subject), Some(pos)) = (
-                    c.get("scn", i),
-                    c.get("subject", i),
-                    c.get("level", i).and_then(|l| ctx.scale.position(l)),
-                ) {
-                    levels.insert(scn.to_string(), subject.to_string(), pos);
+            for (i, pos) in positions.into_iter().enumerate() {
+                if let (Some(scn), Some(subject), Some(pos)) =
+                    (c.get("scn", i), c.get("subject", i), pos)
+                {
+                    levels.insert(Text::from(scn), Text::from(subject), pos);
                 }
             }
             earlier_levels = Some((w, levels));
