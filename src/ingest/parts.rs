@@ -138,7 +138,7 @@ impl<'a> Rules<'a> {
             .collect();
         let mut part = Part {
             columns: Vec::new(),
-            rows: Vec::new(),
+            rows: Vec::with_capacity(lines),
             subjects: Vec::new(),
             rejects: Vec::new(),
             read: 0,

@@ -119,6 +119,10 @@ impl<'c> KindBatch<'c> {
                 let text = piece.text(&file.raw.name)?;
                 rules.parse(&text, piece.line, piece.has_header)
             });
+        // Every part's rows at once: grown a part at a time, each per-row
+        // list would be copied into fresh memory again and again.
+        let rows: usize = parsed.iter().flatten().map(|p| p.rows.len()).sum();
+        self.reserve(rows);
         // The line of the last row, when it had fewer fields than the header.
         let mut last_short: Option<u32> = None;
         for part in parsed {
@@ -158,6 +162,19 @@ impl<'c> KindBatch<'c> {
                 .insert("unknown_column", file.header.unknown.len());
         }
         Ok(())
+    }
+
+    /// Room for `rows` more rows in each per-row list.
+    fn reserve(&mut self, rows: usize) {
+        self.dup_keys.reserve(rows);
+        self.hashes.reserve(rows);
+        self.subjects.reserve(rows);
+        self.invalid.reserve(rows);
+        self.source.reserve(rows);
+        self.line.reserve(rows);
+        self.scn.reserve(rows);
+        self.stage.reserve(rows);
+        self.keep.reserve(rows);
     }
 
     /// Take one part's rows, the next in file order.

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::output::{Cell, ColType, Sink, Val};
 use crate::rules::followup::text_key;
 use crate::rules::{Ctx, Phase};
@@ -67,6 +69,24 @@ pub fn working_val<'r>(r: &RowRef<'r>) -> Val<'r> {
     grade_val(r.working(), r.working_text())
 }
 
+/// One row of each subject id the school's rows use, in the order of the
+/// ids' first rows.
+fn subject_ids(school: &SchoolWindow) -> Vec<usize> {
+    let mut seen: Vec<bool> = Vec::new();
+    let mut first = Vec::new();
+    for (i, r) in school.rows().enumerate() {
+        let id = r.subject_id();
+        if seen.len() <= id {
+            seen.resize(id + 1, false);
+        }
+        if !seen[id] {
+            seen[id] = true;
+            first.push(i);
+        }
+    }
+    first
+}
+
 /// The values of one row, in `COLUMNS` order, borrowed from the row, the
 /// rules and the school and window labels.
 pub fn values<'r>(ctx: &'r Ctx, school: &'r str, window: &'r str, r: &RowRef<'r>) -> [Val<'r>; 19] {
@@ -127,18 +147,6 @@ pub fn cells(ctx: &Ctx, r: &RowRef) -> Vec<Cell> {
         .collect()
 }
 
-/// The report, handed to `sink` row by row in [`Order`].
-pub fn stream(
-    ctx: &Ctx,
-    schools: &[SchoolWindow],
-    stages: &dyn Fn(Option<u8>) -> bool,
-    filter: &Filter,
-    sink: &mut dyn Sink,
-) -> anyhow::Result<()> {
-    let order = Order::new(schools, stages, filter);
-    order.rows(ctx, schools, 0..order.len(), sink)
-}
-
 /// The rows of the report in SPEC 7.3's order:
 /// by SCN, subject (ignoring case, ties by the exact text), then school;
 /// rows equal in all three keep load order. Any range of it can be rendered
@@ -152,7 +160,7 @@ pub struct Order {
 impl Order {
     pub fn new(
         schools: &[SchoolWindow],
-        stages: &dyn Fn(Option<u8>) -> bool,
+        stages: &(dyn Fn(Option<u8>) -> bool + Sync),
         filter: &Filter,
     ) -> Order {
         // Rank every SCN and every subject text once, so the sort compares
@@ -168,7 +176,11 @@ impl Order {
                     .map(move |(i, scn)| (&**scn, s, i))
             })
             .collect();
-        scns.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if crate::par::nested() {
+            scns.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        } else {
+            scns.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        }
         let mut scn_rank: Vec<Vec<u32>> = schools.iter().map(|s| vec![0; s.scns().len()]).collect();
         let mut rank = 0u32;
         for (k, (scn, s, i)) in scns.iter().enumerate() {
@@ -178,9 +190,13 @@ impl Order {
             scn_rank[*s][*i] = rank;
         }
         drop(scns);
+        // Each school's rows name few subjects, by id: rank the distinct
+        // texts, then give each school's ids their rank.
+        let ids: Vec<Vec<usize>> = schools.iter().map(subject_ids).collect();
         let mut subjects: Vec<&str> = schools
             .iter()
-            .flat_map(|school| school.rows().map(|r| r.subject()))
+            .zip(&ids)
+            .flat_map(|(school, ids)| ids.iter().map(|&row| school.row(row).subject()))
             .collect();
         subjects.sort_unstable();
         subjects.dedup();
@@ -192,24 +208,49 @@ impl Order {
             .collect();
 
         let mut keys: Vec<u128> = Vec::new();
-        for (s, school) in schools.iter().enumerate() {
-            let mut ranks: HashMap<usize, u32> = HashMap::new();
-            for (i, r) in school.rows().enumerate() {
-                if !(stages(r.stage()) && filter.accepts(&r)) {
-                    continue;
+        for (s, (school, ids)) in schools.iter().zip(&ids).enumerate() {
+            let mut ranks: Vec<u32> = Vec::new();
+            for &row in ids {
+                let r = school.row(row);
+                let id = r.subject_id();
+                if ranks.len() <= id {
+                    ranks.resize(id + 1, 0);
                 }
-                let subject = *ranks
-                    .entry(r.subject_id())
-                    .or_insert_with(|| subject_rank[r.subject()]);
-                keys.push(
+                ranks[id] = subject_rank[r.subject()];
+            }
+            // Each row's key on every core; a row left out keys as NONE.
+            const NONE: u128 = u128::MAX;
+            let mut school_keys = Vec::new();
+            crate::par::map_range_into(
+                0..school.len(),
+                4096,
+                &mut school_keys,
+                || (),
+                |_, i| {
+                    let r = school.row(i);
+                    if !(stages(r.stage()) && filter.accepts(&r)) {
+                        return NONE;
+                    }
                     u128::from(scn_rank[s][r.pupil_id()]) << 96
-                        | u128::from(subject) << 64
+                        | u128::from(ranks[r.subject_id()]) << 64
                         | (s as u128) << 32
-                        | i as u128,
-                );
+                        | i as u128
+                },
+            );
+            if keys.is_empty() {
+                keys = school_keys;
+                keys.retain(|&k| k != NONE);
+            } else {
+                keys.extend(school_keys.into_iter().filter(|&k| k != NONE));
             }
         }
-        keys.sort_unstable();
+        // The keys are distinct (each ends in its row), so an unstable sort
+        // on every core gives the one order.
+        if crate::par::nested() {
+            keys.par_sort_unstable();
+        } else {
+            keys.sort_unstable();
+        }
         Order {
             keys,
             windows: schools.iter().map(|s| s.window.to_string()).collect(),

@@ -48,7 +48,7 @@ pub fn encode_partition(
         .map_err(problem)?;
     for (offset, len) in row_groups(frame.height()) {
         let mut group = frame.slice(offset as i64, len);
-        group.rechunk_mut();
+        group.rechunk_mut_par();
         writer.write_batch(&group).map_err(problem)?;
     }
     writer.finish().map_err(problem)?;
