@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod headers;
+mod parsed;
 pub mod partition;
 mod parts;
 pub mod read;

@@ -176,7 +176,18 @@ pub(super) fn keeps_old(
     stage: Option<&str>,
     scn: Option<&str>,
 ) -> bool {
-    match replaces.get(kind) {
+    keeps_old_of(replaces.get(kind), pupil_stage, stage, scn)
+}
+
+/// [`keeps_old`] given what the row's kind replaces: none, or whether it
+/// replaces by stage group and which groups.
+pub(super) fn keeps_old_of(
+    replaces: Option<&(bool, BTreeSet<String>)>,
+    pupil_stage: &HashMap<u64, u8>,
+    stage: Option<&str>,
+    scn: Option<&str>,
+) -> bool {
+    match replaces {
         None => true,
         Some((by_stage, replaced)) => keeps_old_row(*by_stage, replaced, stage, || {
             group_of(pupil_stage, None, scn)
