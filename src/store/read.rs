@@ -51,20 +51,28 @@ impl Snapshot {
             .collect()
     }
 
-    /// [`Snapshot::read`] a part at a time (see [`read_data_file_parts`]);
-    /// `each` is not called when the partition is empty.
-    pub fn read_parts<E: From<StoreError>>(
+    /// Start reading a partition's first part (see [`read_data_file_parts`]):
+    /// on a thread of its own with `background`, else now. None when the
+    /// partition is empty.
+    pub fn read_ahead(
         &self,
         table: &str,
         school: &str,
         window: Window,
         columns: Option<&[&str]>,
-        each: impl FnMut(DataFrame) -> Result<(), E>,
-    ) -> Result<(), E> {
-        match self.manifest.file(table, school, &window.to_string()) {
-            Some(f) => read_data_file_parts(&self.store.root, f, columns, each),
-            None => Ok(()),
-        }
+        background: bool,
+    ) -> Option<ReadAhead> {
+        let file = self
+            .manifest
+            .file(table, school, &window.to_string())?
+            .clone();
+        let root = self.store.root.clone();
+        let columns = columns.map(owned);
+        let open = move || open_parts(&root, &file, columns);
+        Some(match background {
+            true => ReadAhead::Reading(std::thread::spawn(open)),
+            false => ReadAhead::Read(open()),
+        })
     }
 
     /// One partition's rows (the chosen columns, or all), or None when empty.
@@ -167,38 +175,109 @@ pub fn read_data_file_parts<E: From<StoreError>>(
     root: &Path,
     file: &DataFile,
     columns: Option<&[&str]>,
-    mut each: impl FnMut(DataFrame) -> Result<(), E>,
+    each: impl FnMut(DataFrame) -> Result<(), E>,
 ) -> Result<(), E> {
+    let columns = columns.map(owned);
+    read_opened_parts(open_parts(root, file, columns)?, each, || {})
+}
+
+/// A data file read, checked against its SHA-256, and its first part
+/// decoded: what [`read_opened_parts`] goes on from.
+pub struct Opened {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    metadata: polars::io::parquet::metadata::FileMetadataRef,
+    columns: Option<Vec<String>>,
+    /// (first row, rows) of each part.
+    parts: Vec<(usize, usize)>,
+    first: Option<DataFrame>,
+}
+
+fn open_parts(
+    root: &Path,
+    file: &DataFile,
+    columns: Option<Vec<String>>,
+) -> Result<Opened, StoreError> {
     let (path, bytes) = checked_bytes(root, file)?;
-    let bytes: &[u8] = &bytes;
-    let metadata = ParquetReader::new(std::io::Cursor::new(bytes))
+    let metadata = ParquetReader::new(std::io::Cursor::new(bytes.as_slice()))
         .get_metadata()
         .map_err(|e| parquet_error(&path, e))?
         .clone();
     let groups: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
-    let read = |(start, len): (usize, usize)| {
-        let mut reader =
-            ParquetReader::new(std::io::Cursor::new(bytes)).with_slice(Some((start, len)));
-        reader.set_metadata(metadata.clone());
-        if let Some(cols) = columns {
-            reader = reader.with_columns(Some(owned(cols)));
-        }
-        reader.finish().map_err(|e| parquet_error(&path, e))
+    let parts = parts(&groups);
+    let mut opened = Opened {
+        path,
+        bytes,
+        metadata,
+        columns,
+        parts,
+        first: None,
     };
-    // The next part is read on a thread of its own while `each` works on
-    // this one: decoding fills the core that `each`'s work on one core
-    // leaves idle, and at most two parts are held at once.
+    if let Some(&first) = opened.parts.first() {
+        opened.first = Some(opened.read(first)?);
+    }
+    Ok(opened)
+}
+
+impl Opened {
+    fn read(&self, (start, len): (usize, usize)) -> Result<DataFrame, StoreError> {
+        let mut reader = ParquetReader::new(std::io::Cursor::new(self.bytes.as_slice()))
+            .with_slice(Some((start, len)));
+        reader.set_metadata(self.metadata.clone());
+        if let Some(cols) = &self.columns {
+            reader = reader.with_columns(Some(cols.clone()));
+        }
+        reader.finish().map_err(|e| parquet_error(&self.path, e))
+    }
+}
+
+/// Hand an opened file's parts to `each` in order, the next part read on a
+/// thread of its own while `each` works on this one, so decoding fills the
+/// core that `each`'s work on one core leaves idle, and at most two parts
+/// are held at once. `last` is called once the last part has been read,
+/// before `each` gets it: a caller can start reading its next file then.
+pub fn read_opened_parts<E: From<StoreError>>(
+    mut opened: Opened,
+    mut each: impl FnMut(DataFrame) -> Result<(), E>,
+    last: impl FnOnce(),
+) -> Result<(), E> {
+    let mut last = Some(last);
+    // Taken, so each part is let go once `each` is done with it.
+    let first = opened.first.take();
+    let opened = &opened;
     std::thread::scope(|scope| {
-        let mut parts = parts(&groups).into_iter();
-        let mut next = parts.next().map(read);
+        let mut rest = opened.parts.iter().skip(1).copied();
+        let mut next = first.map(Ok);
         while let Some(part) = next {
             let part = part?;
-            let ahead = parts.next().map(|p| scope.spawn(move || read(p)));
+            let ahead = rest.next().map(|p| scope.spawn(move || opened.read(p)));
+            if ahead.is_none()
+                && let Some(last) = last.take()
+            {
+                last();
+            }
             each(part)?;
             next = ahead.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
         Ok(())
     })
+}
+
+/// A data file opened (see [`Opened`]), on a thread of its own while the
+/// caller does other work, or already.
+pub enum ReadAhead {
+    Reading(std::thread::JoinHandle<Result<Opened, StoreError>>),
+    Read(Result<Opened, StoreError>),
+}
+
+impl ReadAhead {
+    /// The opened file, once its first part is read.
+    pub fn opened(self) -> Result<Opened, StoreError> {
+        match self {
+            ReadAhead::Reading(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            ReadAhead::Read(opened) => opened,
+        }
+    }
 }
 
 /// Rows a part of a file holds at least, but the last.
@@ -335,6 +414,43 @@ mod tests {
         .unwrap_err();
         assert_eq!(parts.to_string(), whole.to_string());
         assert!(!called);
+    }
+
+    /// `last` runs once, when the last part has been read and before
+    /// `each` gets it, so a caller can start reading its next file then.
+    #[test]
+    fn the_last_hook_runs_once_before_the_last_part() {
+        let dir = tempfile::tempdir().unwrap();
+        // (rows, rows per row group, parts the file is read in)
+        let cases = [
+            (10, 10, 1),
+            (PART_ROWS * 2 + 10, PART_ROWS / 3, 2),
+            (PART_ROWS * 3, PART_ROWS, 3),
+        ];
+        for (rows, group, want) in cases {
+            let mut df =
+                df!("scn" => (0..rows).map(|i| format!("{i:09}")).collect::<Vec<_>>()).unwrap();
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes)
+                .with_row_group_size(Some(group))
+                .finish(&mut df)
+                .unwrap();
+            let file = data_file(dir.path(), &bytes, rows);
+            let opened = open_parts(dir.path(), &file, None).unwrap();
+            let seen = std::cell::Cell::new(0);
+            let mut at_last = Vec::new();
+            read_opened_parts(
+                opened,
+                |_| -> Result<(), StoreError> {
+                    seen.set(seen.get() + 1);
+                    Ok(())
+                },
+                || at_last.push(seen.get()),
+            )
+            .unwrap();
+            assert_eq!(seen.get(), want, "{rows} rows");
+            assert_eq!(at_last, [want - 1], "{rows} rows");
+        }
     }
 
     /// Only the rows `keep` picks, decoded from the key columns the file

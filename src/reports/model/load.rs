@@ -19,7 +19,7 @@ use crate::rules::values::{self, parse_bool, parse_number, parse_stage};
 use crate::rules::verdict::{Entered, PupilContext, Verdict, carried_target, judge};
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
-use crate::store::read::Snapshot;
+use crate::store::read::{Snapshot, read_opened_parts};
 
 /// The pupils table for a window: that window's, else the latest earlier one.
 fn pupils_frame(
@@ -146,6 +146,16 @@ pub fn load_only(
     } else {
         CONTEXT_COLS
     };
+    // The first part of the BGE rows is read on a thread of its own while
+    // the pupils are, and the Senior Phase's while the last part of the BGE
+    // rows is judged; unless other schools keep every core busy, when each
+    // is read as it is needed.
+    let background = crate::par::nested();
+    let read_ahead = |phase: Phase| {
+        let cols = row_columns(phase, need);
+        snap.read_ahead(phase.as_str(), school, window, Some(&cols), background)
+    };
+    let mut ahead = background.then(|| read_ahead(Phase::Bge)).flatten();
     let pupils_df = pupils_frame(snap, school, window, cols)
         .with_context(context)?
         .map(|df| only_rows(df, only))
@@ -391,14 +401,20 @@ pub fn load_only(
             before += df.height();
             Ok(())
         };
-        snap.read_parts(
-            phase.as_str(),
-            school,
-            window,
-            Some(&names),
-            &mut judge_part,
-        )
-        .with_context(context)?;
+        let opened = match ahead.take() {
+            Some(a) => a.opened(),
+            None => match read_ahead(phase) {
+                Some(a) => a.opened(),
+                None => continue,
+            },
+        };
+        let then = || {
+            if background && phase == Phase::Bge {
+                ahead = read_ahead(Phase::Senior);
+            }
+        };
+        read_opened_parts(opened.with_context(context)?, &mut judge_part, then)
+            .with_context(context)?;
     }
     drop(known);
     let (overrides, interventions) = if need.pupils {
