@@ -69,7 +69,7 @@ pub fn lines_of<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<PupilLine<'a>> {
 pub fn lines_of_rows<'a>(
     ctx: &Ctx,
     sw: &'a SchoolWindow,
-    keep: &dyn Fn(&RowRef) -> bool,
+    keep: &(dyn Fn(&RowRef) -> bool + Sync),
 ) -> Vec<PupilLine<'a>> {
     // Rows grouped by pupil number (`RowRef::pupil_id` indexes
     // `sw.scns()`), each pupil's in load order: no SCN is hashed. Kept by
@@ -153,19 +153,37 @@ struct ByPupil<'a> {
 }
 
 impl<'a> ByPupil<'a> {
-    fn of(sw: &'a SchoolWindow, keep: &dyn Fn(&RowRef) -> bool) -> ByPupil<'a> {
+    fn of(sw: &'a SchoolWindow, keep: &(dyn Fn(&RowRef) -> bool + Sync)) -> ByPupil<'a> {
+        // Each row's pupil (NONE for a row not kept), found on every core:
+        // the rows are read once, and only their pupils, a tenth of their
+        // bytes, are counted and placed on one core.
+        const NONE: u32 = u32::MAX;
+        let mut ids = Vec::new();
+        crate::par::map_range_into(
+            0..sw.len(),
+            1 << 14,
+            &mut ids,
+            || (),
+            |_, i| {
+                let r = sw.row(i);
+                match keep(&r) {
+                    true => u32::try_from(r.pupil_id()).expect("fewer than 4 billion pupils"),
+                    false => NONE,
+                }
+            },
+        );
         let pupils = sw.scns().len();
         let mut starts = vec![0usize; pupils + 1];
-        for r in sw.rows().filter(|r| keep(r)) {
-            starts[r.pupil_id() + 1] += 1;
+        for &id in ids.iter().filter(|&&id| id != NONE) {
+            starts[id as usize + 1] += 1;
         }
         for id in 0..pupils {
             starts[id + 1] += starts[id];
         }
         let mut next = starts.clone();
         let mut order = vec![0u32; starts[pupils]];
-        for (i, r) in sw.rows().enumerate().filter(|(_, r)| keep(r)) {
-            let at = &mut next[r.pupil_id()];
+        for (i, &id) in ids.iter().enumerate().filter(|(_, id)| **id != NONE) {
+            let at = &mut next[id as usize];
             order[*at] = u32::try_from(i).expect("fewer than 4 billion rows");
             *at += 1;
         }
