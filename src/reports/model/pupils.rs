@@ -38,6 +38,20 @@ pub type Text = polars::prelude::PlSmallStr;
 /// What [`Pupils`] holds for an SCN that is not 9 digits: no SCN's number.
 const NOT_A_NUMBER: u64 = u64::MAX;
 
+/// Each pupil's SCN as a number, [`NOT_A_NUMBER`] if it is not 9 digits,
+/// found on every core.
+fn numbers(all: &[Pupil]) -> Vec<u64> {
+    let mut out = Vec::new();
+    crate::par::map_range_into(
+        0..all.len(),
+        1 << 14,
+        &mut out,
+        || (),
+        |_, i| crate::rules::values::scn_number(&all[i].scn).unwrap_or(NOT_A_NUMBER),
+    );
+    out
+}
+
 /// A window's pupils rows by SCN, each pupil once, in the order stored: a
 /// table of the pupils and an index of small keys (an SCN's number, else
 /// its text), rather than a map of whole pupils, which a large school fills
@@ -59,6 +73,7 @@ impl Pupils {
     /// kept (as a map from SCN to pupil would keep it).
     pub fn of(mut all: Vec<Pupil>) -> Pupils {
         let mut p = Pupils::default();
+        p.numbers = numbers(&all);
         if !p.index(&all) {
             // Rare (ingest keeps one row per SCN): the earlier rows go.
             let mut at = 0;
@@ -66,32 +81,36 @@ impl Pupils {
                 at += 1;
                 p.position(&q.scn) == Some(at - 1)
             });
-            p = Pupils::default();
+            p = Pupils {
+                numbers: numbers(&all),
+                ..Pupils::default()
+            };
             p.index(&all);
         }
-        p.contexts = (all.iter())
-            .map(|q| PupilContext {
-                stage: q.stage,
-                band: q.band,
-            })
-            .collect();
-        p.numbers = (all.iter())
-            .map(|q| crate::rules::values::scn_number(&q.scn).unwrap_or(NOT_A_NUMBER))
-            .collect();
+        crate::par::map_range_into(
+            0..all.len(),
+            1 << 14,
+            &mut p.contexts,
+            || (),
+            |_, i| PupilContext {
+                stage: all[i].stage,
+                band: all[i].band,
+            },
+        );
         p.all = all;
         p
     }
 
-    /// Index `all` by SCN, the last row of an SCN winning; whether every
-    /// SCN was new.
+    /// Index `all` (whose SCNs' numbers `numbers` holds) by SCN, the last
+    /// row of an SCN winning; whether every SCN was new.
     fn index(&mut self, all: &[Pupil]) -> bool {
         self.by_number.reserve(all.len());
         let mut distinct = true;
-        for (i, q) in all.iter().enumerate() {
+        for (i, (q, &n)) in all.iter().zip(&self.numbers).enumerate() {
             let i = u32::try_from(i).expect("fewer than 4 billion pupils");
-            let old = match crate::rules::values::scn_number(&q.scn) {
-                Some(n) => self.by_number.insert(n, i),
-                None => self.by_text.insert(q.scn.as_str().into(), i),
+            let old = match n {
+                NOT_A_NUMBER => self.by_text.insert(q.scn.as_str().into(), i),
+                n => self.by_number.insert(n, i),
             };
             distinct &= old.is_none();
         }
