@@ -72,8 +72,10 @@ impl Pupils {
     /// The pupils of `all`, in order; of the rows of one SCN the last is
     /// kept (as a map from SCN to pupil would keep it).
     pub fn of(mut all: Vec<Pupil>) -> Pupils {
-        let mut p = Pupils::default();
-        p.numbers = numbers(&all);
+        let mut p = Pupils {
+            numbers: numbers(&all),
+            ..Pupils::default()
+        };
         if !p.index(&all) {
             // Rare (ingest keeps one row per SCN): the earlier rows go.
             let mut at = 0;
