@@ -51,8 +51,8 @@ impl Snapshot {
             .collect()
     }
 
-    /// Start reading a partition's first part (see [`read_data_file_parts`]):
-    /// on a thread of its own with `background`, else now. None when the
+    /// Start reading a partition's first part (see [`Opened`]): on a
+    /// thread of its own with `background`, else now. None when the
     /// partition is empty.
     pub fn read_ahead(
         &self,
@@ -166,23 +166,11 @@ pub fn read_data_file_kept(
     }
 }
 
-/// [`read_data_file`] a part at a time, each part its file's row groups
-/// in order, of at least [`PART_ROWS`] rows but the last: a reader that
-/// is done with a part before it takes the next holds two parts' columns
-/// (the next is read meanwhile), not the file's.
-/// `each` is not called for a file of no rows.
-pub fn read_data_file_parts<E: From<StoreError>>(
-    root: &Path,
-    file: &DataFile,
-    columns: Option<&[&str]>,
-    each: impl FnMut(DataFrame) -> Result<(), E>,
-) -> Result<(), E> {
-    let columns = columns.map(owned);
-    read_opened_parts(open_parts(root, file, columns)?, each, || {})
-}
-
 /// A data file read, checked against its SHA-256, and its first part
-/// decoded: what [`read_opened_parts`] goes on from.
+/// decoded: what [`read_opened_parts`] goes on from. A part is the file's
+/// row groups in order, of at least [`PART_ROWS`] rows but the last, so a
+/// reader that is done with a part before it takes the next holds two
+/// parts' columns (the next is read meanwhile), not the file's.
 pub struct Opened {
     path: PathBuf,
     bytes: Vec<u8>,
@@ -234,8 +222,9 @@ impl Opened {
 /// Hand an opened file's parts to `each` in order, the next part read on a
 /// thread of its own while `each` works on this one, so decoding fills the
 /// core that `each`'s work on one core leaves idle, and at most two parts
-/// are held at once. `last` is called once the last part has been read,
-/// before `each` gets it: a caller can start reading its next file then.
+/// are held at once; `each` is not called for a file of no rows. `last` is
+/// called once the last part has been read, before `each` gets it: a
+/// caller can start reading its next file then.
 pub fn read_opened_parts<E: From<StoreError>>(
     mut opened: Opened,
     mut each: impl FnMut(DataFrame) -> Result<(), E>,
@@ -365,6 +354,16 @@ mod tests {
             rows,
             sha256: hex(&Sha256::digest(bytes)),
         }
+    }
+
+    /// A data file's parts handed to `each`, as reports read them.
+    fn read_data_file_parts<E: From<StoreError>>(
+        root: &Path,
+        file: &DataFile,
+        columns: Option<&[&str]>,
+        each: impl FnMut(DataFrame) -> Result<(), E>,
+    ) -> Result<(), E> {
+        read_opened_parts(open_parts(root, file, columns.map(owned))?, each, || {})
     }
 
     #[test]
