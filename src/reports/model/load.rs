@@ -401,20 +401,20 @@ pub fn load_only(
             before += df.height();
             Ok(())
         };
-        let opened = match ahead.take() {
-            Some(a) => a.opened(),
-            None => match read_ahead(phase) {
-                Some(a) => a.opened(),
-                None => continue,
-            },
+        let Some(opened) = ahead.take().or_else(|| read_ahead(phase)) else {
+            continue;
         };
         let then = || {
             if background && phase == Phase::Bge {
                 ahead = read_ahead(Phase::Senior);
             }
         };
-        read_opened_parts(opened.with_context(context)?, &mut judge_part, then)
-            .with_context(context)?;
+        read_opened_parts(
+            opened.opened().with_context(context)?,
+            &mut judge_part,
+            then,
+        )
+        .with_context(context)?;
     }
     drop(known);
     let (overrides, interventions) = if need.pupils {
