@@ -84,6 +84,19 @@ pub fn map_range_into<T: Send, S>(
     }
 }
 
+/// `f` over `range`, in order, on every core when [`nested`] allows, in
+/// runs of at least `min_len` items: [`map_range_into`] for work that
+/// keeps nothing from item to item and a new vector.
+pub fn map_range<T: Send>(
+    range: std::ops::Range<usize>,
+    min_len: usize,
+    f: impl Fn(usize) -> T + Sync + Send,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    map_range_into(range, min_len, &mut out, || (), |_, i| f(i));
+    out
+}
+
 /// `a` and `b`, side by side when [`nested`] allows.
 pub fn join_within<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
@@ -113,6 +126,19 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.to_string(), "bad S07");
+    }
+
+    #[test]
+    fn map_range_maps_in_order() {
+        // (range, expected)
+        let cases = [
+            (0..4, vec![0, 10, 20, 30]),
+            (3..3, vec![]),
+            (7..9, vec![70, 80]),
+        ];
+        for (range, want) in cases {
+            assert_eq!(map_range(range, 2, |i| i * 10), want);
+        }
     }
 
     #[test]

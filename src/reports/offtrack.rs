@@ -158,20 +158,13 @@ impl<'a> ByPupil<'a> {
         // the rows are read once, and only their pupils, a tenth of their
         // bytes, are counted and placed on one core.
         const NONE: u32 = u32::MAX;
-        let mut ids = Vec::new();
-        crate::par::map_range_into(
-            0..sw.len(),
-            1 << 14,
-            &mut ids,
-            || (),
-            |_, i| {
-                let r = sw.row(i);
-                match keep(&r) {
-                    true => u32::try_from(r.pupil_id()).expect("fewer than 4 billion pupils"),
-                    false => NONE,
-                }
-            },
-        );
+        let ids = crate::par::map_range(0..sw.len(), 1 << 14, |i| {
+            let r = sw.row(i);
+            match keep(&r) {
+                true => u32::try_from(r.pupil_id()).expect("fewer than 4 billion pupils"),
+                false => NONE,
+            }
+        });
         let pupils = sw.scns().len();
         let mut starts = vec![0usize; pupils + 1];
         for &id in ids.iter().filter(|&&id| id != NONE) {

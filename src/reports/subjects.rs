@@ -220,23 +220,16 @@ impl Order {
             }
             // Each row's key on every core; a row left out keys as NONE.
             const NONE: u128 = u128::MAX;
-            let mut school_keys = Vec::new();
-            crate::par::map_range_into(
-                0..school.len(),
-                4096,
-                &mut school_keys,
-                || (),
-                |_, i| {
-                    let r = school.row(i);
-                    if !(stages(r.stage()) && filter.accepts(&r)) {
-                        return NONE;
-                    }
-                    u128::from(scn_rank[s][r.pupil_id()]) << 96
-                        | u128::from(ranks[r.subject_id()]) << 64
-                        | (s as u128) << 32
-                        | i as u128
-                },
-            );
+            let school_keys = crate::par::map_range(0..school.len(), 4096, |i| {
+                let r = school.row(i);
+                if !(stages(r.stage()) && filter.accepts(&r)) {
+                    return NONE;
+                }
+                u128::from(scn_rank[s][r.pupil_id()]) << 96
+                    | u128::from(ranks[r.subject_id()]) << 64
+                    | (s as u128) << 32
+                    | i as u128
+            });
             if keys.is_empty() {
                 keys = school_keys;
                 keys.retain(|&k| k != NONE);

@@ -41,15 +41,9 @@ const NOT_A_NUMBER: u64 = u64::MAX;
 /// Each pupil's SCN as a number, [`NOT_A_NUMBER`] if it is not 9 digits,
 /// found on every core.
 fn numbers(all: &[Pupil]) -> Vec<u64> {
-    let mut out = Vec::new();
-    crate::par::map_range_into(
-        0..all.len(),
-        1 << 14,
-        &mut out,
-        || (),
-        |_, i| crate::rules::values::scn_number(&all[i].scn).unwrap_or(NOT_A_NUMBER),
-    );
-    out
+    crate::par::map_range(0..all.len(), 1 << 14, |i| {
+        crate::rules::values::scn_number(&all[i].scn).unwrap_or(NOT_A_NUMBER)
+    })
 }
 
 /// A window's pupils rows by SCN, each pupil once, in the order stored: a
@@ -89,16 +83,10 @@ impl Pupils {
             };
             p.index(&all);
         }
-        crate::par::map_range_into(
-            0..all.len(),
-            1 << 14,
-            &mut p.contexts,
-            || (),
-            |_, i| PupilContext {
-                stage: all[i].stage,
-                band: all[i].band,
-            },
-        );
+        p.contexts = crate::par::map_range(0..all.len(), 1 << 14, |i| PupilContext {
+            stage: all[i].stage,
+            band: all[i].band,
+        });
         p.all = all;
         p
     }

@@ -66,14 +66,9 @@ pub fn history(ctx: &Ctx, snap: &Snapshot, sw: &SchoolWindow) -> anyhow::Result<
             let c = Columns::new(&df, &cols)?;
             // Each row's level is read on every core, then the rows are
             // added in order, so a later row still wins.
-            let mut positions = Vec::new();
-            crate::par::map_range_into(
-                0..c.height(),
-                4096,
-                &mut positions,
-                || (),
-                |_, i| c.get("level", i).and_then(|l| ctx.scale.position(l)),
-            );
+            let positions = crate::par::map_range(0..c.height(), 4096, |i| {
+                c.get("level", i).and_then(|l| ctx.scale.position(l))
+            });
             let mut levels = BySubject::default();
             for (i, pos) in positions.into_iter().enumerate() {
                 if let (Some(scn), Some(subject), Some(pos)) =
