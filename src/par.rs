@@ -97,6 +97,15 @@ pub fn map_range<T: Send>(
     out
 }
 
+/// Sort `v` on every core when [`nested`] allows, else on this one.
+pub fn sort_unstable<T: Ord + Send>(v: &mut [T]) {
+    if nested() {
+        v.par_sort_unstable();
+    } else {
+        v.sort_unstable();
+    }
+}
+
 /// `a` and `b`, side by side when [`nested`] allows.
 pub fn join_within<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,

@@ -3,7 +3,6 @@
 use std::cmp::Reverse;
 
 use polars::prelude::PlHashMap;
-use rayon::slice::ParallelSliceMut as _;
 
 use super::Filter;
 use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
@@ -353,11 +352,7 @@ pub fn offtrack_order(lines: &[PupilLine]) -> Vec<usize> {
     let mut keys = order_values(lines.len(), |i| lines[i].order_key());
     // Every key is distinct (the index), so an unstable sort, on every
     // core when nothing else runs, gives the stable sort's order.
-    if crate::par::nested() {
-        keys.par_sort_unstable();
-    } else {
-        keys.sort_unstable();
-    }
+    crate::par::sort_unstable(&mut keys);
     keys.into_iter().map(|k| k.6).collect()
 }
 

@@ -2,8 +2,6 @@
 
 use std::collections::HashMap;
 
-use rayon::slice::ParallelSliceMut;
-
 use crate::output::{Cell, ColType, Sink, Val};
 use crate::rules::followup::text_key;
 use crate::rules::{Ctx, Phase};
@@ -176,11 +174,8 @@ impl Order {
                     .map(move |(i, scn)| (&**scn, s, i))
             })
             .collect();
-        if crate::par::nested() {
-            scns.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
-        } else {
-            scns.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        }
+        // By SCN (then school and place, which no rank depends on).
+        crate::par::sort_unstable(&mut scns);
         let mut scn_rank: Vec<Vec<u32>> = schools.iter().map(|s| vec![0; s.scns().len()]).collect();
         let mut rank = 0u32;
         for (k, (scn, s, i)) in scns.iter().enumerate() {
@@ -239,11 +234,7 @@ impl Order {
         }
         // The keys are distinct (each ends in its row), so an unstable sort
         // on every core gives the one order.
-        if crate::par::nested() {
-            keys.par_sort_unstable();
-        } else {
-            keys.sort_unstable();
-        }
+        crate::par::sort_unstable(&mut keys);
         Order {
             keys,
             windows: schools.iter().map(|s| s.window.to_string()).collect(),
