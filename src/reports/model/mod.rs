@@ -299,6 +299,10 @@ impl<'s> RowRef<'s> {
     pub fn faculty(&self) -> &'s str {
         &self.sw.texts[self.row.faculty as usize]
     }
+    /// The faculty text's index, equal for equal texts within a window.
+    pub fn faculty_id(&self) -> u32 {
+        self.row.faculty
+    }
     /// Whether `[faculties]` lists the subject (5.1).
     pub fn mapped(&self) -> bool {
         self.row.mapped

@@ -75,12 +75,11 @@ fn cell(key: Key, unit: usize, arena: &Arena) -> Cell {
     }
 }
 
-/// Add `other`'s pupils to `unit`; the two never share a pupil.
-fn merge_unit(unit: &mut Unit, other: &Unit, min: usize) {
-    unit.pupils += other.pupils;
-    let room = min.saturating_sub(unit.sample.len());
-    unit.sample.extend(other.sample.iter().take(room));
-}
+/// Members counted on one core, one after the other.
+const RUN: usize = 1 << 14;
+
+/// A BGE pupil's chance of a goal: (id, stage, goal, share, basis).
+type Chance = (u32, u8, usize, f64, Basis);
 
 /// A stage and a faculty's sort key (None = all faculties), in output order.
 type StatusKey = (u8, Option<(String, String)>);
@@ -145,20 +144,43 @@ impl Tally {
     /// Count a cohort; `min` pupil ids are kept per unit. The members may
     /// come in any order (a school's lines in the order they sit in
     /// memory, which is faster to read than the order of their ids): the
-    /// figures are the same as counted in id order.
+    /// figures are the same as counted in id order. Runs of members are
+    /// counted on every core and their tallies merged.
     pub fn of(ctx: &Ctx, cohort: &[Member], history: &History, min: usize) -> Tally {
+        let starts: Vec<usize> = (0..cohort.len()).step_by(RUN).collect();
+        let runs = crate::par::map_within(starts, 1, |start| {
+            let run = &cohort[start..(start + RUN).min(cohort.len())];
+            Tally::of_run(ctx, run, history, min)
+        });
         let mut t = Tally::default();
         // The BGE chances, summed in id order below: a sum of fractions
         // depends on its order in the last digits.
         let mut chances = Vec::new();
+        for (run, run_chances) in runs {
+            t.merge(&run, min);
+            chances.extend(run_chances);
+        }
+        chances.sort_by_key(|&(id, stage, goal, ..)| (id, stage, goal));
+        for (_, stage, goal, share, basis) in chances {
+            if let Some(acc) = t.projection.get_mut(&stage) {
+                acc.estimate[goal].add(share, basis);
+            }
+        }
+        t
+    }
+
+    /// [`Tally::of`] for one run of members, with the BGE chances still to
+    /// be summed.
+    fn of_run(ctx: &Ctx, cohort: &[Member], history: &History, min: usize) -> (Tally, Vec<Chance>) {
+        let mut t = Tally::default();
+        let mut chances = Vec::new();
         let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
-        // Rows count under their faculty as stored, which is keyed by its
-        // sort key once per distinct faculty at the end: a school has
-        // thousands of rows but a few dozen faculties.
-        let mut status = PlHashMap::default();
+        let mut status = StatusCounts::default();
+        // A gender group's name, made here rather than once per pupil.
+        let mut gender = String::new();
         for &(id, l) in cohort {
-            count_status(&mut status, id, l, min);
-            t.count_groups(id, l, min);
+            status.add(id, l, min);
+            t.count_groups(id, l, min, &mut gender);
             t.count_projection(ctx, history, id, l, min, &mut chances);
             let flagged = l.faculties_off_track() == 0 && l.concerns >= warn;
             for s in [stage_key(l), ALL] {
@@ -170,25 +192,20 @@ impl Tally {
                 acc.1 += usize::from(flagged);
             }
         }
-        chances.sort_by_key(|&(id, stage, goal, ..)| (id, stage, goal));
-        for (_, stage, goal, share, basis) in chances {
-            if let Some(acc) = t.projection.get_mut(&stage) {
-                acc.estimate[goal].add(share, basis);
-            }
-        }
-        t.status = status
-            .into_iter()
-            .map(|((s, f), acc)| ((s, f.map(text_key)), acc))
-            .collect();
-        t
+        t.status = status.keyed();
+        (t, chances)
     }
 
-    fn count_groups(&mut self, id: u32, l: &PupilLine, min: usize) {
-        for group in memberships(l) {
-            let acc = self.groups.entry(group).or_insert_with_key(|g| GroupAcc {
-                unit: Unit::new(published(g)),
-                on: 0,
-            });
+    fn count_groups(&mut self, id: u32, l: &PupilLine, min: usize, gender: &mut String) {
+        for group in memberships(l, gender) {
+            if !self.groups.contains_key(group) {
+                let acc = GroupAcc {
+                    unit: Unit::new(published(group)),
+                    on: 0,
+                };
+                self.groups.insert(group.to_string(), acc);
+            }
+            let acc = self.groups.get_mut(group).expect("inserted above");
             acc.unit.add(id, min);
             acc.on += usize::from(l.faculties_off_track() == 0);
         }
@@ -203,7 +220,7 @@ impl Tally {
         id: u32,
         l: &PupilLine,
         min: usize,
-        chances: &mut Vec<(u32, u8, usize, f64, Basis)>,
+        chances: &mut Vec<Chance>,
     ) {
         let Some(stage) = l.stage else { return };
         let band = l.pupil.and_then(|p| p.band);
@@ -246,12 +263,12 @@ impl Tally {
         }
     }
 
-    /// Add another school's tally (whose pupils are all different).
+    /// Add another school's or run's tally (whose pupils are all different).
     pub fn merge(&mut self, other: &Tally, min: usize) {
         for (k, o) in &other.status {
             match self.status.get_mut(k) {
                 Some(a) => {
-                    merge_unit(&mut a.unit, &o.unit, min);
+                    a.unit.merge(&o.unit, min);
                     a.entries += o.entries;
                     a.counts.iter_mut().zip(o.counts).for_each(|(a, b)| *a += b);
                 }
@@ -263,7 +280,7 @@ impl Tally {
         for (k, o) in &other.groups {
             match self.groups.get_mut(k) {
                 Some(a) => {
-                    merge_unit(&mut a.unit, &o.unit, min);
+                    a.unit.merge(&o.unit, min);
                     a.on += o.on;
                 }
                 None => {
@@ -274,7 +291,7 @@ impl Tally {
         for (k, o) in &other.projection {
             match self.projection.get_mut(k) {
                 Some(a) => {
-                    merge_unit(&mut a.unit, &o.unit, min);
+                    a.unit.merge(&o.unit, min);
                     a.reached
                         .iter_mut()
                         .zip(o.reached)
@@ -292,7 +309,7 @@ impl Tally {
         for (k, o) in &other.early_warning {
             match self.early_warning.get_mut(k) {
                 Some(a) => {
-                    merge_unit(&mut a.0, &o.0, min);
+                    a.0.merge(&o.0, min);
                     a.1 += o.1;
                 }
                 None => {
@@ -312,43 +329,91 @@ impl Tally {
     }
 }
 
-/// Count one pupil's rows per stage and faculty as stored (None = all
-/// faculties), and the pupil once in each of those units.
-fn count_status<'a>(
-    status: &mut PlHashMap<(u8, Option<&'a str>), StatusAcc>,
-    id: u32,
-    l: &PupilLine<'a>,
-    min: usize,
-) {
-    let s = stage_key(l);
-    let mut faculties: Vec<&str> = Vec::new();
-    for r in &l.rows {
-        let f = Some(r.faculty());
-        let at = Status::ALL
-            .iter()
-            .position(|x| *x == r.status())
-            .unwrap_or(0);
-        for key in [(s, f), (s, None), (ALL, f), (ALL, None)] {
-            let acc = status.entry(key).or_insert_with(|| StatusAcc {
-                unit: Unit::new(true),
-                entries: 0,
-                counts: [0; 6],
-            });
+/// One run's rows counted per stage and faculty as stored, the faculty
+/// by its text's id ([`EVERY`] for all faculties): a school has millions
+/// of rows but a few dozen faculties, whose texts are keyed once, at the
+/// end.
+#[derive(Default)]
+struct StatusCounts<'a> {
+    accs: PlHashMap<(u8, u32), StatusAcc>,
+    /// Each faculty id's text.
+    texts: PlHashMap<u32, &'a str>,
+    /// The faculties of the pupil being counted.
+    faculties: Vec<u32>,
+}
+
+/// The faculty id that stands for all faculties.
+const EVERY: u32 = u32::MAX;
+
+fn status_acc() -> StatusAcc {
+    StatusAcc {
+        unit: Unit::new(true),
+        entries: 0,
+        counts: [0; 6],
+    }
+}
+
+impl<'a> StatusCounts<'a> {
+    /// Count one pupil's rows under its stage and their faculties, and the
+    /// pupil once in each of those units and in the units of its stage,
+    /// its faculties over all stages and the whole cohort.
+    fn add(&mut self, id: u32, l: &PupilLine<'a>, min: usize) {
+        // A pupil with no rows is in no unit, as a pupil with no rows
+        // in a faculty is in none of the faculty's.
+        if l.rows.is_empty() {
+            return;
+        }
+        let s = stage_key(l);
+        self.faculties.clear();
+        for r in &l.rows {
+            let f = r.faculty_id();
+            let at = Status::ALL
+                .iter()
+                .position(|x| *x == r.status())
+                .unwrap_or(0);
+            let acc = self.accs.entry((s, f)).or_insert_with(status_acc);
             acc.entries += 1;
             acc.counts[at] += 1;
+            if !self.faculties.contains(&f) {
+                self.faculties.push(f);
+                self.texts.entry(f).or_insert_with(|| r.faculty());
+            }
         }
-        if !faculties.contains(&r.faculty()) {
-            faculties.push(r.faculty());
-        }
-    }
-    let keys = faculties
-        .into_iter()
-        .flat_map(|f| [(s, Some(f)), (ALL, Some(f))])
-        .chain([(s, None), (ALL, None)]);
-    for key in keys {
-        if let Some(acc) = status.get_mut(&key) {
+        let keys = (self.faculties.iter())
+            .flat_map(|&f| [(s, f), (ALL, f)])
+            .chain([(s, EVERY), (ALL, EVERY)]);
+        for key in keys {
+            let acc = self.accs.entry(key).or_insert_with(status_acc);
             acc.unit.add(id, min);
         }
+    }
+
+    /// The counts keyed by stage and faculty sort key (None = all
+    /// faculties), each stage's and faculty's rows added up into its
+    /// totals.
+    fn keyed(self) -> BTreeMap<StatusKey, StatusAcc> {
+        let texts = self.texts;
+        let key = |(s, f): (u8, u32)| (s, (f != EVERY).then(|| text_key(texts[&f])));
+        let mut totals: PlHashMap<(u8, u32), (usize, [usize; 6])> = PlHashMap::default();
+        for (&(s, f), acc) in &self.accs {
+            if s == ALL || f == EVERY {
+                continue;
+            }
+            for total in [(s, EVERY), (ALL, f), (ALL, EVERY)] {
+                let t = totals.entry(total).or_default();
+                t.0 += acc.entries;
+                t.1.iter_mut().zip(acc.counts).for_each(|(t, n)| *t += n);
+            }
+        }
+        (self.accs.into_iter())
+            .map(|(k, mut acc)| {
+                if let Some(&(entries, counts)) = totals.get(&k) {
+                    acc.entries = entries;
+                    acc.counts = counts;
+                }
+                (key(k), acc)
+            })
+            .collect()
     }
 }
 
@@ -402,20 +467,29 @@ fn status(arena: &mut Arena, accs: BTreeMap<StatusKey, StatusAcc>) -> Vec<Cell> 
 }
 
 /// The groups a pupil belongs to: exactly one of each partition line of
-/// [`equity`], and `all`.
-fn memberships(l: &PupilLine) -> Vec<String> {
+/// [`equity`], and `all`. A gender group's name is written into `gender`.
+fn memberships<'g>(l: &PupilLine, gender: &'g mut String) -> [&'g str; 7] {
     let p = l.pupil;
-    let pick = |v: Option<bool>, yes: &str, no: &str, unknown: &str| match v {
-        Some(true) => yes.to_string(),
-        Some(false) => no.to_string(),
-        None => unknown.to_string(),
+    let pick = |v: Option<bool>, yes: &'static str, no: &'static str, unknown: &'static str| match v
+    {
+        Some(true) => yes,
+        Some(false) => no,
+        None => unknown,
     };
-    vec![
-        "all".to_string(),
+    gender.clear();
+    match p.and_then(|p| p.gender.as_deref()).map(str::trim) {
+        Some(g) if !g.is_empty() => {
+            gender.push_str("gender:");
+            gender.push_str(g);
+        }
+        _ => gender.push_str(GENDER_UNKNOWN),
+    }
+    [
+        "all",
         match p.and_then(|p| p.simd_quintile) {
-            Some(1) => "simd_q1".into(),
-            Some(5) => "simd_q5".into(),
-            _ => "simd_other".into(),
+            Some(1) => "simd_q1",
+            Some(5) => "simd_q5",
+            _ => "simd_other",
         },
         pick(p.and_then(|p| p.fsm), "fsm", "not_fsm", "fsm_unknown"),
         pick(p.and_then(|p| p.asn), "asn", "not_asn", "asn_unknown"),
@@ -431,10 +505,7 @@ fn memberships(l: &PupilLine) -> Vec<String> {
             "young_carer_rest",
             "young_carer_rest",
         ),
-        match p.and_then(|p| p.gender.as_deref()).map(str::trim) {
-            Some(g) if !g.is_empty() => format!("gender:{g}"),
-            _ => GENDER_UNKNOWN.into(),
-        },
+        gender,
     ]
 }
 

@@ -63,6 +63,15 @@ impl Unit {
         }
     }
 
+    /// Add `other`'s pupils, none of them this unit's: the sample stays
+    /// the `min` smallest ids of both, whichever ids each holds.
+    pub fn merge(&mut self, other: &Unit, min: usize) {
+        self.pupils += other.pupils;
+        self.sample.extend_from_slice(&other.sample);
+        self.sample.sort_unstable();
+        self.sample.truncate(min);
+    }
+
     fn hidden(&self) -> bool {
         !self.published || self.suppressed
     }
@@ -160,6 +169,26 @@ mod tests {
             prop_assert_eq!(&shuffled.sample, &ordered.sample);
             prop_assert_eq!(shuffled.pupils, 40);
             prop_assert_eq!(ordered.sample, (0..min as u32).collect::<Vec<_>>());
+        }
+
+        /// Pupils counted in two units, split anyhow, then merged: the
+        /// unit of them all counted together.
+        #[test]
+        fn merged_units_are_the_unit_of_all_their_pupils(
+            ids in Just((0u32..40).collect::<Vec<_>>()).prop_shuffle(),
+            split in 0usize..=40,
+            min in 1usize..12,
+        ) {
+            let unit = |ids: &[u32]| {
+                let mut u = Unit::new(true);
+                ids.iter().for_each(|&id| u.add(id, min));
+                u
+            };
+            let mut merged = unit(&ids[..split]);
+            merged.merge(&unit(&ids[split..]), min);
+            let all = unit(&ids);
+            prop_assert_eq!(merged.sample, all.sample);
+            prop_assert_eq!(merged.pupils, all.pupils);
         }
     }
 
