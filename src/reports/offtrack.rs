@@ -8,7 +8,9 @@ use super::Filter;
 use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
 pub use super::ranks::Ranks;
 use crate::output::{ColType, Val};
-use crate::rules::followup::{Lead, assign_lead, band_for_role, off_track_faculties};
+use crate::rules::followup::{
+    Lead, assign_lead, band_for_role, counts_toward, off_track_faculties,
+};
 use crate::rules::senior::projected;
 use crate::rules::{Ctx, Phase, Status};
 
@@ -70,6 +72,17 @@ pub fn lines_of_rows<'a>(
     sw: &'a SchoolWindow,
     keep: &(dyn Fn(&RowRef) -> bool + Sync),
 ) -> Vec<PupilLine<'a>> {
+    lines_where(ctx, sw, keep, &|_| true)
+}
+
+/// [`lines_of_rows`] for the pupils whose kept rows' statuses `wanted`
+/// accepts: the others' lines are never made.
+fn lines_where<'a>(
+    ctx: &Ctx,
+    sw: &'a SchoolWindow,
+    keep: &(dyn Fn(&RowRef) -> bool + Sync),
+    wanted: &(dyn Fn(&mut dyn Iterator<Item = Status>) -> bool + Sync),
+) -> Vec<PupilLine<'a>> {
     // Rows grouped by pupil number (`RowRef::pupil_id` indexes
     // `sw.scns()`), each pupil's in load order: no SCN is hashed. Kept by
     // hand rather than a polars group-by: with the leads, faculty names and
@@ -85,9 +98,11 @@ pub fn lines_of_rows<'a>(
     // Each pupil's line is made on its own, so a large school's pupils
     // are spread over every core; the lines keep the pupils' order. Each
     // line's list of rows is made its size once.
-    let ids: Vec<usize> = (0..sw.scns().len())
-        .filter(|&id| by_pupil.has(id))
-        .collect();
+    let pupils = sw.scns().len();
+    let wants = crate::par::map_range(0..pupils, 4096, |id| {
+        by_pupil.has(id) && wanted(&mut by_pupil.rows(id).map(|r| r.status()))
+    });
+    let ids: Vec<usize> = (0..pupils).filter(|&id| wants[id]).collect();
     crate::par::map_within(ids, 512, |id| {
         let rows: Vec<RowRef<'a>> = by_pupil.rows(id).collect();
         let scn = &*sw.scns()[id];
@@ -458,7 +473,17 @@ pub fn select_in<'a>(
     filter: &Filter,
 ) -> Vec<PupilLine<'a>> {
     let warn = ctx.config.ratings.warn_subjects.max(0) as usize;
-    let mut lines = lines_of(ctx, sw);
+    // Whether a pupil has a faculty off track, as its line would count.
+    let mode = ctx.config.followup.count;
+    let off = |mut statuses: &mut dyn Iterator<Item = Status>| {
+        Iterator::any(&mut statuses, |s| counts_toward(s, mode))
+    };
+    let wanted = |statuses: &mut dyn Iterator<Item = Status>| match listing {
+        Listing::OffTrack => off(statuses),
+        Listing::All => true,
+        Listing::EarlyWarning => !off(statuses),
+    };
+    let mut lines = lines_where(ctx, sw, &|_| true, &wanted);
     lines.retain(|l| {
         stages(l.stage)
             && (filter.is_empty() || l.rows.iter().any(|r| filter.accepts(r)))
