@@ -106,6 +106,27 @@ pub fn sort_unstable<T: Ord + Send>(v: &mut [T]) {
     }
 }
 
+/// The distinct items of `items`, in no order: runs of them gathered into
+/// sets on every core when [`nested`] allows, the sets then joined.
+pub fn distinct<T: Eq + std::hash::Hash + Copy + Send + Sync>(items: &[T]) -> Vec<T> {
+    use polars::prelude::PlHashSet;
+    let set: PlHashSet<T> = if nested() {
+        items
+            .par_chunks(DISTINCT_RUN)
+            .map(|run| run.iter().copied().collect::<PlHashSet<T>>())
+            .reduce(PlHashSet::default, |mut a, b| {
+                a.extend(b);
+                a
+            })
+    } else {
+        items.iter().copied().collect()
+    };
+    set.into_iter().collect()
+}
+
+/// Items [`distinct`] gathers into one set on one core.
+const DISTINCT_RUN: usize = 1 << 14;
+
 /// `a` and `b`, side by side when [`nested`] allows.
 pub fn join_within<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
@@ -160,6 +181,23 @@ mod tests {
         ] {
             map_range_into(range, 2, &mut out, || (), |_, i| i * 10);
             assert_eq!(out, want);
+        }
+    }
+
+    #[test]
+    fn distinct_finds_each_item_once_over_many_runs() {
+        let many: Vec<u32> = (0..3 * DISTINCT_RUN as u32 + 5).map(|i| i % 1000).collect();
+        // (items, expected distinct items, sorted)
+        let cases: [(&[u32], Vec<u32>); 4] = [
+            (&[], vec![]),
+            (&[3, 3, 3], vec![3]),
+            (&[5, 1, 5, 2, 1], vec![1, 2, 5]),
+            (&many, (0..1000).collect()),
+        ];
+        for (items, want) in cases {
+            let mut got = distinct(items);
+            got.sort_unstable();
+            assert_eq!(got, want, "{} items", items.len());
         }
     }
 }

@@ -334,24 +334,32 @@ pub type OrderValue<'a> = (
 
 /// The [`OrderValue`] of each of `n` keys, `key(i)` the `i`th: names are
 /// ranked among these keys' only, so values compare only with each other.
-pub fn order_values<'a>(n: usize, key: impl Fn(usize) -> OrderKey<'a>) -> Vec<OrderValue<'a>> {
-    let surnames = Ranks::text((0..n).map(|i| key(i).surname.unwrap_or_default()));
-    let forenames = Ranks::text((0..n).map(|i| key(i).forename.unwrap_or_default()));
-    (0..n)
-        .map(|i| {
-            let k = key(i);
-            (
-                Reverse(k.faculties),
-                Reverse(k.off_track),
-                surnames.get(k.surname.unwrap_or_default()),
-                forenames.get(k.forename.unwrap_or_default()),
-                k.scn,
-                k.school,
-                // Equal keys keep their order, as a stable sort would.
-                i,
-            )
-        })
-        .collect()
+pub fn order_values<'a>(
+    n: usize,
+    key: impl Fn(usize) -> OrderKey<'a> + Sync + Send,
+) -> Vec<OrderValue<'a>> {
+    let names = crate::par::map_range(0..n, 4096, |i| {
+        let k = key(i);
+        (
+            k.surname.unwrap_or_default(),
+            k.forename.unwrap_or_default(),
+        )
+    });
+    let surnames = Ranks::text(names.iter().map(|n| n.0));
+    let forenames = Ranks::text(names.iter().map(|n| n.1));
+    crate::par::map_range(0..n, 4096, |i| {
+        let k = key(i);
+        (
+            Reverse(k.faculties),
+            Reverse(k.off_track),
+            surnames.get(names[i].0),
+            forenames.get(names[i].1),
+            k.scn,
+            k.school,
+            // Equal keys keep their order, as a stable sort would.
+            i,
+        )
+    })
 }
 
 /// 7.3: faculties_off_track desc, off_track desc, surname, forename, scn

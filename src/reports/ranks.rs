@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use polars::prelude::{PlHashMap, PlHashSet};
+use polars::prelude::PlHashMap;
 
 use crate::rules::followup::text_key;
 
@@ -32,9 +32,10 @@ impl<'a> Ranks<'a> {
     }
 
     fn distinct_of<'t>(texts: impl IntoIterator<Item = &'t str>) -> Vec<&'t str> {
-        // Names repeat: a hash set gets the few distinct ones cheaply.
-        let set: PlHashSet<&str> = texts.into_iter().collect();
-        let mut all: Vec<&str> = set.into_iter().collect();
+        // Names repeat: hash sets, on every core, get the few distinct
+        // ones cheaply.
+        let texts: Vec<&str> = texts.into_iter().collect();
+        let mut all = crate::par::distinct(&texts);
         all.sort_unstable();
         all
     }
