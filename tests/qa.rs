@@ -843,3 +843,53 @@ fn missing_staff_by_house_names_the_first_spelling_in_offtrack_order() {
         assert_eq!(staff, want, "with {extra:?}");
     }
 }
+
+/// A value entered in the wrong column is shown in a detail only when it
+/// is no name of the pupil's: not the pupils table's names, nor the names
+/// the subject export spells its own way, nor those of a pupil the pupils
+/// table lacks.
+#[test]
+fn a_detail_never_shows_a_name_the_subject_rows_hold() {
+    let env = Env::new();
+    let pupils = env.write(
+        "pupils.csv",
+        "SCN,Forename,Surname,Stage\n100000001,Ann,Reid,S2\n100000002,Ben,Shaw,S2\n",
+    );
+    let bge = env.write(
+        "bge.csv",
+        "SCN,Forename,Surname,Subject,Level,Stage\n\
+         100000001,Annie,Reid,English,Annie,S2\n\
+         100000001,Annie,Reid,Mathematics,2b,S2\n\
+         100000002,Ben,Shaw,English,9z,S2\n\
+         100000003,Zed,Mackay,English,Zed,S2\n",
+    );
+    let (pupils, bge) = (pupils.to_str().unwrap(), bge.to_str().unwrap());
+    env.ok(&[
+        "-q",
+        "ingest",
+        "--window",
+        "2025-26/1",
+        "--school",
+        "NAM",
+        pupils,
+        bge,
+    ]);
+    let out = env.ok(&["qa", "--findings", "--format", "csv"]);
+    let details: Vec<(String, String)> = csv_rows(&out)
+        .into_iter()
+        .filter(|r| r[3] == "invalid_level")
+        .map(|r| (r[4].clone(), r[7].clone()))
+        .collect();
+    let not_a_level = ": not on the level scale";
+    let want = [
+        ("100000001", "(5 characters, not shown)"),
+        ("100000002", "`9z`"),
+        ("100000003", "(3 characters, not shown)"),
+    ];
+    assert_eq!(details.len(), want.len(), "{out}");
+    for ((scn, detail), (want_scn, shown)) in details.iter().zip(want) {
+        assert_eq!(scn, want_scn, "{out}");
+        assert!(detail.starts_with(&format!("Level {shown}")), "{detail}");
+        assert!(detail.contains(not_a_level), "{detail}");
+    }
+}

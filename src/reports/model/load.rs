@@ -213,12 +213,14 @@ pub fn load_only(
         let earlier = earlier_targets(ctx, &frames)?;
         // Each asked text column's ids for the rows of a block.
         let mut asked: [Vec<u32>; 5] = Default::default();
+        // Names are given ids row by row below, on the few rows that need
+        // them.
         let asks = [
             need.teacher_and_class,
             need.teacher_and_class,
             need.comments,
-            need.names,
-            need.names,
+            false,
+            false,
         ];
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
@@ -359,7 +361,10 @@ pub fn load_only(
                         }
                         new_subject = rare.subject;
                     }
-                    if !need.names && need.pupils && !j.known {
+                    if need.names && (!j.known || o.invalid != NO_TEXT) {
+                        o.forename = t.opt(h.get("forename", i));
+                        o.surname = t.opt(h.get("surname", i));
+                    } else if need.pupils && !j.known {
                         let df = match &mut names_df {
                             Some(df) => df,
                             None => names_df.insert(

@@ -42,7 +42,11 @@ pub struct Need {
     pub teacher_and_class: bool,
     /// Every row's report comment.
     pub comments: bool,
-    /// Every row's forename and surname as the subject export holds them.
+    /// The forename and surname as the subject export holds them, of the
+    /// rows that `qa` may name in a detail: those with a cell that holds
+    /// no valid value (a detail never shows a name), and those of pupils
+    /// with no pupils row. Other rows' names are never looked at, and a
+    /// window has millions of rows.
     pub names: bool,
     /// The cells of each row and pupil that hold no valid value.
     pub invalid: bool,
