@@ -9,6 +9,7 @@ use polars::prelude::*;
 use super::builder::Builder;
 use super::cells::{PUPIL_COLS, PupilCells, RowCells};
 use super::columns::{Chunks, Columns};
+use super::pupils::Contexts;
 use super::{
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
     SchoolWindow, Text,
@@ -85,6 +86,23 @@ fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupil
         4096,
         one,
     )))
+}
+
+/// The stage and band of each pupil of the pupils rows `frame` (of
+/// [`CONTEXT_COLS`]), found on every core.
+fn contexts(ctx: &Ctx, frame: &DataFrame) -> anyhow::Result<Contexts> {
+    let c = Columns::new(frame, CONTEXT_COLS)?;
+    let rows = (0..c.height()).filter(|&i| c.get("scn", i).is_some());
+    let rows = crate::par::map_within(rows.collect(), 4096, |i| {
+        let context = PupilContext {
+            stage: c.get("stage", i).and_then(parse_stage),
+            band: ctx
+                .pathway
+                .band_index(c.get("pathway_band", i), c.get("cat_sas", i)),
+        };
+        (c.get("scn", i).unwrap_or_default(), context)
+    });
+    Ok(Contexts::of(rows))
 }
 
 /// Rows judged on every core at a time, before they are added in order.
@@ -164,24 +182,16 @@ pub fn load_only(
         (Some(df), true) => load_pupils(ctx, df, need)?,
         _ => Pupils::default(),
     };
-    // SCN -> the pupil's stage and band, borrowed from whichever was loaded.
-    // With the pupils loaded, they are looked up themselves.
-    let mut known: PlHashMap<&str, PupilContext> = PlHashMap::new();
-    if !need.pupils
-        && let Some(df) = &pupils_df
-    {
-        let c = Columns::new(df, CONTEXT_COLS)?;
-        for i in 0..df.height() {
-            if let Some(scn) = c.get("scn", i) {
-                let stage = c.get("stage", i).and_then(parse_stage);
-                let band = ctx
-                    .pathway
-                    .band_index(c.get("pathway_band", i), c.get("cat_sas", i));
-                known.insert(scn, PupilContext { stage, band });
-            }
-        }
-    }
-
+    // Each pupil's stage and band by SCN or place: the loaded pupils', or,
+    // when the need asks for no pupils, those of the pupils rows alone.
+    let only_contexts = match (&pupils_df, need.pupils) {
+        (Some(df), false) => contexts(ctx, df)?,
+        _ => Contexts::default(),
+    };
+    let found = match need.pupils {
+        true => pupils.contexts(),
+        false => &only_contexts,
+    };
     let w = window.to_string();
     let mut b = Builder::default();
     if only.is_none() {
@@ -200,7 +210,7 @@ pub fn load_only(
         b.scns.reserve(pupils);
         b.places.reserve(pupils);
     }
-    b.id_of_place = vec![NO_TEXT; pupils.iter().len()];
+    b.id_of_place = vec![NO_TEXT; found.len()];
     for phase in [Phase::Bge, Phase::Senior] {
         let names = row_columns(phase, need);
         if snap.manifest.file(phase.as_str(), school, &w).is_none() {
@@ -271,14 +281,11 @@ pub fn load_only(
                                 let before = (last.pupil)
                                     .map(|(_, p, _)| p as usize)
                                     .filter(|&p| p != NO_TEXT as usize);
-                                let (place, c) = match need.pupils {
-                                    true => pupils
-                                        .position_after(scn, before)
-                                        .map_or((NO_TEXT, None), |i| {
-                                            (place_of(i), Some(pupils.context_at(i)))
-                                        }),
-                                    false => (NO_TEXT, known.get(scn).copied()),
-                                };
+                                let (place, c) = found
+                                    .position_after(scn, before)
+                                    .map_or((NO_TEXT, None), |i| {
+                                        (place_of(i), Some(found.context_at(i)))
+                                    });
                                 last.pupil = Some((scn, place, c));
                                 (false, place, c)
                             }
@@ -421,7 +428,6 @@ pub fn load_only(
         )
         .with_context(context)?;
     }
-    drop(known);
     let (overrides, interventions) = if need.pupils {
         (
             overrides(snap, school, window)?,

@@ -35,15 +35,119 @@ pub struct Pupil {
 /// of small allocations scattered over memory.
 pub type Text = polars::prelude::PlSmallStr;
 
-/// What [`Pupils`] holds for an SCN that is not 9 digits: no SCN's number.
+/// What [`Index`] holds for an SCN that is not 9 digits: no SCN's number.
 const NOT_A_NUMBER: u64 = u64::MAX;
 
-/// Each pupil's SCN as a number, [`NOT_A_NUMBER`] if it is not 9 digits,
-/// found on every core.
-fn numbers(all: &[Pupil]) -> Vec<u64> {
-    crate::par::map_range(0..all.len(), 1 << 14, |i| {
-        crate::rules::values::scn_number(&all[i].scn).unwrap_or(NOT_A_NUMBER)
-    })
+/// SCNs by their place: each one's number, else its text, indexed, rather
+/// than a map of whole texts.
+#[derive(Debug, Default)]
+struct Index {
+    /// Each place's SCN as a number, [`NOT_A_NUMBER`] if it is not 9 digits.
+    numbers: Vec<u64>,
+    by_number: PlHashMap<u64, u32>,
+    /// SCNs that are not 9 digits (ingest stores none).
+    by_text: PlHashMap<Box<str>, u32>,
+}
+
+impl Index {
+    /// The SCNs of `items` by place, their numbers found on every core,
+    /// the last place of an SCN winning; and whether every SCN was new.
+    fn of<T: Sync>(items: &[T], scn: &(impl Fn(&T) -> &str + Sync)) -> (Index, bool) {
+        let mut index = Index {
+            numbers: crate::par::map_range(0..items.len(), 1 << 14, |i| {
+                crate::rules::values::scn_number(scn(&items[i])).unwrap_or(NOT_A_NUMBER)
+            }),
+            ..Index::default()
+        };
+        index.by_number.reserve(items.len());
+        let mut distinct = true;
+        for (i, (item, &n)) in items.iter().zip(&index.numbers).enumerate() {
+            let i = u32::try_from(i).expect("fewer than 4 billion pupils");
+            let old = match n {
+                NOT_A_NUMBER => index.by_text.insert(scn(item).into(), i),
+                n => index.by_number.insert(n, i),
+            };
+            distinct &= old.is_none();
+        }
+        (index, distinct)
+    }
+
+    fn position(&self, scn: &str) -> Option<usize> {
+        match crate::rules::values::scn_number(scn) {
+            Some(n) => self.by_number.get(&n),
+            None => self.by_text.get(scn),
+        }
+        .map(|&i| i as usize)
+    }
+
+    fn position_after(&self, scn: &str, before: Option<usize>) -> Option<usize> {
+        let next = before.map_or(0, |b| b + 1);
+        match crate::rules::values::scn_number(scn) {
+            Some(n) if self.numbers.get(next) == Some(&n) => Some(next),
+            Some(n) => self.by_number.get(&n).map(|&i| i as usize),
+            None => self.by_text.get(scn).map(|&i| i as usize),
+        }
+    }
+}
+
+/// `items` in order but for the earlier items of an SCN (as a map from SCN
+/// to item would keep them), and their index.
+fn indexed<T: Sync>(mut items: Vec<T>, scn: impl Fn(&T) -> &str + Sync) -> (Vec<T>, Index) {
+    let (index, distinct) = Index::of(&items, &scn);
+    if distinct {
+        return (items, index);
+    }
+    // Rare (ingest keeps one row per SCN): the earlier rows go.
+    let mut at = 0;
+    items.retain(|q| {
+        at += 1;
+        index.position(scn(q)) == Some(at - 1)
+    });
+    let (index, _) = Index::of(&items, &scn);
+    (items, index)
+}
+
+/// Each pupil's stage and band, which every row is judged with, found by
+/// SCN or by place in a window's pupils table: what a report that shows
+/// nothing else of the pupils reads of them.
+#[derive(Debug, Default)]
+pub struct Contexts {
+    contexts: Vec<PupilContext>,
+    index: Index,
+}
+
+impl Contexts {
+    /// The contexts of the pupils `rows` (SCN and context), in order; of
+    /// the rows of one SCN the last is kept.
+    pub fn of(rows: Vec<(&str, PupilContext)>) -> Contexts {
+        let (rows, index) = indexed(rows, |r| r.0);
+        Contexts {
+            contexts: rows.into_iter().map(|r| r.1).collect(),
+            index,
+        }
+    }
+
+    /// The place of `scn`, looking first at the place after `before` (a
+    /// place, or None for before the first): a subject export often lists
+    /// pupils in the pupils export's order, and the next pupil is then
+    /// found without a lookup in a table of thousands.
+    pub fn position_after(&self, scn: &str, before: Option<usize>) -> Option<usize> {
+        self.index.position_after(scn, before)
+    }
+
+    /// The stage and band of the pupil at place `i`.
+    pub fn context_at(&self, i: usize) -> PupilContext {
+        self.contexts[i]
+    }
+
+    /// The places.
+    pub fn len(&self) -> usize {
+        self.contexts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.contexts.is_empty()
+    }
 }
 
 /// A window's pupils rows by SCN, each pupil once, in the order stored: a
@@ -54,78 +158,36 @@ fn numbers(all: &[Pupil]) -> Vec<u64> {
 #[derive(Debug, Default)]
 pub struct Pupils {
     all: Vec<Pupil>,
-    contexts: Vec<PupilContext>,
-    /// Each pupil's SCN as a number, [`NOT_A_NUMBER`] if it is not 9 digits.
-    numbers: Vec<u64>,
-    by_number: PlHashMap<u64, u32>,
-    /// SCNs that are not 9 digits (ingest stores none).
-    by_text: PlHashMap<Box<str>, u32>,
+    contexts: Contexts,
 }
 
 impl Pupils {
     /// The pupils of `all`, in order; of the rows of one SCN the last is
     /// kept (as a map from SCN to pupil would keep it).
-    pub fn of(mut all: Vec<Pupil>) -> Pupils {
-        let mut p = Pupils {
-            numbers: numbers(&all),
-            ..Pupils::default()
-        };
-        if !p.index(&all) {
-            // Rare (ingest keeps one row per SCN): the earlier rows go.
-            let mut at = 0;
-            all.retain(|q| {
-                at += 1;
-                p.position(&q.scn) == Some(at - 1)
-            });
-            p = Pupils {
-                numbers: numbers(&all),
-                ..Pupils::default()
-            };
-            p.index(&all);
-        }
-        p.contexts = crate::par::map_range(0..all.len(), 1 << 14, |i| PupilContext {
+    pub fn of(all: Vec<Pupil>) -> Pupils {
+        let (all, index) = indexed(all, |p| p.scn.as_str());
+        let contexts = crate::par::map_range(0..all.len(), 1 << 14, |i| PupilContext {
             stage: all[i].stage,
             band: all[i].band,
         });
-        p.all = all;
-        p
+        Pupils {
+            all,
+            contexts: Contexts { contexts, index },
+        }
     }
 
-    /// Index `all` (whose SCNs' numbers `numbers` holds) by SCN, the last
-    /// row of an SCN winning; whether every SCN was new.
-    fn index(&mut self, all: &[Pupil]) -> bool {
-        self.by_number.reserve(all.len());
-        let mut distinct = true;
-        for (i, (q, &n)) in all.iter().zip(&self.numbers).enumerate() {
-            let i = u32::try_from(i).expect("fewer than 4 billion pupils");
-            let old = match n {
-                NOT_A_NUMBER => self.by_text.insert(q.scn.as_str().into(), i),
-                n => self.by_number.insert(n, i),
-            };
-            distinct &= old.is_none();
-        }
-        distinct
+    /// Each pupil's stage and band, by SCN or place.
+    pub fn contexts(&self) -> &Contexts {
+        &self.contexts
     }
 
     pub fn position(&self, scn: &str) -> Option<usize> {
-        match crate::rules::values::scn_number(scn) {
-            Some(n) => self.by_number.get(&n),
-            None => self.by_text.get(scn),
-        }
-        .map(|&i| i as usize)
+        self.contexts.index.position(scn)
     }
 
-    /// [`Pupils::position`], looking first at the place after `before`
-    /// (a place, or None for before the first): a subject export often
-    /// lists pupils in the pupils export's order, and the next pupil is
-    /// then found without a lookup in a table of thousands.
+    /// [`Contexts::position_after`].
     pub fn position_after(&self, scn: &str, before: Option<usize>) -> Option<usize> {
-        let next = before.map_or(0, |b| b + 1);
-        match crate::rules::values::scn_number(scn) {
-            Some(n) if self.numbers.get(next) == Some(&n) => Some(next),
-            Some(n) => self.by_number.get(&n).map(|&i| i as usize),
-            None => self.by_text.get(scn).map(|&i| i as usize),
-        }
+        self.contexts.position_after(scn, before)
     }
 
     pub fn get(&self, scn: &str) -> Option<&Pupil> {
@@ -140,7 +202,7 @@ impl Pupils {
     /// The stage and band the rows of the pupil at `i` of
     /// [`Pupils::iter`] are judged with.
     pub fn context_at(&self, i: usize) -> PupilContext {
-        self.contexts[i]
+        self.contexts.context_at(i)
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Pupil> {
@@ -226,6 +288,50 @@ mod tests {
                 }
                 assert_eq!(pupils.position_after("123456789", before), None);
                 assert_eq!(pupils.position_after("9", before), None);
+            }
+        }
+    }
+
+    #[test]
+    fn contexts_keep_the_last_row_of_an_scn_and_find_it_by_place() {
+        let at = |stage: u8| PupilContext {
+            stage: Some(stage),
+            band: None,
+        };
+        // (rows as (SCN, stage), expected (SCN, stage) by place)
+        type Rows<'a> = &'a [(&'a str, u8)];
+        let cases: &[(Rows, Rows)] = &[
+            (&[], &[]),
+            (
+                &[("100000001", 1), ("100000002", 2)],
+                &[("100000001", 1), ("100000002", 2)],
+            ),
+            (&[("100000001", 1), ("100000001", 3)], &[("100000001", 3)]),
+            (
+                &[
+                    ("100000002", 1),
+                    ("x1", 2),
+                    ("100000002", 3),
+                    ("x1", 4),
+                    ("1", 5),
+                ],
+                &[("100000002", 3), ("x1", 4), ("1", 5)],
+            ),
+        ];
+        for (rows, want) in cases {
+            let c = Contexts::of(rows.iter().map(|&(scn, st)| (scn, at(st))).collect());
+            assert_eq!(c.len(), want.len(), "{rows:?}");
+            let befores = std::iter::once(None).chain((0..want.len() + 1).map(Some));
+            for before in befores {
+                for (place, &(scn, stage)) in want.iter().enumerate() {
+                    assert_eq!(
+                        c.position_after(scn, before),
+                        Some(place),
+                        "{scn} {before:?}"
+                    );
+                    assert_eq!(c.context_at(place).stage, Some(stage), "{scn}");
+                }
+                assert_eq!(c.position_after("123456789", before), None);
             }
         }
     }
