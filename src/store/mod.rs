@@ -14,6 +14,7 @@
 //! Tables are the five kinds plus `rejects` and `conflicts`.
 
 pub mod clean;
+pub mod codes;
 pub mod commit;
 pub mod direct;
 pub mod encode;

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use polars::prelude::*;
+use polars_buffer::Buffer;
 use sha2::{Digest, Sha256};
 
+use super::codes::{Coded, read_coded};
 use super::hex;
 use super::manifest::DataFile;
 use super::{Manifest, Mode, Store, StoreError, StoreLock};
@@ -52,14 +54,15 @@ impl Snapshot {
     }
 
     /// Start reading a partition's first part (see [`Opened`]): on a
-    /// thread of its own with `background`, else now. None when the
-    /// partition is empty.
+    /// thread of its own with `background`, else now; its text columns as
+    /// codes where it can with `coded`. None when the partition is empty.
     pub fn read_ahead(
         &self,
         table: &str,
         school: &str,
         window: Window,
         columns: Option<&[&str]>,
+        coded: bool,
         background: bool,
     ) -> Option<ReadAhead> {
         let file = self
@@ -68,7 +71,7 @@ impl Snapshot {
             .clone();
         let root = self.store.root.clone();
         let columns = columns.map(owned);
-        let open = move || open_parts(&root, &file, columns);
+        let open = move || open_parts(&root, &file, columns, coded);
         Some(match background {
             true => ReadAhead::Reading(std::thread::spawn(open)),
             false => ReadAhead::Read(open()),
@@ -173,18 +176,45 @@ pub fn read_data_file_kept(
 /// parts' columns (the next is read meanwhile), not the file's.
 pub struct Opened {
     path: PathBuf,
-    bytes: Vec<u8>,
+    bytes: Buffer<u8>,
     metadata: polars::io::parquet::metadata::FileMetadataRef,
     columns: Option<Vec<String>>,
+    /// Whether text columns are read as codes where they can be.
+    coded: bool,
     /// (first row, rows) of each part.
     parts: Vec<(usize, usize)>,
-    first: Option<DataFrame>,
+    first: Option<Part>,
+}
+
+/// A part of a data file as read: the text columns asked for that each
+/// row group holds dictionary-encoded, as codes, and polars' frame of the
+/// others (of every column asked for, when none is read as codes).
+pub struct Part {
+    pub frame: DataFrame,
+    pub coded: Vec<(String, Vec<Coded>)>,
+    height: usize,
+}
+
+impl Part {
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The part as polars' frame alone.
+    pub fn of_frame(frame: DataFrame) -> Part {
+        Part {
+            height: frame.height(),
+            frame,
+            coded: Vec::new(),
+        }
+    }
 }
 
 fn open_parts(
     root: &Path,
     file: &DataFile,
     columns: Option<Vec<String>>,
+    coded: bool,
 ) -> Result<Opened, StoreError> {
     let (path, bytes) = checked_bytes(root, file)?;
     let metadata = ParquetReader::new(std::io::Cursor::new(bytes.as_slice()))
@@ -195,9 +225,10 @@ fn open_parts(
     let parts = parts(&groups);
     let mut opened = Opened {
         path,
-        bytes,
+        bytes: Buffer::from(bytes),
         metadata,
         columns,
+        coded,
         parts,
         first: None,
     };
@@ -208,14 +239,52 @@ fn open_parts(
 }
 
 impl Opened {
-    fn read(&self, (start, len): (usize, usize)) -> Result<DataFrame, StoreError> {
-        let mut reader = ParquetReader::new(std::io::Cursor::new(self.bytes.as_slice()))
-            .with_slice(Some((start, len)));
-        reader.set_metadata(self.metadata.clone());
-        if let Some(cols) = &self.columns {
-            reader = reader.with_columns(Some(cols.clone()));
+    fn read(&self, (start, len): (usize, usize)) -> Result<Part, StoreError> {
+        let mut coded = Vec::new();
+        let mut rest = self.columns.clone();
+        if let (Some(columns), true) = (&self.columns, self.coded) {
+            let groups = self.groups(start, len);
+            let mut text = Vec::new();
+            for c in columns {
+                match read_coded(&self.bytes, &self.metadata, groups.clone(), c) {
+                    Some(v) if v.iter().map(Coded::len).sum::<usize>() == len => {
+                        coded.push((c.clone(), v))
+                    }
+                    _ => text.push(c.clone()),
+                }
+            }
+            rest = Some(text);
         }
-        reader.finish().map_err(|e| parquet_error(&self.path, e))
+        let frame = match &rest {
+            Some(cols) if cols.is_empty() => DataFrame::empty(),
+            _ => {
+                let mut reader = ParquetReader::new(std::io::Cursor::new(&self.bytes[..]))
+                    .with_slice(Some((start, len)));
+                reader.set_metadata(self.metadata.clone());
+                if let Some(cols) = rest {
+                    reader = reader.with_columns(Some(cols));
+                }
+                reader.finish().map_err(|e| parquet_error(&self.path, e))?
+            }
+        };
+        Ok(Part {
+            frame,
+            coded,
+            height: len,
+        })
+    }
+
+    /// The row groups that hold the rows `start..start + len`.
+    fn groups(&self, start: usize, len: usize) -> std::ops::Range<usize> {
+        let (mut first, mut end, mut at) = (None, 0, 0);
+        for (g, group) in self.metadata.row_groups.iter().enumerate() {
+            if at >= start && at < start + len {
+                first.get_or_insert(g);
+                end = g + 1;
+            }
+            at += group.num_rows();
+        }
+        first.unwrap_or(0)..end
     }
 }
 
@@ -227,7 +296,7 @@ impl Opened {
 /// caller can start reading its next file then.
 pub fn read_opened_parts<E: From<StoreError>>(
     mut opened: Opened,
-    mut each: impl FnMut(DataFrame) -> Result<(), E>,
+    mut each: impl FnMut(Part) -> Result<(), E>,
     last: impl FnOnce(),
 ) -> Result<(), E> {
     let mut last = Some(last);
@@ -356,14 +425,92 @@ mod tests {
         }
     }
 
+    /// `df` stored in row groups of `group` rows as the data file of a
+    /// store at `root`.
+    fn stored(root: &Path, df: &mut DataFrame, group: usize) -> DataFile {
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .with_row_group_size(Some(group))
+            .finish(df)
+            .unwrap();
+        data_file(root, &bytes, df.height())
+    }
+
     /// A data file's parts handed to `each`, as reports read them.
     fn read_data_file_parts<E: From<StoreError>>(
         root: &Path,
         file: &DataFile,
         columns: Option<&[&str]>,
-        each: impl FnMut(DataFrame) -> Result<(), E>,
+        mut each: impl FnMut(DataFrame) -> Result<(), E>,
     ) -> Result<(), E> {
-        read_opened_parts(open_parts(root, file, columns.map(owned))?, each, || {})
+        let opened = open_parts(root, file, columns.map(owned), false)?;
+        read_opened_parts(opened, |part| each(part.frame), || {})
+    }
+
+    /// The cells of column `name` of a part, read as codes or as text.
+    fn cells(part: &Part, name: &str) -> Vec<Option<String>> {
+        match part.coded.iter().find(|(n, _)| n == name) {
+            Some((_, groups)) => groups
+                .iter()
+                .flat_map(|g| {
+                    (0..g.len()).map(|i| {
+                        let code = g.codes().get(i)?;
+                        Some(g.texts().value(code as usize).to_string())
+                    })
+                })
+                .collect(),
+            None => part
+                .frame
+                .column(name)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|c| c.map(str::to_string))
+                .collect(),
+        }
+    }
+
+    /// Text columns read as codes where the writer encoded them as a
+    /// dictionary (few distinct texts, empty cells among them), and as
+    /// text where it did not: the same cells as the file read whole.
+    #[test]
+    fn a_file_read_as_codes_holds_the_cells_of_the_file_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = PART_ROWS * 2 + 10;
+        let level = |i: usize| (i % 7 != 3).then(|| ["2b", "3a", "early"][i % 3]);
+        let mut df = df!(
+            "scn" => (0..rows).map(|i| format!("{i:09}")).collect::<Vec<_>>(),
+            "level" => (0..rows).map(level).collect::<Vec<_>>(),
+            "line" => (0..rows as u32).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let file = stored(dir.path(), &mut df, PART_ROWS / 3);
+        let names = ["scn", "level", "line"];
+        let whole = read_data_file(dir.path(), &file, Some(&names)).unwrap();
+        let opened = open_parts(dir.path(), &file, Some(owned(&names)), true).unwrap();
+        let (mut scns, mut levels, mut coded) = (Vec::new(), Vec::new(), Vec::new());
+        read_opened_parts(
+            opened,
+            |part| -> Result<(), StoreError> {
+                scns.extend(cells(&part, "scn"));
+                levels.extend(cells(&part, "level"));
+                coded.extend(part.coded.iter().map(|(n, _)| n.clone()));
+                // A column that is no text is read by polars.
+                assert_eq!(part.frame.column("line").unwrap().len(), part.height());
+                Ok(())
+            },
+            || {},
+        )
+        .unwrap();
+        let text = |name: &str| -> Vec<Option<String>> {
+            let c = whole.column(name).unwrap().str().unwrap();
+            c.iter().map(|c| c.map(str::to_string)).collect()
+        };
+        assert_eq!(scns, text("scn"));
+        assert_eq!(levels, text("level"));
+        assert!(coded.iter().any(|n| n == "level"), "{coded:?}");
+        assert!(!coded.iter().any(|n| n == "line"), "{coded:?}");
     }
 
     #[test]
@@ -375,12 +522,7 @@ mod tests {
             "line" => (0..rows as u32).collect::<Vec<_>>(),
         )
         .unwrap();
-        let mut bytes = Vec::new();
-        ParquetWriter::new(&mut bytes)
-            .with_row_group_size(Some(PART_ROWS / 3))
-            .finish(&mut df)
-            .unwrap();
-        let file = data_file(dir.path(), &bytes, rows);
+        let file = stored(dir.path(), &mut df, PART_ROWS / 3);
         let whole = read_data_file(dir.path(), &file, Some(&["scn"])).unwrap();
         let mut heights = Vec::new();
         let mut joined = DataFrame::empty();
@@ -429,13 +571,8 @@ mod tests {
         for (rows, group, want) in cases {
             let mut df =
                 df!("scn" => (0..rows).map(|i| format!("{i:09}")).collect::<Vec<_>>()).unwrap();
-            let mut bytes = Vec::new();
-            ParquetWriter::new(&mut bytes)
-                .with_row_group_size(Some(group))
-                .finish(&mut df)
-                .unwrap();
-            let file = data_file(dir.path(), &bytes, rows);
-            let opened = open_parts(dir.path(), &file, None).unwrap();
+            let file = stored(dir.path(), &mut df, group);
+            let opened = open_parts(dir.path(), &file, None, true).unwrap();
             let seen = std::cell::Cell::new(0);
             let mut at_last = Vec::new();
             read_opened_parts(

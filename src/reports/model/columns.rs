@@ -2,6 +2,9 @@
 //! found in its frame once, and each cell read in place from its array.
 
 use polars::prelude::*;
+use polars_arrow::array::PrimitiveArray;
+
+use crate::store::read::Part;
 
 /// Text columns of a frame as borrowed cells, read in place from the
 /// frame's arrays (nothing is copied: a large school's frame is most of a
@@ -18,11 +21,51 @@ type TextArray = <StringType as PolarsDataType>::Array;
 /// One column's arrays and the row each starts at: a column found once,
 /// for a loop that reads it cell after cell without naming it each time.
 pub struct Chunks<'f> {
-    arrays: Vec<&'f TextArray>,
+    arrays: Vec<Chunk<'f>>,
     starts: Vec<usize>,
 }
 
+/// One array of a column: its texts, or its codes into a row group's
+/// distinct texts.
+#[derive(Clone, Copy)]
+enum Chunk<'f> {
+    Texts(&'f TextArray),
+    Codes(&'f PrimitiveArray<u32>, &'f TextArray),
+}
+
+impl<'f> Chunk<'f> {
+    fn len(&self) -> usize {
+        match self {
+            Chunk::Texts(a) => a.len(),
+            Chunk::Codes(codes, _) => codes.len(),
+        }
+    }
+
+    fn get(&self, j: usize) -> Option<&'f str> {
+        if j >= self.len() {
+            return None;
+        }
+        match *self {
+            Chunk::Texts(a) => a.get(j),
+            // Every code names one of the texts (checked when read).
+            Chunk::Codes(codes, texts) => codes.get(j).map(|k| texts.value(k as usize)),
+        }
+    }
+}
+
 impl<'f> Chunks<'f> {
+    fn of(arrays: Vec<Chunk<'f>>) -> Chunks<'f> {
+        let starts = arrays
+            .iter()
+            .scan(0, |at, a| {
+                let start = *at;
+                *at += a.len();
+                Some(start)
+            })
+            .collect();
+        Chunks { arrays, starts }
+    }
+
     pub fn get(&self, i: usize) -> Option<&'f str> {
         let (a, j) = match self.arrays.as_slice() {
             [] => return None,
@@ -41,9 +84,6 @@ impl<'f> Chunks<'f> {
                 (self.arrays[k], i - self.starts[k])
             }
         };
-        if j >= a.len() {
-            return None;
-        }
         a.get(j)
     }
 }
@@ -53,19 +93,9 @@ impl<'f> Columns<'f> {
         let mut cols = Vec::with_capacity(names.len());
         for &n in names {
             cols.push(match df.column(n) {
-                Ok(c) => {
-                    let ca = c.str()?;
-                    let arrays: Vec<&TextArray> = ca.downcast_iter().collect();
-                    let starts = arrays
-                        .iter()
-                        .scan(0, |at, a| {
-                            let start = *at;
-                            *at += a.len();
-                            Some(start)
-                        })
-                        .collect();
-                    Some(Chunks { arrays, starts })
-                }
+                Ok(c) => Some(Chunks::of(
+                    c.str()?.downcast_iter().map(Chunk::Texts).collect(),
+                )),
                 Err(_) => None,
             });
         }
@@ -74,6 +104,20 @@ impl<'f> Columns<'f> {
             cols,
             height: df.height(),
         })
+    }
+
+    /// [`Columns::new`] over a part of a data file: its columns read as
+    /// codes, and its frame's.
+    pub fn of_part(part: &'f Part, names: &[&'static str]) -> PolarsResult<Columns<'f>> {
+        let mut c = Columns::new(&part.frame, names)?;
+        c.height = part.height();
+        for (at, &n) in names.iter().enumerate() {
+            if let Some((_, coded)) = part.coded.iter().find(|(name, _)| name == n) {
+                let arrays = coded.iter().map(|g| Chunk::Codes(g.codes(), g.texts()));
+                c.cols[at] = Some(Chunks::of(arrays.collect()));
+            }
+        }
+        Ok(c)
     }
 
     /// One cell; None for a column not asked for or absent.

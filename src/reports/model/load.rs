@@ -20,7 +20,7 @@ use crate::rules::values::{self, parse_bool, parse_number, parse_stage};
 use crate::rules::verdict::{Entered, PupilContext, Verdict, carried_target, judge};
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
-use crate::store::read::{Snapshot, read_opened_parts};
+use crate::store::read::{Part, Snapshot, read_opened_parts};
 
 /// The pupils table for a window: that window's, else the latest earlier one.
 fn pupils_frame(
@@ -171,7 +171,16 @@ pub fn load_only(
     let background = crate::par::nested();
     let read_ahead = |phase: Phase| {
         let cols = row_columns(phase, need);
-        snap.read_ahead(phase.as_str(), school, window, Some(&cols), background)
+        // Codes cannot be filtered to one pupil's rows: read as text then.
+        let coded = only.is_none();
+        snap.read_ahead(
+            phase.as_str(),
+            school,
+            window,
+            Some(&cols),
+            coded,
+            background,
+        )
     };
     let mut ahead = background.then(|| read_ahead(Phase::Bge)).flatten();
     let pupils_df = pupils_frame(snap, school, window, cols)
@@ -238,9 +247,12 @@ pub fn load_only(
         let mut before = 0;
         // A part of the file at a time (the next one read meanwhile): its
         // columns are judged and dropped, so the file's are never all held.
-        let mut judge_part = |df: DataFrame| -> anyhow::Result<()> {
-            let df = only_rows(df, only)?;
-            let c = Columns::new(&df, &names)?;
+        let mut judge_part = |part: Part| -> anyhow::Result<()> {
+            let part = match only {
+                None => part,
+                Some(_) => Part::of_frame(only_rows(part.frame, only)?),
+            };
+            let c = Columns::of_part(&part, &names)?;
             let h = RowCells::new(&c);
             let mut judged: Vec<Judged> = Vec::new();
             // Each row is judged on its own, so a large school's rows are
@@ -250,8 +262,8 @@ pub fn load_only(
             // met in the block, which are given below in row order, as one
             // core would (the texts a need asks for get theirs a column at a
             // time first).
-            for start in (0..df.height()).step_by(JUDGE_BLOCK) {
-                let end = (start + JUDGE_BLOCK).min(df.height());
+            for start in (0..part.height()).step_by(JUDGE_BLOCK) {
+                let end = (start + JUDGE_BLOCK).min(part.height());
                 for ((ids, col), yes) in asked.iter_mut().zip(h.asked).zip(asks) {
                     if yes {
                         b.texts.of_column(col, start..end, ids);
@@ -410,7 +422,7 @@ pub fn load_only(
                     b.rows.push(row);
                 }
             }
-            before += df.height();
+            before += part.height();
             Ok(())
         };
         let Some(opened) = ahead.take().or_else(|| read_ahead(phase)) else {
