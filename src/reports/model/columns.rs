@@ -66,6 +66,44 @@ impl<'f> Chunks<'f> {
         Chunks { arrays, starts }
     }
 
+    /// `id` of each cell of `rows` (`none` for an empty cell), each
+    /// distinct text of a row group asked once, in row order; None unless
+    /// every array is codes.
+    pub fn ids_by_code(
+        &self,
+        rows: std::ops::Range<usize>,
+        none: u32,
+        mut id: impl FnMut(&'f str) -> u32,
+    ) -> Option<Vec<u32>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for (k, a) in self.arrays.iter().enumerate() {
+            let Chunk::Codes(codes, texts) = *a else {
+                return None;
+            };
+            let start = self.starts[k];
+            let (from, to) = (rows.start.max(start), rows.end.min(start + codes.len()));
+            if from >= to {
+                continue;
+            }
+            let mut known = vec![none; texts.len()];
+            for j in from - start..to - start {
+                out.push(match codes.get(j) {
+                    None => none,
+                    Some(c) => {
+                        let at = &mut known[c as usize];
+                        if *at == none {
+                            *at = id(texts.value(c as usize));
+                        }
+                        *at
+                    }
+                });
+            }
+        }
+        // Rows past the column's end are empty.
+        out.resize(rows.len(), none);
+        Some(out)
+    }
+
     pub fn get(&self, i: usize) -> Option<&'f str> {
         let (a, j) = match self.arrays.as_slice() {
             [] => return None,
@@ -207,5 +245,55 @@ mod tests {
                 .collect();
             assert_eq!(cells, want, "groups of {group}, {rows} rows");
         }
+    }
+
+    /// Cells of codes read as texts, and given ids a row group's distinct
+    /// text at a time, in row order, over any range of rows.
+    #[test]
+    fn codes_read_as_their_texts_and_ids() {
+        use polars_arrow::array::Utf8ViewArray;
+        let k0 = PrimitiveArray::<u32>::from(vec![Some(0), Some(1), None, Some(0)]);
+        let t0 = Utf8ViewArray::from_slice_values(["a", "b"]);
+        let k1 = PrimitiveArray::<u32>::from(vec![Some(1), Some(0)]);
+        let t1 = Utf8ViewArray::from_slice_values(["b", "c"]);
+        let chunks = Chunks::of(vec![Chunk::Codes(&k0, &t0), Chunk::Codes(&k1, &t1)]);
+        let cells: Vec<Option<&str>> = (0..7).map(|i| chunks.get(i)).collect();
+        let want = [
+            Some("a"),
+            Some("b"),
+            None,
+            Some("a"),
+            Some("c"),
+            Some("b"),
+            None,
+        ];
+        assert_eq!(cells, want);
+        const NONE: u32 = u32::MAX;
+        // (rows, ids, texts asked for in order)
+        let cases: &[(std::ops::Range<usize>, &[u32], &[&str])] = &[
+            (0..6, &[0, 1, NONE, 0, 2, 1], &["a", "b", "c", "b"]),
+            (1..5, &[0, NONE, 1, 2], &["b", "a", "c"]),
+            (4..7, &[0, 1, NONE], &["c", "b"]),
+            (2..2, &[], &[]),
+        ];
+        for (rows, want_ids, want_asked) in cases {
+            let mut texts: Vec<&str> = Vec::new();
+            let mut asked = Vec::new();
+            let ids = chunks.ids_by_code(rows.clone(), NONE, |s| {
+                asked.push(s);
+                match texts.iter().position(|t| *t == s) {
+                    Some(at) => at as u32,
+                    None => {
+                        texts.push(s);
+                        texts.len() as u32 - 1
+                    }
+                }
+            });
+            assert_eq!(ids.as_deref(), Some(*want_ids), "{rows:?}");
+            assert_eq!(asked, *want_asked, "{rows:?}");
+        }
+        let views = Utf8ViewArray::from_slice_values(["x"]);
+        let texts = Chunks::of(vec![Chunk::Texts(&views)]);
+        assert_eq!(texts.ids_by_code(0..1, NONE, |_| 0), None);
     }
 }

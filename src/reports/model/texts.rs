@@ -51,6 +51,12 @@ impl Texts {
             out.resize(rows.len(), NO_TEXT);
             return;
         };
+        // A column read as codes: each row group's few texts are given
+        // their ids once, in the order first met.
+        if let Some(ids) = col.ids_by_code(rows.clone(), NO_TEXT, |s| self.id(s)) {
+            *out = ids;
+            return;
+        }
         // Set in a code that indexes its run's list of new texts.
         const NEW: u32 = 1 << 31;
         let this = &*self;
