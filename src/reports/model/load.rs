@@ -230,16 +230,14 @@ pub fn load_only(
             Phase::Bge => Vec::new(),
         };
         let earlier = earlier_targets(ctx, &frames)?;
-        // Each asked text column's ids for the rows of a block.
-        let mut asked: [Vec<u32>; 5] = Default::default();
-        // Names are given ids row by row below, on the few rows that need
-        // them.
+        // The ids of the teacher, class and comment of the rows of a
+        // block, when asked for. Names are given ids row by row below, on
+        // the few rows that need them.
+        let mut asked: [Vec<u32>; 3] = Default::default();
         let asks = [
             need.teacher_and_class,
             need.teacher_and_class,
             need.comments,
-            false,
-            false,
         ];
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
@@ -313,8 +311,6 @@ pub fn load_only(
                             teacher: asked(0),
                             class: asked(1),
                             comment: asked(2),
-                            forename: asked(3),
-                            surname: asked(4),
                             ..Odd::default()
                         };
                         // Codes entered that the rules could not read, kept as
