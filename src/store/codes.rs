@@ -8,10 +8,35 @@
 use std::io::Cursor;
 
 use polars::io::parquet::metadata::FileMetadataRef;
+use polars::prelude::DataFrame;
 use polars_arrow::array::{Array, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{ArrowDataType, DTYPE_CATEGORICAL_NEW, Field, IntegerType, Metadata};
 use polars_buffer::Buffer;
 use polars_parquet::read::{BasicDecompressor, PageReader, PhysicalType, column_iter_to_arrays};
+
+/// A part of a data file as read: the text columns asked for that each
+/// row group holds dictionary-encoded, as codes, and polars' frame of the
+/// others (of every column asked for, when none is read as codes).
+pub struct Part {
+    pub frame: DataFrame,
+    pub coded: Vec<(String, Vec<Coded>)>,
+    pub(super) height: usize,
+}
+
+impl Part {
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The part as polars' frame alone.
+    pub fn of_frame(frame: DataFrame) -> Part {
+        Part {
+            height: frame.height(),
+            frame,
+            coded: Vec::new(),
+        }
+    }
+}
 
 /// One row group's column as codes into its own distinct texts.
 pub struct Coded {

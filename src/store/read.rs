@@ -8,6 +8,7 @@ use polars::prelude::*;
 use polars_buffer::Buffer;
 use sha2::{Digest, Sha256};
 
+pub use super::codes::Part;
 use super::codes::{Coded, read_coded};
 use super::hex;
 use super::manifest::DataFile;
@@ -130,6 +131,17 @@ pub fn read_data_file(
     reader.finish().map_err(|e| parquet_error(&path, e))
 }
 
+/// [`read_data_file`] as one [`Part`]: its text columns as codes where
+/// each row group holds them dictionary-encoded.
+pub fn read_data_file_coded(
+    root: &Path,
+    file: &DataFile,
+    columns: &[&str],
+) -> Result<Part, StoreError> {
+    let opened = open(root, file, Some(owned(columns)), true)?;
+    opened.read((0, opened.metadata.num_rows))
+}
+
 /// The rows of a data file that `keep` picks from the columns `by` (those
 /// of them the file has): the other columns are decoded only when a row is
 /// kept. A file all of whose rows are dropped (an export replacing the
@@ -186,31 +198,21 @@ pub struct Opened {
     first: Option<Part>,
 }
 
-/// A part of a data file as read: the text columns asked for that each
-/// row group holds dictionary-encoded, as codes, and polars' frame of the
-/// others (of every column asked for, when none is read as codes).
-pub struct Part {
-    pub frame: DataFrame,
-    pub coded: Vec<(String, Vec<Coded>)>,
-    height: usize,
-}
-
-impl Part {
-    pub fn height(&self) -> usize {
-        self.height
-    }
-
-    /// The part as polars' frame alone.
-    pub fn of_frame(frame: DataFrame) -> Part {
-        Part {
-            height: frame.height(),
-            frame,
-            coded: Vec::new(),
-        }
-    }
-}
-
 fn open_parts(
+    root: &Path,
+    file: &DataFile,
+    columns: Option<Vec<String>>,
+    coded: bool,
+) -> Result<Opened, StoreError> {
+    let mut opened = open(root, file, columns, coded)?;
+    if let Some(&first) = opened.parts.first() {
+        opened.first = Some(opened.read(first)?);
+    }
+    Ok(opened)
+}
+
+/// A data file read and checked, and its parts found, none decoded.
+fn open(
     root: &Path,
     file: &DataFile,
     columns: Option<Vec<String>>,
@@ -223,7 +225,7 @@ fn open_parts(
         .clone();
     let groups: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
     let parts = parts(&groups);
-    let mut opened = Opened {
+    Ok(Opened {
         path,
         bytes: Buffer::from(bytes),
         metadata,
@@ -231,11 +233,7 @@ fn open_parts(
         coded,
         parts,
         first: None,
-    };
-    if let Some(&first) = opened.parts.first() {
-        opened.first = Some(opened.read(first)?);
-    }
-    Ok(opened)
+    })
 }
 
 impl Opened {

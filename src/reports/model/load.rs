@@ -22,25 +22,36 @@ use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
 use crate::store::read::{Part, Snapshot, read_opened_parts};
 
-/// The pupils table for a window: that window's, else the latest earlier one.
-fn pupils_frame(
+/// The pupils table for a window: that window's, else the latest earlier
+/// one; its text columns as codes, unless it is for one pupil's rows.
+fn pupils_part(
     snap: &Snapshot,
     school: &str,
     window: Window,
     columns: &[&str],
-) -> anyhow::Result<Option<DataFrame>> {
-    snap.manifest
+    only: Option<&str>,
+) -> anyhow::Result<Option<Part>> {
+    let Some(f) = snap
+        .manifest
         .file_at_or_before("pupils", school, &window.to_string())
-        .map(|f| crate::store::read::read_data_file(&snap.store.root, f, Some(columns)))
-        .transpose()
-        .map_err(Into::into)
+    else {
+        return Ok(None);
+    };
+    let root = &snap.store.root;
+    Ok(Some(match only {
+        None => crate::store::read::read_data_file_coded(root, f, columns)?,
+        Some(_) => {
+            let df = crate::store::read::read_data_file(root, f, Some(columns))?;
+            Part::of_frame(only_rows(df, only)?)
+        }
+    }))
 }
 
 /// The pupil columns a verdict reads when the report needs no more.
 const CONTEXT_COLS: &[&str] = &["scn", "stage", "cat_sas", "pathway_band"];
 
-fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupils> {
-    let c = Columns::new(frame, PUPIL_COLS)?;
+fn load_pupils(ctx: &Ctx, part: &Part, need: Need) -> anyhow::Result<Pupils> {
+    let c = Columns::of_part(part, PUPIL_COLS)?;
     let h = PupilCells {
         cols: PUPIL_COLS.iter().map(|n| c.column(n)).collect(),
     };
@@ -88,10 +99,10 @@ fn load_pupils(ctx: &Ctx, frame: &DataFrame, need: Need) -> anyhow::Result<Pupil
     )))
 }
 
-/// The stage and band of each pupil of the pupils rows `frame` (of
+/// The stage and band of each pupil of the pupils rows `part` (of
 /// [`CONTEXT_COLS`]), found on every core.
-fn contexts(ctx: &Ctx, frame: &DataFrame) -> anyhow::Result<Contexts> {
-    let c = Columns::new(frame, CONTEXT_COLS)?;
+fn contexts(ctx: &Ctx, part: &Part) -> anyhow::Result<Contexts> {
+    let c = Columns::of_part(part, CONTEXT_COLS)?;
     let rows = (0..c.height()).filter(|&i| c.get("scn", i).is_some());
     let rows = crate::par::map_within(rows.collect(), 4096, |i| {
         let context = PupilContext {
@@ -183,10 +194,7 @@ pub fn load_only(
         )
     };
     let mut ahead = background.then(|| read_ahead(Phase::Bge)).flatten();
-    let pupils_df = pupils_frame(snap, school, window, cols)
-        .with_context(context)?
-        .map(|df| only_rows(df, only))
-        .transpose()?;
+    let pupils_df = pupils_part(snap, school, window, cols, only).with_context(context)?;
     let pupils = match (&pupils_df, need.pupils) {
         (Some(df), true) => load_pupils(ctx, df, need)?,
         _ => Pupils::default(),
@@ -215,7 +223,7 @@ pub fn load_only(
         }
         // About one pupil per pupils row: the SCNs are not grown again
         // and again.
-        let pupils = pupils_df.as_ref().map_or(0, DataFrame::height);
+        let pupils = pupils_df.as_ref().map_or(0, Part::height);
         b.scns.reserve(pupils);
         b.places.reserve(pupils);
     }
