@@ -22,6 +22,7 @@ pub mod fsutil;
 pub mod lock;
 pub mod manifest;
 pub mod read;
+pub mod table;
 pub mod txn;
 pub mod verify;
 
