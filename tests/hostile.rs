@@ -577,7 +577,7 @@ proptest! {
             if batch.add_file(&prepared).is_ok() {
                 let (finished, stats, _, _) = batch.finish();
                 let stored: usize = stats.iter().map(|s| s.rows_stored).sum();
-                prop_assert_eq!(finished.frame.height(), stored);
+                prop_assert_eq!(finished.table.height(), stored);
             }
         }
     }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
-use polars::prelude::*;
 
 use super::parsed::{Parsed, Record, records_of, report_file_lines};
 use super::partition::{
@@ -23,8 +22,9 @@ use crate::exit::UsageError;
 use crate::rules::window::Window;
 use crate::settings::Settings;
 use crate::store::commit::Transaction;
-use crate::store::encode::{Encoded, encode_partition};
+use crate::store::encode::{Encoded, encode_table};
 use crate::store::manifest::IngestRecord;
+use crate::store::table::Table;
 use crate::store::{Mode, Store};
 
 /// One ingest's inputs, from the command line or from `demo`.
@@ -357,19 +357,20 @@ fn stage(
     let mut replaces: HashMap<&'static str, (bool, BTreeSet<String>)> = HashMap::new();
     let mut reject_frames = Vec::new();
     let mut conflict_frames = Vec::new();
-    let merge = |table: &'static str, new: DataFrame, keep: &KeepOld<'_>| -> MergeResult {
-        let Some(merged) = merge_into(root, manifest, table, &req.school, &window, new, keep)?
-        else {
-            return Ok(None);
+    let merge =
+        |table: &'static str, new: Table, keep: &KeepOld<'_>, every_core: bool| -> MergeResult {
+            let Some(merged) = merge_into(root, manifest, table, &req.school, &window, new, keep)?
+            else {
+                return Ok(None);
+            };
+            let encoded = match merged {
+                m if encode && m.height() > 0 => {
+                    Some(encode_table(table, &req.school, &window, &m, every_core)?)
+                }
+                _ => None,
+            };
+            Ok(Some((table, encoded)))
         };
-        let encoded = match merged {
-            mut m if encode && m.height() > 0 => {
-                Some(encode_partition(table, &req.school, &window, &mut m)?)
-            }
-            _ => None,
-        };
-        Ok(Some((table, encoded)))
-    };
     // A kind of at most OVERLAP_CELLS cells is merged with the rows the
     // store keeps and encoded on a thread of its own while the next kind is
     // parsed: the encoder keeps about one core busy, the parse every core.
@@ -418,12 +419,12 @@ fn stage(
                     };
                 }
             }
-            let mut frame = finished.frame;
-            add_stage_groups(&mut frame, &finished.stages, &finished.scns, &pupil_stage)?;
+            let mut rows = finished.table;
+            add_stage_groups(&mut rows, &finished.stages, &finished.scns, &pupil_stage);
             let mut p = Parsed {
                 kind,
                 files: files_meta,
-                frame,
+                rows,
                 stats,
                 rejects,
                 conflicts,
@@ -438,7 +439,10 @@ fn stage(
             let reject_frame = rejects_frame(&p.rejects, &group)?;
             let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
             let mut replaced: BTreeSet<String> = BTreeSet::new();
-            for col in [&p.frame, &reject_frame, &conflict_frame] {
+            for g in p.rows.texts("stage_group").into_iter().flatten().flatten() {
+                replaced.insert(g.to_string());
+            }
+            for col in [&reject_frame, &conflict_frame] {
                 for g in col.column("stage_group")?.str()?.iter().flatten() {
                     replaced.insert(g.to_string());
                 }
@@ -454,12 +458,12 @@ fn stage(
             let keep = move |_: Option<&str>, st: Option<&str>, scn: Option<&str>| {
                 keeps_old_of(replaced.as_ref(), &pupil_stage, st, scn)
             };
-            let frame = std::mem::take(&mut p.frame);
+            let rows = std::mem::take(&mut p.rows);
             join_encoding(&mut encoding, &mut staged)?;
-            if crate::par::nested() && frame.height() * frame.width() <= OVERLAP_CELLS {
-                encoding = Some(scope.spawn(move || merge(table, frame, &keep)));
+            if crate::par::nested() && rows.height() * rows.columns().len() <= OVERLAP_CELLS {
+                encoding = Some(scope.spawn(move || merge(table, rows, &keep, false)));
             } else {
-                staged.parts.extend(merge(table, frame, &keep)?);
+                staged.parts.extend(merge(table, rows, &keep, true)?);
             }
         }
         join_encoding(&mut encoding, &mut staged)
@@ -477,7 +481,9 @@ fn stage(
             a
         });
         if let Some(all) = all {
-            staged.parts.extend(merge(table, all, &keep_any)?);
+            staged
+                .parts
+                .extend(merge(table, all.into(), &keep_any, true)?);
         }
     }
     for f in prepared {
@@ -497,10 +503,11 @@ fn stage(
 }
 
 /// The most cells a kind's rows may have to be encoded while the next kind
-/// is parsed: about 128 MiB of 16-byte string views. A larger kind is
-/// encoded on its own, so that two large kinds are never held at once
-/// (overlapping every kind measured 0.94x at 300,000 pupils, but a peak of
-/// 1,140 MiB).
+/// is parsed (on one core, beside the parse). A larger kind is encoded on
+/// its own, on every core, so that two large kinds are never held at once.
+/// When cells were 16-byte string views, overlapping every kind measured
+/// 0.94x at 300,000 pupils but peaked at 1,140 MiB; now that they are
+/// 4-byte codes, overlapping every kind (32 Mi cells) measured 1.01x.
 const OVERLAP_CELLS: usize = 8 << 20;
 
 /// A kind's partition, merged and encoded (None: nothing to write).

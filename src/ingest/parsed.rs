@@ -8,6 +8,7 @@ use polars::prelude::*;
 use super::Kind;
 use super::parts::Reject;
 use super::rows::{Conflict, FileStats};
+use crate::store::table::Table;
 
 /// An ingested file's manifest record, before its raw copy has a path.
 pub(super) struct Record {
@@ -26,7 +27,7 @@ pub(super) struct Parsed {
     /// (file name, SHA-256, unknown columns) per file, in ingest order.
     pub(super) files: Vec<(String, String, Vec<String>)>,
     /// Its rows, with their `stage_group` column.
-    pub(super) frame: DataFrame,
+    pub(super) rows: Table,
     pub(super) stats: Vec<FileStats>,
     pub(super) rejects: Vec<Reject>,
     pub(super) conflicts: Vec<Conflict>,
@@ -40,13 +41,16 @@ pub(super) fn records_of(
     records: &mut Vec<Record>,
 ) -> PolarsResult<()> {
     let by_stage = p.kind.replaces_by_stage();
-    let src = p.frame.column("source")?.str()?;
-    let grp = p.frame.column("stage_group")?.str()?;
+    let texts = |name: &str| {
+        p.rows
+            .texts(name)
+            .ok_or_else(|| polars_err!(ColumnNotFound: "the parsed rows have no `{name}` column"))
+    };
     for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
         // Rows come in runs of one file and group: each run looked at once.
         let mut stored: BTreeSet<&str> = BTreeSet::new();
         let mut last = None;
-        for pair in src.iter().zip(grp.iter()) {
+        for pair in texts("source")?.zip(texts("stage_group")?) {
             if last != Some(pair) {
                 last = Some(pair);
                 if let (Some(f), Some(g)) = pair

@@ -10,6 +10,7 @@ use polars::prelude::*;
 use super::parts::Reject;
 use super::rows::Conflict;
 use crate::rules::replace::{keeps_old_row, stage_group};
+use crate::store::table::{Interner, Table, TableColumn};
 
 pub(super) fn rejects_frame(
     rejects: &[Reject],
@@ -119,9 +120,9 @@ pub(super) fn merge_into(
     table: &str,
     school: &str,
     window: &str,
-    new: DataFrame,
+    new: Table,
     keep_old: &KeepOld<'_>,
-) -> anyhow::Result<Option<DataFrame>> {
+) -> anyhow::Result<Option<Table>> {
     let keep = |keys: &DataFrame| -> PolarsResult<BooleanChunked> {
         let kinds = keys.column("kind").ok().map(|c| c.str()).transpose()?;
         let groups = keys.column("stage_group")?.str()?;
@@ -142,12 +143,12 @@ pub(super) fn merge_into(
     let merged = match kept {
         Some(mut kept) => {
             if new.height() > 0 {
-                kept.vstack_mut_owned(new).map_err(|e| {
+                kept.vstack_mut_owned(new.to_frame()).map_err(|e| {
                     anyhow::anyhow!(e)
                         .context(format!("the stored `{table}` table has another layout"))
                 })?;
             }
-            kept
+            Table::from(kept)
         }
         None if new.height() == 0 => return Ok(None),
         None => new,
@@ -195,31 +196,32 @@ pub(super) fn keeps_old_of(
     }
 }
 
-/// Add each row's `stage_group` column to a kind's parsed frame, from each
+/// Add each row's `stage_group` column to a kind's parsed rows, from each
 /// row's stage and SCN (as a number).
 pub(super) fn add_stage_groups(
-    frame: &mut DataFrame,
+    rows: &mut Table,
     stages: &[Option<u8>],
     scns: &[u64],
     pupil_stage: &HashMap<u64, u8>,
-) -> PolarsResult<()> {
+) {
     // A row's group follows from its stage and its pupil's: a handful of
-    // strings, each made once.
-    let mut names: HashMap<(Option<u8>, Option<u8>), String> = HashMap::new();
-    let mut groups = StringChunkedBuilder::new("stage_group".into(), stages.len());
-    for (st, scn) in stages.iter().zip(scns) {
-        // The pupil's stage counts only for a row with none of its own.
-        let key = match st {
-            Some(_) => (*st, None),
-            None => (None, pupil_stage.get(scn).copied()),
-        };
-        groups.append_value(
-            names
+    // texts, each made once.
+    let mut codes: HashMap<(Option<u8>, Option<u8>), u32> = HashMap::new();
+    let mut groups = Interner::default();
+    let keys = stages
+        .iter()
+        .zip(scns)
+        .map(|(st, scn)| {
+            // The pupil's stage counts only for a row with none of its own.
+            let key = match st {
+                Some(_) => (*st, None),
+                None => (None, pupil_stage.get(scn).copied()),
+            };
+            *codes
                 .entry(key)
-                .or_insert_with(|| stage_group(key.0, key.1)),
-        );
-    }
-    let groups = groups.finish().into_series();
-    frame.with_column(groups.into_column())?;
-    Ok(())
+                .or_insert_with(|| groups.code(&stage_group(key.0, key.1)))
+        })
+        .collect();
+    groups.column.keys = keys;
+    rows.push(TableColumn::Texts("stage_group".into(), groups.column));
 }

@@ -16,6 +16,7 @@ use polars::prelude::*;
 use super::{IngestError, Kind, PreparedFile, csv_error, text_reader};
 use crate::rules::validity::{Codes, Invalid, InvalidKind};
 use crate::rules::values::{is_valid_scn, parse_stage};
+use crate::store::table::{Interner, TextCodes};
 
 /// A part's subject id for a row with no subject.
 pub(super) const NO_SUBJECT: u32 = u32::MAX;
@@ -49,8 +50,9 @@ pub struct Reject {
 
 /// The rows of one part, in file order.
 pub(super) struct Part {
-    /// One per column of the kind, the kept rows' cells.
-    pub columns: Vec<Series>,
+    /// One per column of the kind, the kept rows' cells as codes into the
+    /// part's distinct texts of that column.
+    pub columns: Vec<TextCodes>,
     pub rows: Vec<Row>,
     /// The subjects of this part's rows, as entered.
     pub subjects: Vec<Box<str>>,
@@ -132,10 +134,7 @@ impl<'a> Rules<'a> {
         // Sized for the piece's lines at once: grown from small, each
         // column's cells would be copied into fresh memory again and again.
         let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-        let mut builders: Vec<StringChunkedBuilder> = specs
-            .iter()
-            .map(|c| StringChunkedBuilder::new(c.name.into(), lines))
-            .collect();
+        let mut columns: Vec<Interner> = specs.iter().map(|_| Interner::with_rows(lines)).collect();
         let mut part = Part {
             columns: Vec::new(),
             rows: Vec::with_capacity(lines),
@@ -236,8 +235,8 @@ impl<'a> Rules<'a> {
                 Kind::Bge | Kind::Senior => self.codes.subject_cells(kind == Kind::Senior, cell),
                 Kind::Overrides | Kind::Interventions => Vec::new(),
             });
-            for (b, v) in builders.iter_mut().zip(&values) {
-                b.append_option(*v);
+            for (column, v) in columns.iter_mut().zip(&values) {
+                column.push(*v);
             }
             part.rows.push(Row {
                 line,
@@ -249,10 +248,7 @@ impl<'a> Rules<'a> {
             });
             spare = reuse(values);
         }
-        part.columns = builders
-            .into_iter()
-            .map(|b| b.finish().into_series())
-            .collect();
+        part.columns = columns.into_iter().map(|c| c.column).collect();
         Ok(part)
     }
 

@@ -1,7 +1,8 @@
 //! Row checks (SPEC 2.6, 10.2): rejects, duplicates, and the columns stored.
 //!
-//! Rows are appended straight into Arrow string builders, so ingesting
-//! millions of rows allocates per column, not per cell.
+//! Each part's cells come as codes into its distinct texts, column by
+//! column; the batch recodes them into one set of texts per column, so
+//! ingesting millions of rows allocates per distinct text, not per cell.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,6 +11,7 @@ use polars::prelude::*;
 use super::parts::{NO_SUBJECT, Part, Reject, Rules};
 use super::{IngestError, Kind, PreparedFile};
 use crate::rules::validity::{Codes, InvalidKind};
+use crate::store::table::{Interner, Table, TableColumn};
 
 /// The same key twice in one ingest with different values: the later row won.
 #[derive(Debug, Clone)]
@@ -41,8 +43,8 @@ pub struct KindBatch<'c> {
     codes: Codes<'c>,
     /// Per row: its invalid cells counted by kind, in `InvalidKind::ALL` order.
     invalid: Vec<[u8; 4]>,
-    /// Per column of the kind, its cells, a series per part parsed.
-    columns: Vec<Vec<Series>>,
+    /// Per column of the kind, its cells as codes.
+    columns: Vec<Interner>,
     source: Vec<u32>,
     line: Vec<u32>,
     scn: Vec<u64>,
@@ -66,7 +68,8 @@ pub struct KindBatch<'c> {
 
 /// The finished rows, ready for the store.
 pub struct Finished {
-    pub frame: DataFrame,
+    /// The kind's columns, then `source` and `line`.
+    pub table: Table,
     /// Per stored row: its parsed stage, used to group replacements.
     pub stages: Vec<Option<u8>>,
     /// Per stored row: its SCN (9 digits) as a number.
@@ -80,7 +83,7 @@ impl<'c> KindBatch<'c> {
             kind,
             codes,
             invalid: Vec::new(),
-            columns: kind.columns().iter().map(|_| Vec::new()).collect(),
+            columns: kind.columns().iter().map(|_| Interner::default()).collect(),
             source: Vec::new(),
             line: Vec::new(),
             scn: Vec::new(),
@@ -185,7 +188,7 @@ impl<'c> KindBatch<'c> {
         stats.rows_not_agreed += part.not_agreed;
         self.rejects.extend(part.rejects);
         for (column, cells) in self.columns.iter_mut().zip(part.columns) {
-            column.push(cells);
+            column.append(cells);
         }
         let ids: Vec<(u32, u32)> = part.subjects.iter().map(|s| self.keys.id(s)).collect();
         let no_subject = matches!(self.kind, Kind::Bge | Kind::Senior)
@@ -285,32 +288,30 @@ impl<'c> KindBatch<'c> {
                 }
             }
         }
-        let n = self.keep.len();
-        let mut columns: Vec<Column> = Vec::with_capacity(self.columns.len() + 2);
-        for (parts, spec) in std::mem::take(&mut self.columns)
+        let keep = &self.keep;
+        let specs = self.kind.columns();
+        let mut columns: Vec<TableColumn> =
+            crate::par::map_within(std::mem::take(&mut self.columns), 1, |c| {
+                c.column.filter(keep)
+            })
             .into_iter()
-            .zip(self.kind.columns())
-        {
-            let mut parts = parts.into_iter();
-            let mut all = parts
-                .next()
-                .unwrap_or_else(|| Series::new_empty(spec.name.into(), &DataType::String));
-            for p in parts {
-                all.append_owned(p).expect("every part holds strings");
-            }
-            columns.push(all.into_column());
-        }
-        let mut source = StringChunkedBuilder::new("source".into(), n);
-        for &s in &self.source {
-            source.append_value(&self.files[s as usize]);
-        }
-        columns.push(source.finish().into_series().into_column());
-        columns.push(Column::new("line".into(), &self.line));
-        let frame = DataFrame::new(n, columns).expect("columns have equal length");
-        let mask = BooleanChunked::from_slice("keep".into(), &self.keep);
-        let frame = frame.filter(&mask).expect("mask has frame length");
+            .zip(specs)
+            .map(|(cells, spec)| TableColumn::Texts(spec.name.into(), cells))
+            .collect();
+        let mut files = Interner::default();
+        let file_codes: Vec<u32> = self.files.iter().map(|f| files.code(f)).collect();
+        let mut source = files.column;
+        source.keys = (self.source.iter().zip(keep))
+            .filter_map(|(&s, &kept)| kept.then_some(file_codes[s as usize]))
+            .collect();
+        columns.push(TableColumn::Texts("source".into(), source));
+        columns.push(TableColumn::Frame(Column::new(
+            "line".into(),
+            kept(self.line, keep),
+        )));
+        let table = Table::new(keep.iter().filter(|&&k| k).count(), columns);
         let finished = Finished {
-            frame,
+            table,
             stages: kept(self.stage, &self.keep),
             scns: kept(self.scn, &self.keep),
         };
@@ -418,7 +419,13 @@ mod tests {
                 .iter()
                 .map(|s| (s.rows_stored, s.rows_rejected))
                 .collect();
-            let result = (finished.frame, finished.scns, rejects, conflicts, stored);
+            let result = (
+                finished.table.to_frame(),
+                finished.scns,
+                rejects,
+                conflicts,
+                stored,
+            );
             (result, lazy)
         };
         let encodings = |text: &str| -> [(Vec<u8>, bool); 3] {

@@ -3,11 +3,10 @@
 use polars::prelude::*;
 use polars_arrow::array::{DictionaryArray, MutableBinaryViewArray, PrimitiveArray};
 use polars_arrow::datatypes::{ArrowDataType, ArrowSchema, IntegerType};
-use polars_parquet::parquet::error::ParquetError;
 use polars_parquet::write::{
-    Compressor, DynIter, DynStreamingIterator, Encoding, FallibleStreamingIterator, FileWriter,
-    StatisticsOptions, Version, WriteOptions, array_to_columns, get_dtype_encoding,
-    to_parquet_schema,
+    CompressedPage, DynIter, DynStreamingIterator, Encoding, FileWriter, ParquetType,
+    StatisticsOptions, Version, WriteOptions, array_to_columns, compress,
+    fallible_streaming_iterator, get_dtype_encoding, to_parquet_schema,
 };
 use sha2::{Digest, Sha256};
 
@@ -41,11 +40,18 @@ pub fn encode_partition(
     window: &str,
     frame: &mut DataFrame,
 ) -> Result<Encoded, StoreError> {
-    encode_table(table, school, window, &Table::from(std::mem::take(frame)))
+    encode_table(
+        table,
+        school,
+        window,
+        &Table::from(std::mem::take(frame)),
+        true,
+    )
 }
 
 /// Encode a partition's rows as Parquet, a row group at a time, each
-/// group's columns on every core. The bytes are those polars'
+/// group's columns encoded and compressed on every core when `every_core`
+/// (else on this thread, for an encoder that runs beside other work). The bytes are those polars'
 /// `ParquetWriter::finish` makes of the rows as one contiguous frame: the
 /// same row groups (`height / ROW_GROUP`, the last taking the rest), the
 /// same options, and polars' own page encoders. A text column given as
@@ -59,6 +65,7 @@ pub fn encode_table(
     school: &str,
     window: &str,
     rows: &Table,
+    every_core: bool,
 ) -> Result<Encoded, StoreError> {
     let problem = |e: PolarsError| StoreError::Parquet {
         path: format!("{table}/{school}/{window}"),
@@ -92,32 +99,33 @@ pub fn encode_table(
     let mut bytes = Vec::new();
     let mut writer = FileWriter::try_new(&mut bytes, schema, options).map_err(problem)?;
     for (offset, len) in row_groups(rows.height()) {
-        let columns = crate::par::map_within(
-            rows.columns().iter().zip(&fields).zip(&encodings).collect(),
-            1,
-            |((column, field), encoding)| {
+        let encode =
+            |((column, field), encoding): ((&TableColumn, &ParquetType), &Vec<Encoding>)| {
                 let array = group_array(column, offset, len);
-                let pages = array_to_columns(array, field.clone(), options, encoding)?;
-                Ok::<_, PolarsError>(
-                    pages
-                        .into_iter()
-                        .map(|pages| {
-                            let pages = pages.map(|p| {
-                                p.map_err(|e| ParquetError::FeatureNotSupported(e.to_string()))
-                            });
-                            Ok(DynStreamingIterator::new(
-                                Compressor::new_from_vec(pages, options.compression, vec![])
-                                    .map_err(PolarsError::from),
-                            ))
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            },
-        )
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(problem)?;
-        let group = DynIter::new(columns.into_iter().flatten());
+                array_to_columns(array, field.clone(), options, encoding)?
+                    .into_iter()
+                    .map(|pages| {
+                        pages
+                            .map(|page| Ok(compress(page?, Vec::new(), options.compression)?))
+                            .collect::<PolarsResult<Vec<CompressedPage>>>()
+                    })
+                    .collect::<PolarsResult<Vec<_>>>()
+            };
+        let columns = rows.columns().iter().zip(&fields).zip(&encodings);
+        let columns: Vec<PolarsResult<Vec<Vec<CompressedPage>>>> = if every_core {
+            crate::par::map_within(columns.collect(), 1, encode)
+        } else {
+            columns.map(encode).collect()
+        };
+        let columns = columns
+            .into_iter()
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(problem)?;
+        let group = DynIter::new(columns.iter().flatten().map(|pages| {
+            Ok(DynStreamingIterator::new(
+                fallible_streaming_iterator::convert(pages.iter().map(Ok)),
+            ))
+        }));
         writer.write(len as u64, group).map_err(problem)?;
     }
     writer.end(None).map_err(problem)?;
@@ -320,7 +328,7 @@ mod tests {
                 .with_compression(COMPRESSION)
                 .finish(&mut frame)
                 .unwrap();
-            let got = encode_table("bge", "S", "2025-26/1", &table).unwrap();
+            let got = encode_table("bge", "S", "2025-26/1", &table, true).unwrap();
             assert_eq!(got.rows, *rows);
             assert!(
                 got.bytes == want,

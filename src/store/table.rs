@@ -56,10 +56,40 @@ impl TextCodes {
 #[derive(Default)]
 pub struct Interner {
     codes: PlHashMap<Box<str>, u32>,
+    /// The code [`Interner::push`] gave last: a run of equal cells (a
+    /// pupil's name on each of their subject rows) is not hashed again.
+    last: Option<u32>,
     pub column: TextCodes,
 }
 
 impl Interner {
+    /// An empty column with room for `rows` cells.
+    pub fn with_rows(rows: usize) -> Interner {
+        Interner {
+            column: TextCodes {
+                keys: Vec::with_capacity(rows),
+                texts: Vec::new(),
+            },
+            ..Interner::default()
+        }
+    }
+
+    /// Add a cell after the others.
+    pub fn push(&mut self, cell: Option<&str>) {
+        let k = match cell {
+            None => TextCodes::NULL,
+            Some(text) => match self.last {
+                Some(k) if *self.column.texts[k as usize] == *text => k,
+                _ => {
+                    let k = self.code(text);
+                    self.last = Some(k);
+                    k
+                }
+            },
+        };
+        self.column.keys.push(k);
+    }
+
     /// The code of `text`, given it if new.
     pub fn code(&mut self, text: &str) -> u32 {
         if let Some(&k) = self.codes.get(text) {
