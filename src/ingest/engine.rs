@@ -439,7 +439,13 @@ fn stage(
             let reject_frame = rejects_frame(&p.rejects, &group)?;
             let conflict_frame = conflicts_frame(&p.conflicts, &group)?;
             let mut replaced: BTreeSet<String> = BTreeSet::new();
-            for g in p.rows.texts("stage_group").into_iter().flatten().flatten() {
+            // Every group made for the rows is some row's.
+            for g in p
+                .rows
+                .text_codes("stage_group")
+                .iter()
+                .flat_map(|g| &g.texts)
+            {
                 replaced.insert(g.to_string());
             }
             for col in [&reject_frame, &conflict_frame] {

@@ -41,25 +41,28 @@ pub(super) fn records_of(
     records: &mut Vec<Record>,
 ) -> PolarsResult<()> {
     let by_stage = p.kind.replaces_by_stage();
-    let texts = |name: &str| {
-        p.rows
-            .texts(name)
-            .ok_or_else(|| polars_err!(ColumnNotFound: "the parsed rows have no `{name}` column"))
+    let codes = |name: &str| {
+        p.rows.text_codes(name).ok_or_else(
+            || polars_err!(ColumnNotFound: "the parsed rows have no `{name}` column as codes"),
+        )
     };
-    for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
-        // Rows come in runs of one file and group: each run looked at once.
-        let mut stored: BTreeSet<&str> = BTreeSet::new();
-        let mut last = None;
-        for pair in texts("source")?.zip(texts("stage_group")?) {
-            if last != Some(pair) {
-                last = Some(pair);
-                if let (Some(f), Some(g)) = pair
-                    && f == name
-                {
-                    stored.insert(g);
-                }
-            }
+    let (src, grp) = (codes("source")?, codes("stage_group")?);
+    // Each (file, group) pair that rows hold: rows come in runs of one file
+    // and group, so each run is looked at once.
+    let mut pairs: BTreeSet<(u32, u32)> = BTreeSet::new();
+    let mut last = None;
+    for pair in src.keys.iter().zip(&grp.keys) {
+        if last != Some(pair) {
+            last = Some(pair);
+            pairs.insert((*pair.0, *pair.1));
         }
+    }
+    for ((name, sha, _), stats) in p.files.iter().zip(&p.stats) {
+        let stored: BTreeSet<&str> = pairs
+            .iter()
+            .filter(|(f, _)| src.text(*f) == Some(name.as_str()))
+            .filter_map(|(_, g)| grp.text(*g))
+            .collect();
         let mut stages: BTreeSet<String> = stored.into_iter().map(str::to_string).collect();
         for r in p.rejects.iter().filter(|r| &r.source == name) {
             stages.insert(group(r.stage, r.scn.as_deref()));

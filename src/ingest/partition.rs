@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::parts::Reject;
 use super::rows::Conflict;
 use crate::rules::replace::{keeps_old_row, stage_group};
-use crate::store::table::{Interner, Table, TableColumn};
+use crate::store::table::{Interner, Table, TableColumn, TextCodes};
 
 pub(super) fn rejects_frame(
     rejects: &[Reject],
@@ -204,22 +204,21 @@ pub(super) fn add_stage_groups(
     scns: &[u64],
     pupil_stage: &HashMap<u64, u8>,
 ) {
-    // A row's group follows from its stage and its pupil's: a handful of
-    // texts, each made once.
-    let mut codes: HashMap<(Option<u8>, Option<u8>), u32> = HashMap::new();
+    // A row's group follows from its stage, else its pupil's: a handful of
+    // texts, each made once, found by stage (256 for none).
+    let mut codes = vec![TextCodes::NULL; 257];
     let mut groups = Interner::default();
     let keys = stages
         .iter()
         .zip(scns)
         .map(|(st, scn)| {
             // The pupil's stage counts only for a row with none of its own.
-            let key = match st {
-                Some(_) => (*st, None),
-                None => (None, pupil_stage.get(scn).copied()),
-            };
-            *codes
-                .entry(key)
-                .or_insert_with(|| groups.code(&stage_group(key.0, key.1)))
+            let stage = st.or_else(|| pupil_stage.get(scn).copied());
+            let code = &mut codes[stage.map_or(256, usize::from)];
+            if *code == TextCodes::NULL {
+                *code = groups.code(&stage_group(stage, None));
+            }
+            *code
         })
         .collect();
     groups.column.keys = keys;

@@ -152,13 +152,16 @@ impl<'a> Rules<'a> {
         let mut header_seen = !has_header;
         // One row's cells, its allocation kept from row to row.
         let mut spare: Vec<Option<&str>> = Vec::with_capacity(file.header.field_of.len());
+        // One row's values end to end, for its hash; kept from row to row.
+        let mut joined: Vec<u8> = Vec::new();
         loop {
             match reader.read_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => return Err(csv_error(&file.raw.name, &e, first_line - 1)),
             }
-            if record.iter().all(|f| f.trim().is_empty()) {
+            // Every field is blank exactly when all of them together are.
+            if record.as_slice().trim().is_empty() {
                 continue;
             }
             if !header_seen {
@@ -174,7 +177,7 @@ impl<'a> Rules<'a> {
             let mut values = reuse(std::mem::take(&mut spare));
             values.extend(file.header.field_of.iter().map(|f| {
                 f.and_then(|i| record.get(i))
-                    .map(str::trim)
+                    .map(trim)
                     .filter(|s| !s.is_empty())
             }));
             let get = |c: Option<usize>| c.and_then(|c| values[c]);
@@ -216,7 +219,20 @@ impl<'a> Rules<'a> {
                 joined_level = format!("{level}{code}");
                 values[l] = Some(joined_level.as_str());
             }
-            let hash = self.hasher.hash_one(&values);
+            // Hashed as one run of bytes: each value, then a byte no UTF-8
+            // text holds (0xFF after a value, 0xFE for none), so different
+            // rows join differently.
+            joined.clear();
+            for v in &values {
+                match v {
+                    Some(v) => {
+                        joined.extend_from_slice(v.as_bytes());
+                        joined.push(0xFF);
+                    }
+                    None => joined.push(0xFE),
+                }
+            }
+            let hash = self.hasher.hash_one(joined.as_slice());
             let subject = match subject {
                 None => NO_SUBJECT,
                 Some(s) => match subject_ids.get(s) {
@@ -278,7 +294,7 @@ impl<'a> Rules<'a> {
     ) -> Option<(&'static str, String)> {
         let width = self.file.header.width;
         let kind = self.kind;
-        let extra = record.iter().skip(width).any(|f| !f.trim().is_empty());
+        let extra = (width..record.len()).any(|i| !record[i].trim().is_empty());
         if record.len() < width || extra {
             Some((
                 "wrong_field_count",
@@ -326,6 +342,19 @@ impl<'a> Rules<'a> {
         } else {
             None
         }
+    }
+}
+
+/// `text` without leading and trailing whitespace, as [`str::trim`]; most
+/// cells start and end with a printable ASCII character, and are taken
+/// whole without looking further.
+fn trim(text: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|b| (b'!'..=b'~').contains(b));
+    let bytes = text.as_bytes();
+    if printable(bytes.first()) && printable(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 
@@ -388,6 +417,28 @@ impl<'a> LineCounter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_are_trimmed_as_str_trim_does() {
+        for text in [
+            "",
+            " ",
+            "2b",
+            " 2b",
+            "2b\t",
+            "\u{a0}3A\u{a0}",
+            "é",
+            " é ",
+            "a b",
+            "\u{85}x",
+            "~",
+            "!",
+            "\r\n",
+            "x\u{2003}",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
 
     /// The line on which each record of `text` starts, as ingest names it.
     fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {

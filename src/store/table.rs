@@ -23,10 +23,12 @@ impl TextCodes {
 
     /// The cell at `row`.
     pub fn get(&self, row: usize) -> Option<&str> {
-        match self.keys[row] {
-            Self::NULL => None,
-            k => Some(&self.texts[k as usize]),
-        }
+        self.text(self.keys[row])
+    }
+
+    /// The text of key `k`.
+    pub fn text(&self, k: u32) -> Option<&str> {
+        (k != Self::NULL).then(|| &*self.texts[k as usize])
     }
 
     /// The rows where `keep` is true, in order.
@@ -53,38 +55,71 @@ impl TextCodes {
 }
 
 /// Gives each distinct text a code, in order of first sight.
-#[derive(Default)]
+///
+/// Most cells are short (a level, a rating, a class, a name): a text of
+/// up to 15 bytes is looked up as one 128-bit number, its bytes and its
+/// length, so finding it hashes and compares two words, not a string
+/// held elsewhere in memory.
 pub struct Interner {
-    codes: PlHashMap<Box<str>, u32>,
-    /// The code [`Interner::push`] gave last: a run of equal cells (a
-    /// pupil's name on each of their subject rows) is not hashed again.
-    last: Option<u32>,
+    short: PlHashMap<u128, u32>,
+    long: PlHashMap<Box<str>, u32>,
+    /// The packed text and code [`Interner::push`] gave last: a run of
+    /// equal cells (a pupil's name on each of their subject rows) is not
+    /// looked up again.
+    last: (u128, u32),
     pub column: TextCodes,
+}
+
+/// No packed text: its length byte (255) is over 15.
+const NO_PACK: u128 = u128::MAX;
+
+/// A text of up to 15 bytes as one number: its bytes, then its length in
+/// the last byte, so no two texts pack alike.
+#[inline]
+fn pack(text: &str) -> Option<u128> {
+    let bytes = text.as_bytes();
+    if bytes.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(buf))
+}
+
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner::with_rows(0)
+    }
 }
 
 impl Interner {
     /// An empty column with room for `rows` cells.
     pub fn with_rows(rows: usize) -> Interner {
         Interner {
+            short: PlHashMap::default(),
+            long: PlHashMap::default(),
+            last: (NO_PACK, TextCodes::NULL),
             column: TextCodes {
                 keys: Vec::with_capacity(rows),
                 texts: Vec::new(),
             },
-            ..Interner::default()
         }
     }
 
     /// Add a cell after the others.
+    #[inline]
     pub fn push(&mut self, cell: Option<&str>) {
         let k = match cell {
             None => TextCodes::NULL,
-            Some(text) => match self.last {
-                Some(k) if *self.column.texts[k as usize] == *text => k,
-                _ => {
-                    let k = self.code(text);
-                    self.last = Some(k);
+            Some(text) => match pack(text) {
+                Some(packed) if packed == self.last.0 => self.last.1,
+                Some(packed) => {
+                    let k = self.code_packed(packed, text);
+                    self.last = (packed, k);
                     k
                 }
+                None => self.code(text),
             },
         };
         self.column.keys.push(k);
@@ -92,24 +127,44 @@ impl Interner {
 
     /// The code of `text`, given it if new.
     pub fn code(&mut self, text: &str) -> u32 {
-        if let Some(&k) = self.codes.get(text) {
+        if let Some(packed) = pack(text) {
+            return self.code_packed(packed, text);
+        }
+        if let Some(&k) = self.long.get(text) {
             return k;
         }
         let k = self.column.texts.len() as u32;
         self.column.texts.push(text.into());
-        self.codes.insert(text.into(), k);
+        self.long.insert(text.into(), k);
         k
+    }
+
+    #[inline]
+    fn code_packed(&mut self, packed: u128, text: &str) -> u32 {
+        let texts = &mut self.column.texts;
+        *self.short.entry(packed).or_insert_with(|| {
+            texts.push(text.into());
+            texts.len() as u32 - 1
+        })
     }
 
     /// The code of an owned text, given it (without copying) if new.
     pub fn code_owned(&mut self, text: Box<str>) -> u32 {
-        if let Some(&k) = self.codes.get(&text) {
-            return k;
-        }
         let k = self.column.texts.len() as u32;
-        self.codes.insert(text.clone(), k);
-        self.column.texts.push(text);
-        k
+        let found = match pack(&text) {
+            Some(packed) => *self.short.entry(packed).or_insert(k),
+            None => match self.long.get(&text) {
+                Some(&found) => found,
+                None => {
+                    self.long.insert(text.clone(), k);
+                    k
+                }
+            },
+        };
+        if found == k {
+            self.column.texts.push(text);
+        }
+        found
     }
 
     /// Add the cells of another column's rows after these, in order.
@@ -213,6 +268,14 @@ impl Table {
         }
     }
 
+    /// A column given as codes, if there is one named `name`.
+    pub fn text_codes(&self, name: &str) -> Option<&TextCodes> {
+        self.columns.iter().find_map(|c| match c {
+            TableColumn::Texts(n, t) if n == name => Some(t),
+            _ => None,
+        })
+    }
+
     /// The rows as polars' frame.
     pub fn to_frame(&self) -> DataFrame {
         let columns = self.columns.iter().map(TableColumn::to_column).collect();
@@ -264,8 +327,7 @@ mod tests {
             for cells in *parts {
                 let mut one = Interner::default();
                 for c in *cells {
-                    let k = c.map_or(TextCodes::NULL, |c| one.code(c));
-                    one.column.keys.push(k);
+                    one.push(*c);
                 }
                 all.append(one.column);
             }
