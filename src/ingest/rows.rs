@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::parts::{NO_SUBJECT, Part, Reject, Rules};
 use super::{IngestError, Kind, PreparedFile};
 use crate::rules::validity::{Codes, InvalidKind};
-use crate::store::table::{Interner, Table, TableColumn};
+use crate::store::table::{Interner, Table, TableColumn, TextCodes};
 
 /// The same key twice in one ingest with different values: the later row won.
 #[derive(Debug, Clone)]
@@ -124,12 +124,27 @@ impl<'c> KindBatch<'c> {
             });
         // Every part's rows at once: grown a part at a time, each per-row
         // list would be copied into fresh memory again and again.
-        let rows: usize = parsed.iter().flatten().map(|p| p.rows.len()).sum();
+        let mut parsed = parsed.into_iter().collect::<Result<Vec<Part>, _>>()?;
+        let rows: usize = parsed.iter().map(|p| p.rows.len()).sum();
         self.reserve(rows);
+        // Each column's cells, part after part, recoded on every core.
+        let mut by_column: Vec<Vec<TextCodes>> = self.columns.iter().map(|_| Vec::new()).collect();
+        for part in &mut parsed {
+            for (column, cells) in by_column.iter_mut().zip(std::mem::take(&mut part.columns)) {
+                column.push(cells);
+            }
+        }
+        let columns: Vec<(&mut Interner, Vec<TextCodes>)> =
+            self.columns.iter_mut().zip(by_column).collect();
+        crate::par::map_within(columns, 1, |(column, parts)| {
+            column.column.keys.reserve(rows);
+            for cells in parts {
+                column.append(cells);
+            }
+        });
         // The line of the last row, when it had fewer fields than the header.
         let mut last_short: Option<u32> = None;
         for part in parsed {
-            let part = part?;
             if let Some(short) = part.last_short {
                 last_short = short;
             }
@@ -180,16 +195,14 @@ impl<'c> KindBatch<'c> {
         self.keep.reserve(rows);
     }
 
-    /// Take one part's rows, the next in file order.
+    /// Take one part's rows, the next in file order (its cells are taken
+    /// column by column, in [`KindBatch::add_file`]).
     fn absorb(&mut self, file_index: u32, part: Part) {
         let stats = &mut self.stats[file_index as usize];
         stats.rows_read += part.read;
         stats.rows_rejected += part.rejected;
         stats.rows_not_agreed += part.not_agreed;
         self.rejects.extend(part.rejects);
-        for (column, cells) in self.columns.iter_mut().zip(part.columns) {
-            column.append(cells);
-        }
         let ids: Vec<(u32, u32)> = part.subjects.iter().map(|s| self.keys.id(s)).collect();
         let no_subject = matches!(self.kind, Kind::Bge | Kind::Senior)
             .then(|| self.keys.id("").1)
