@@ -14,12 +14,19 @@ use std::hash::BuildHasher;
 use polars::prelude::*;
 
 use super::{IngestError, Kind, PreparedFile, csv_error, text_reader};
-use crate::rules::validity::{Codes, Invalid, InvalidKind};
+use crate::rules::validity::{Codes, Invalid, InvalidKind, PUPIL_CHECKED, SUBJECT_CHECKED};
 use crate::rules::values::{is_valid_scn, parse_stage};
 use crate::store::table::{Interner, TextCodes};
 
-/// A part's subject id for a row with no subject.
-pub(super) const NO_SUBJECT: u32 = u32::MAX;
+/// A part's subject id for a row with no subject (an empty cell's code).
+pub(super) const NO_SUBJECT: u32 = TextCodes::NULL;
+
+/// The most columns a kind's invalid cells are judged from.
+const CHECKED_MAX: usize = if PUPIL_CHECKED.len() > SUBJECT_CHECKED.len() {
+    PUPIL_CHECKED.len()
+} else {
+    SUBJECT_CHECKED.len()
+};
 
 /// One stored row's facts, besides its cells.
 pub(super) struct Row {
@@ -54,7 +61,8 @@ pub(super) struct Part {
     /// part's distinct texts of that column.
     pub columns: Vec<TextCodes>,
     pub rows: Vec<Row>,
-    /// The subjects of this part's rows, as entered.
+    /// The subjects of this part's rows, as entered: the texts of its
+    /// subject column, which [`Row::subject`] indexes.
     pub subjects: Vec<Box<str>>,
     pub rejects: Vec<Reject>,
     pub read: usize,
@@ -82,6 +90,8 @@ pub(super) struct Rules<'a> {
     lead_name: Option<usize>,
     required_text: Option<(usize, &'static str, &'static str)>,
     index: PlHashMap<&'static str, usize>,
+    /// The kind's columns its invalid cells are judged from.
+    checked: Vec<usize>,
 }
 
 impl<'a> Rules<'a> {
@@ -115,6 +125,14 @@ impl<'a> Rules<'a> {
                 _ => None,
             },
             index: specs.iter().enumerate().map(|(i, c)| (c.name, i)).collect(),
+            checked: match kind {
+                Kind::Pupils => &PUPIL_CHECKED[..],
+                Kind::Bge | Kind::Senior => &SUBJECT_CHECKED[..],
+                Kind::Overrides | Kind::Interventions => &[],
+            }
+            .iter()
+            .filter_map(|name| col(name))
+            .collect(),
         }
     }
 
@@ -145,7 +163,9 @@ impl<'a> Rules<'a> {
             not_agreed: 0,
             last_short: None,
         };
-        let mut subject_ids: PlHashMap<Box<str>, u32> = PlHashMap::new();
+        // Each row's invalid cells by kind, by the codes of its checked
+        // cells: a handful of combinations, each judged once.
+        let mut judged: PlHashMap<[u32; CHECKED_MAX], [u8; 4]> = PlHashMap::new();
         let mut reader = text_reader(text, file.raw.delimiter);
         let mut record = csv::StringRecord::new();
         let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
@@ -233,27 +253,26 @@ impl<'a> Rules<'a> {
                 }
             }
             let hash = self.hasher.hash_one(joined.as_slice());
-            let subject = match subject {
-                None => NO_SUBJECT,
-                Some(s) => match subject_ids.get(s) {
-                    Some(&id) => id,
-                    None => {
-                        let id = part.subjects.len() as u32;
-                        part.subjects.push(s.into());
-                        subject_ids.insert(s.into(), id);
-                        id
-                    }
-                },
-            };
-            let cell = |name: &'static str| self.column(name).and_then(|c| values[c]);
-            let invalid = count_invalid(&match kind {
-                Kind::Pupils => self.codes.pupil_cells(cell),
-                Kind::Bge | Kind::Senior => self.codes.subject_cells(kind == Kind::Senior, cell),
-                Kind::Overrides | Kind::Interventions => Vec::new(),
-            });
             for (column, v) in columns.iter_mut().zip(&values) {
                 column.push(*v);
             }
+            let code = |c: usize| *columns[c].column.keys.last().expect("pushed above");
+            // The subject's id in the part is its code.
+            let subject = self.subject.map_or(NO_SUBJECT, code);
+            let mut key = [TextCodes::NULL; CHECKED_MAX];
+            for (k, &c) in key.iter_mut().zip(&self.checked) {
+                *k = code(c);
+            }
+            let invalid = *judged.entry(key).or_insert_with(|| {
+                let cell = |name: &'static str| self.column(name).and_then(|c| values[c]);
+                count_invalid(&match kind {
+                    Kind::Pupils => self.codes.pupil_cells(cell),
+                    Kind::Bge | Kind::Senior => {
+                        self.codes.subject_cells(kind == Kind::Senior, cell)
+                    }
+                    Kind::Overrides | Kind::Interventions => Vec::new(),
+                })
+            });
             part.rows.push(Row {
                 line,
                 scn,
@@ -263,6 +282,9 @@ impl<'a> Rules<'a> {
                 invalid,
             });
             spare = reuse(values);
+        }
+        if let Some(c) = self.subject {
+            part.subjects = columns[c].column.texts.clone();
         }
         part.columns = columns.into_iter().map(|c| c.column).collect();
         Ok(part)

@@ -74,6 +74,35 @@ pub const PUPIL_BOOLEANS: [&str; 5] = ["fsm", "asn", "care_experienced", "young_
 /// The rating columns of a subject row, in report order.
 pub const RATINGS: [&str; 3] = ["effort", "behaviour", "homework"];
 
+/// Every column [`Codes::pupil_cells`] reads.
+pub const PUPIL_CHECKED: [&str; 11] = [
+    "fsm",
+    "asn",
+    "care_experienced",
+    "young_carer",
+    "eal",
+    "stage",
+    "attendance",
+    "simd_decile",
+    "simd_quintile",
+    "cat_sas",
+    "pathway_band",
+];
+
+/// Every column [`Codes::subject_cells`] reads. A row's invalid cells
+/// follow from the texts of these alone, so rows alike in them may share
+/// one judgement.
+pub const SUBJECT_CHECKED: [&str; 8] = [
+    "course_level",
+    "working_grade",
+    "target_grade",
+    "level",
+    "effort",
+    "behaviour",
+    "homework",
+    "stage",
+];
+
 /// The header a person knows a stored column by, for messages.
 pub fn column_label(column: &str) -> &str {
     match column {
@@ -290,6 +319,35 @@ mod tests {
             Some(s) => codes(&r).subject_cells(s, get),
         };
         found.iter().map(|i| (i.kind.as_str(), i.column)).collect()
+    }
+
+    /// The lists of columns read hold every column the judges read, so
+    /// rows alike in them are judged alike.
+    #[test]
+    fn the_judges_read_only_the_columns_listed() {
+        let r = rules();
+        for senior in [None, Some(false), Some(true)] {
+            let asked = std::cell::RefCell::new(Vec::new());
+            let get = |c: &'static str| {
+                asked.borrow_mut().push(c);
+                Some("x")
+            };
+            let listed: &[&str] = match senior {
+                None => {
+                    codes(&r).pupil_cells(get);
+                    &PUPIL_CHECKED
+                }
+                Some(s) => {
+                    codes(&r).subject_cells(s, get);
+                    &SUBJECT_CHECKED
+                }
+            };
+            let asked = asked.into_inner();
+            assert!(!asked.is_empty());
+            for c in asked {
+                assert!(listed.contains(&c), "{senior:?} reads `{c}`");
+            }
+        }
     }
 
     #[test]
