@@ -145,6 +145,31 @@ pub fn cells(ctx: &Ctx, r: &RowRef) -> Vec<Cell> {
         .collect()
 }
 
+/// `keys` in order, given that their top 32 bits are below `ranks`: dealt
+/// into one run per value of those bits (the SCN's rank: a pupil's few
+/// rows), each run then sorted on its own, on every core. The keys are
+/// distinct (each ends in its row), so this is the one order an integer
+/// sort gives, in about a third of the time for a large school.
+fn sort_keys(keys: Vec<u128>, ranks: usize) -> Vec<u128> {
+    let top = |k: &u128| (k >> 96) as usize;
+    let mut next = vec![0usize; ranks + 1];
+    for k in &keys {
+        next[top(k) + 1] += 1;
+    }
+    for r in 1..next.len() {
+        next[r] += next[r - 1];
+    }
+    let mut out = vec![0u128; keys.len()];
+    for k in keys {
+        let at = &mut next[top(&k)];
+        out[*at] = k;
+        *at += 1;
+    }
+    let runs: Vec<&mut [u128]> = out.chunk_by_mut(|a, b| top(a) == top(b)).collect();
+    crate::par::map_within(runs, 1024, |run| run.sort_unstable());
+    out
+}
+
 /// The rows of the report in SPEC 7.3's order:
 /// by SCN, subject (ignoring case, ties by the exact text), then school;
 /// rows equal in all three keep load order. Any range of it can be rendered
@@ -232,11 +257,8 @@ impl Order {
                 keys.extend(school_keys.into_iter().filter(|&k| k != NONE));
             }
         }
-        // The keys are distinct (each ends in its row), so an unstable sort
-        // on every core gives the one order.
-        crate::par::sort_unstable(&mut keys);
         Order {
-            keys,
+            keys: sort_keys(keys, rank as usize + 1),
             windows: schools.iter().map(|s| s.window.to_string()).collect(),
         }
     }
@@ -258,9 +280,21 @@ impl Order {
         range: std::ops::Range<usize>,
         sink: &mut dyn Sink,
     ) -> anyhow::Result<()> {
-        for &key in &self.keys[range] {
-            let s = (key >> 32) as u32 as usize;
-            let i = key as u32 as usize;
+        // Rows are visited out of load order: each is asked for AHEAD rows
+        // early, and its SCN half as early, once the row is in cache.
+        const AHEAD: usize = 16;
+        let place = |key: u128| ((key >> 32) as u32 as usize, key as u32 as usize);
+        let keys = &self.keys[range];
+        for (j, &key) in keys.iter().enumerate() {
+            if let Some(&ahead) = keys.get(j + AHEAD) {
+                let (s, i) = place(ahead);
+                schools[s].prefetch_row(i);
+            }
+            if let Some(&near) = keys.get(j + AHEAD / 2) {
+                let (s, i) = place(near);
+                schools[s].prefetch_scn(i);
+            }
+            let (s, i) = place(key);
             let school = &schools[s];
             sink.row(&values(
                 ctx,
@@ -270,5 +304,46 @@ impl Order {
             ))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_dealt_by_rank_sort_as_one_integer_sort() {
+        // (keys, SCN ranks) of each case, made from a seed
+        let mut seed = 3u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for (rows, ranks) in [
+            (0, 1),
+            (1, 1),
+            (5, 1),
+            (100, 7),
+            (10_000, 1_500),
+            (50_000, 3),
+        ] {
+            let keys: Vec<u128> = (0..rows)
+                .map(|i| {
+                    u128::from(next(ranks)) << 96
+                        | u128::from(next(40)) << 64
+                        | u128::from(next(3)) << 32
+                        | i as u128
+                })
+                .collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            assert_eq!(
+                sort_keys(keys, ranks as usize),
+                want,
+                "{rows} rows, {ranks} ranks"
+            );
+        }
     }
 }

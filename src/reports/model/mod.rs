@@ -245,6 +245,18 @@ impl SchoolWindow {
         self.rows.is_empty()
     }
 
+    /// Start bringing row `i` into cache, for a reader about to visit rows
+    /// out of load order (a hint: it changes nothing).
+    pub fn prefetch_row(&self, i: usize) {
+        prefetch(&self.rows[i]);
+    }
+
+    /// Start bringing the SCN of row `i` into cache (the row itself is
+    /// read, so it should be in cache already: see [`SchoolWindow::prefetch_row`]).
+    pub fn prefetch_scn(&self, i: usize) {
+        prefetch(&self.scns[self.rows[i].pupil as usize]);
+    }
+
     /// The SCNs of the window's rows; [`RowRef::pupil_id`] indexes them.
     pub fn scns(&self) -> &[Text] {
         &self.scns
@@ -260,6 +272,22 @@ impl SchoolWindow {
         }
         self.text(f(&self.odd[row.odd as usize]))
     }
+}
+
+/// Ask the processor to bring `value` into cache ahead of its use. Rows
+/// visited in a report's order rather than load order each missed the
+/// cache: half of the time `subjects` spent on a row's values.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it reads nothing the program sees and
+    // cannot fault, and the address comes from a live reference.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// A judged row with its window.
