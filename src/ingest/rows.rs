@@ -305,7 +305,7 @@ impl<'c> KindBatch<'c> {
         let specs = self.kind.columns();
         let mut columns: Vec<TableColumn> =
             crate::par::map_within(std::mem::take(&mut self.columns), 1, |c| {
-                c.column.filter(keep)
+                c.column.retain(keep)
             })
             .into_iter()
             .zip(specs)
@@ -365,12 +365,14 @@ impl Keys {
     }
 }
 
-fn kept<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
-    v.into_iter()
-        .zip(keep)
-        .filter(|(_, k)| **k)
-        .map(|(x, _)| x)
-        .collect()
+/// The items of `v` whose row `keep` keeps, in order, in place.
+fn kept<T>(mut v: Vec<T>, keep: &[bool]) -> Vec<T> {
+    let mut row = 0;
+    v.retain(|_| {
+        row += 1;
+        keep[row - 1]
+    });
+    v
 }
 
 #[cfg(test)]

@@ -31,17 +31,14 @@ impl TextCodes {
         (k != Self::NULL).then(|| &*self.texts[k as usize])
     }
 
-    /// The rows where `keep` is true, in order.
-    pub fn filter(&self, keep: &[bool]) -> TextCodes {
-        TextCodes {
-            keys: self
-                .keys
-                .iter()
-                .zip(keep)
-                .filter_map(|(k, &kept)| kept.then_some(*k))
-                .collect(),
-            texts: self.texts.clone(),
-        }
+    /// The rows where `keep` is true, in order, in place.
+    pub fn retain(mut self, keep: &[bool]) -> TextCodes {
+        let mut row = 0;
+        self.keys.retain(|_| {
+            row += 1;
+            keep[row - 1]
+        });
+        self
     }
 
     /// The column as polars' text column.
@@ -389,7 +386,7 @@ mod tests {
             keys: vec![1, TextCodes::NULL, 0, 1],
             texts: vec!["x".into(), "y".into()],
         };
-        let kept = texts.filter(&[true, true, false, true]);
+        let kept = texts.retain(&[true, true, false, true]);
         let mut t = Table::new(3, vec![TableColumn::Texts("t".into(), kept)]);
         t.push(TableColumn::Frame(Column::new("n".into(), &[1u32, 2, 3])));
         let frame = t.to_frame();
