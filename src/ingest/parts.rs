@@ -167,7 +167,7 @@ impl<'a> Rules<'a> {
         // cells: a handful of combinations, each judged once.
         let mut judged: PlHashMap<[u32; CHECKED_MAX], [u8; 4]> = PlHashMap::new();
         let mut reader = text_reader(text, file.raw.delimiter);
-        let mut record = csv::StringRecord::new();
+        let mut record = csv::ByteRecord::new();
         let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
         let mut header_seen = !has_header;
         // One row's cells, its allocation kept from row to row.
@@ -175,13 +175,13 @@ impl<'a> Rules<'a> {
         // One row's values end to end, for its hash; kept from row to row.
         let mut joined: Vec<u8> = Vec::new();
         loop {
-            match reader.read_record(&mut record) {
+            match reader.read_byte_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => return Err(csv_error(&file.raw.name, &e, first_line - 1)),
             }
             // Every field is blank exactly when all of them together are.
-            if record.as_slice().trim().is_empty() {
+            if field(record.as_slice()).trim().is_empty() {
                 continue;
             }
             if !header_seen {
@@ -197,6 +197,7 @@ impl<'a> Rules<'a> {
             let mut values = reuse(std::mem::take(&mut spare));
             values.extend(file.header.field_of.iter().map(|f| {
                 f.and_then(|i| record.get(i))
+                    .map(field)
                     .map(trim)
                     .filter(|s| !s.is_empty())
             }));
@@ -307,7 +308,7 @@ impl<'a> Rules<'a> {
     /// Why a row is rejected (SPEC 2.6, 10.2), if it is.
     fn verdict(
         &self,
-        record: &csv::StringRecord,
+        record: &csv::ByteRecord,
         values: &[Option<&str>],
         scn: Option<&str>,
         subject: Option<&str>,
@@ -316,7 +317,7 @@ impl<'a> Rules<'a> {
     ) -> Option<(&'static str, String)> {
         let width = self.file.header.width;
         let kind = self.kind;
-        let extra = (width..record.len()).any(|i| !record[i].trim().is_empty());
+        let extra = (width..record.len()).any(|i| !field(&record[i]).trim().is_empty());
         if record.len() < width || extra {
             Some((
                 "wrong_field_count",
@@ -365,6 +366,19 @@ impl<'a> Rules<'a> {
             None
         }
     }
+}
+
+/// A field of a record read from text (a `&str`) as text, without checking
+/// it again: csv splits only at ASCII bytes (the delimiter, quotes, line
+/// ends) and drops only ASCII bytes (a doubled quote's first), and no ASCII
+/// byte is ever part of a multi-byte UTF-8 character, so every field of
+/// valid text is valid text. Checking each record again was 3% of ingest.
+#[inline]
+fn field(bytes: &[u8]) -> &str {
+    debug_assert!(std::str::from_utf8(bytes).is_ok());
+    // SAFETY: see above; the records are read from `text: &str` in
+    // `Rules::parse`, with an ASCII delimiter (`detect_delimiter`).
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 /// `text` without leading and trailing whitespace, as [`str::trim`]; most
