@@ -272,14 +272,6 @@ impl Table {
         self.columns.push(column);
     }
 
-    /// The cells of a text column, by row; None if there is no such column.
-    pub fn texts(&self, name: &str) -> Option<Box<dyn Iterator<Item = Option<&str>> + '_>> {
-        match self.columns.iter().find(|c| c.name() == name)? {
-            TableColumn::Texts(_, t) => Some(Box::new((0..t.keys.len()).map(|r| t.get(r)))),
-            TableColumn::Frame(c) => Some(Box::new(c.str().ok()?.iter())),
-        }
-    }
-
     /// A column given as codes, if there is one named `name`.
     pub fn text_codes(&self, name: &str) -> Option<&TextCodes> {
         self.columns.iter().find_map(|c| match c {
@@ -392,8 +384,10 @@ mod tests {
         let frame = t.to_frame();
         let want = df!("t" => [Some("y"), None, Some("y")], "n" => [1u32, 2, 3]).unwrap();
         assert!(frame.equals_missing(&want));
-        let cells: Vec<Option<&str>> = t.texts("t").unwrap().collect();
+        let codes = t.text_codes("t").unwrap();
+        let cells: Vec<Option<&str>> = (0..3).map(|r| codes.get(r)).collect();
         assert_eq!(cells, [Some("y"), None, Some("y")]);
-        assert!(t.texts("nothing").is_none());
+        assert!(t.text_codes("n").is_none());
+        assert!(t.text_codes("nothing").is_none());
     }
 }
