@@ -208,6 +208,8 @@ pub(crate) fn csv_reader(raw: &read::RawExport) -> csv::Reader<&[u8]> {
 }
 
 pub(crate) fn text_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    // Fields split at ASCII bytes only are text: `parts::field` relies on it.
+    assert!(delimiter.is_ascii(), "a delimiter is one ASCII byte");
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
