@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::parts::{NO_SUBJECT, Part, Reject, Rules};
 use super::{IngestError, Kind, PreparedFile};
 use crate::rules::validity::{Codes, InvalidKind};
-use crate::store::table::{Interner, Table, TableColumn, TextCodes};
+use crate::store::table::{Interner, Table, TableColumn, TextCodes, retain_rows};
 
 /// The same key twice in one ingest with different values: the later row won.
 #[derive(Debug, Clone)]
@@ -318,15 +318,15 @@ impl<'c> KindBatch<'c> {
             .filter_map(|(&s, &kept)| kept.then_some(file_codes[s as usize]))
             .collect();
         columns.push(TableColumn::Texts("source".into(), source));
-        columns.push(TableColumn::Frame(Column::new(
-            "line".into(),
-            kept(self.line, keep),
-        )));
-        let table = Table::new(keep.iter().filter(|&&k| k).count(), columns);
+        retain_rows(&mut self.line, keep);
+        retain_rows(&mut self.stage, keep);
+        retain_rows(&mut self.scn, keep);
+        columns.push(TableColumn::Frame(Column::new("line".into(), self.line)));
+        let table = Table::new(self.scn.len(), columns);
         let finished = Finished {
             table,
-            stages: kept(self.stage, &self.keep),
-            scns: kept(self.scn, &self.keep),
+            stages: self.stage,
+            scns: self.scn,
         };
         (finished, self.stats, self.rejects, self.conflicts)
     }
@@ -363,16 +363,6 @@ impl Keys {
             }
         }
     }
-}
-
-/// The items of `v` whose row `keep` keeps, in order, in place.
-fn kept<T>(mut v: Vec<T>, keep: &[bool]) -> Vec<T> {
-    let mut row = 0;
-    v.retain(|_| {
-        row += 1;
-        keep[row - 1]
-    });
-    v
 }
 
 #[cfg(test)]

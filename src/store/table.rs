@@ -33,11 +33,7 @@ impl TextCodes {
 
     /// The rows where `keep` is true, in order, in place.
     pub fn retain(mut self, keep: &[bool]) -> TextCodes {
-        let mut row = 0;
-        self.keys.retain(|_| {
-            row += 1;
-            keep[row - 1]
-        });
+        retain_rows(&mut self.keys, keep);
         self
     }
 
@@ -49,6 +45,15 @@ impl TextCodes {
         }
         b.finish().into_column()
     }
+}
+
+/// Keep the items of `v` whose row `keep` keeps, in order, in place.
+pub fn retain_rows<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut row = 0;
+    v.retain(|_| {
+        row += 1;
+        keep[row - 1]
+    });
 }
 
 /// Gives each distinct text a code, in order of first sight.
