@@ -124,6 +124,104 @@ pub struct PupilContext {
     pub band: Option<usize>,
 }
 
+/// One cell as the rules read it: empty, read, or entered but not readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cell<T> {
+    #[default]
+    Empty,
+    Read(T),
+    Unread,
+}
+
+impl<T: Copy> Cell<T> {
+    /// A cell's text, parsed.
+    pub fn of(text: Option<&str>, parse: impl FnOnce(&str) -> Option<T>) -> Cell<T> {
+        match text {
+            None => Cell::Empty,
+            Some(t) => parse(t).map_or(Cell::Unread, Cell::Read),
+        }
+    }
+
+    pub fn get(self) -> Option<T> {
+        match self {
+            Cell::Read(v) => Some(v),
+            Cell::Empty | Cell::Unread => None,
+        }
+    }
+
+    /// Whether anything was entered.
+    pub fn entered(self) -> bool {
+        !matches!(self, Cell::Empty)
+    }
+}
+
+/// A row's cells as the rules read them. Each is parsed on its own, so a
+/// reader may parse each distinct text of a column once and look the rest up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Read {
+    pub stage: Cell<u8>,
+    pub level: Cell<usize>,
+    pub course_level: Cell<CourseLevel>,
+    /// Grade codes 1-9, whatever the course level.
+    pub target: Cell<u8>,
+    pub working: Cell<u8>,
+    /// Err for a rating that is neither empty nor 1-4.
+    pub ratings: [Result<Option<u8>, ()>; 3],
+}
+
+/// How the rules parse each cell they read, one function per column.
+impl Read {
+    pub fn stage(text: Option<&str>) -> Cell<u8> {
+        Cell::of(text, parse_stage)
+    }
+
+    pub fn level(ctx: &Ctx, text: Option<&str>) -> Cell<usize> {
+        Cell::of(text, |t| ctx.scale.position(t))
+    }
+
+    pub fn course_level(ctx: &Ctx, text: Option<&str>) -> Cell<CourseLevel> {
+        Cell::of(text, |t| ctx.levels.parse(t))
+    }
+
+    pub fn grade(text: Option<&str>) -> Cell<u8> {
+        Cell::of(text, senior::parse_grade)
+    }
+
+    #[allow(clippy::result_unit_err)] // as `parse_rating`
+    pub fn rating(text: Option<&str>) -> Result<Option<u8>, ()> {
+        parse_rating(text.unwrap_or(""))
+    }
+
+    /// Every cell of a row, parsed.
+    pub fn of(ctx: &Ctx, e: &Entered) -> Read {
+        Read {
+            stage: Read::stage(e.stage),
+            level: Read::level(ctx, e.level),
+            course_level: Read::course_level(ctx, e.course_level),
+            target: Read::grade(e.target),
+            working: Read::grade(e.working),
+            ratings: e.ratings.map(Read::rating),
+        }
+    }
+
+    /// Whether [`Codes::subject_cells`] may find an invalid cell in the
+    /// row: a cell entered but not readable, or a grade not valid for its
+    /// course level. When false it finds none, so its text need not be read.
+    pub fn may_be_invalid(&self) -> bool {
+        let level = self.course_level.get();
+        let bad_grade = |g: Cell<u8>| match (g, level) {
+            (Cell::Read(g), Some(l)) => !senior::grade_valid(l, g),
+            (c, _) => matches!(c, Cell::Unread),
+        };
+        self.stage == Cell::Unread
+            || self.level == Cell::Unread
+            || self.course_level == Cell::Unread
+            || bad_grade(self.target)
+            || bad_grade(self.working)
+            || self.ratings.iter().any(Result::is_err)
+    }
+}
+
 /// Judge one row. `earlier` is the best valid target of the session's
 /// earlier windows for this pupil and course.
 pub fn judge(
@@ -134,11 +232,20 @@ pub fn judge(
     pupil: Option<PupilContext>,
     earlier: Option<u8>,
 ) -> Verdict {
-    let stage = e
-        .stage
-        .and_then(parse_stage)
-        .or(pupil.and_then(|p| p.stage));
-    let ratings = e.ratings.map(|r| parse_rating(r.unwrap_or("")));
+    decide(ctx, window, phase, &Read::of(ctx, e), pupil, earlier)
+}
+
+/// [`judge`], from the row's cells already parsed.
+pub fn decide(
+    ctx: &Ctx,
+    window: Window,
+    phase: Phase,
+    r: &Read,
+    pupil: Option<PupilContext>,
+    earlier: Option<u8>,
+) -> Verdict {
+    let stage = r.stage.get().or(pupil.and_then(|p| p.stage));
+    let ratings = r.ratings;
     let concern_from = ctx.config.ratings.concern_from;
     let concern = ratings
         .iter()
@@ -162,7 +269,7 @@ pub fn judge(
     match phase {
         Phase::Bge => {
             v.band = pupil.and_then(|p| p.band);
-            v.level = e.level.and_then(|l| ctx.scale.position(l));
+            v.level = r.level.get();
             v.expected = match (v.band, stage) {
                 (Some(b), Some(st)) => ctx.pathway.expected(b, st, window.period),
                 _ => None,
@@ -171,9 +278,9 @@ pub fn judge(
                 status::bge_status(v.level, v.band, v.expected, ctx.config.bge.amber_steps);
         }
         Phase::Senior => {
-            v.course_level = e.course_level.and_then(|l| ctx.levels.parse(l));
-            v.target = valid_grade(v.course_level, e.target);
-            v.working = valid_grade(v.course_level, e.working);
+            v.course_level = r.course_level.get();
+            v.target = read_grade(v.course_level, r.target);
+            v.working = read_grade(v.course_level, r.working);
             v.earlier_target = earlier;
             let graded = v.course_level.is_some_and(|l| l.is_graded());
             v.effective_target = if graded {
@@ -192,14 +299,19 @@ pub fn judge(
     v
 }
 
-/// A grade valid for the course level. With no known level only 9 is: it
-/// means off track on every kind of course (10.5).
-pub fn valid_grade(level: Option<CourseLevel>, text: Option<&str>) -> Option<u8> {
-    let g = text.and_then(senior::parse_grade)?;
+/// [`valid_grade`] of a grade code already read.
+fn read_grade(level: Option<CourseLevel>, grade: Cell<u8>) -> Option<u8> {
+    let g = grade.get()?;
     match level {
         Some(l) => senior::grade_valid(l, g).then_some(g),
         None => (g == 9).then_some(g),
     }
+}
+
+/// A grade valid for the course level. With no known level only 9 is: it
+/// means off track on every kind of course (10.5).
+pub fn valid_grade(level: Option<CourseLevel>, text: Option<&str>) -> Option<u8> {
+    read_grade(level, Read::grade(text))
 }
 
 /// The target a course of an earlier window of the session carries over
@@ -215,6 +327,58 @@ mod tests {
 
     fn window(s: &str) -> Window {
         s.parse().unwrap()
+    }
+
+    /// A row whose cells all read, with grades valid for the course, has
+    /// no invalid cell; any other has one: `may_be_invalid` lets a reader
+    /// skip the cell check, and never wrongly.
+    #[test]
+    fn rows_may_be_invalid_exactly_when_a_cell_is() {
+        let config = Config::default();
+        let ctx = Ctx::new(&config);
+        let codes = ctx.codes();
+        let stages = [None, Some("S4"), Some(" s2"), Some("S9"), Some("")];
+        let levels = [None, Some("2b"), Some("3A "), Some("9z"), Some("")];
+        let courses = [None, Some("H"), Some(" n5"), Some("NPA"), Some("")];
+        let grades = [None, Some("1"), Some("8"), Some(" 9"), Some("x"), Some("")];
+        let ratings = [None, Some("3"), Some(""), Some("5")];
+        let mut rows = 0;
+        for senior in [false, true] {
+            for stage in stages {
+                for rating in ratings {
+                    for level in if senior { &[None][..] } else { &levels } {
+                        for course in if senior { &courses[..] } else { &[None] } {
+                            for target in if senior { &grades[..] } else { &[None] } {
+                                for working in if senior { &grades[..] } else { &[None] } {
+                                    let e = Entered {
+                                        stage,
+                                        level: *level,
+                                        course_level: *course,
+                                        target: *target,
+                                        working: *working,
+                                        ratings: [rating, None, rating],
+                                    };
+                                    let cell = |c: &str| match c {
+                                        "stage" => e.stage,
+                                        "level" => e.level,
+                                        "course_level" => e.course_level,
+                                        "target_grade" => e.target,
+                                        "working_grade" => e.working,
+                                        "effort" | "homework" => rating,
+                                        _ => None,
+                                    };
+                                    let invalid = codes.subject_cells(senior, cell);
+                                    let may = Read::of(&ctx, &e).may_be_invalid();
+                                    assert_eq!(may, !invalid.is_empty(), "{e:?}");
+                                    rows += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(rows, 5 * 4 * (5 + 5 * 6 * 6));
     }
 
     #[test]

@@ -67,14 +67,14 @@ pub(super) const ASKED: [&str; 5] = ["teacher", "class", "comment", "forename", 
 /// a cell named by a literal is then read without looking the name up.
 pub(super) struct RowCells<'c, 'f> {
     all: &'c Columns<'f>,
-    scn: Option<&'c Chunks<'f>>,
-    subject: Option<&'c Chunks<'f>>,
-    stage: Option<&'c Chunks<'f>>,
-    level: Option<&'c Chunks<'f>>,
-    course_level: Option<&'c Chunks<'f>>,
-    target: Option<&'c Chunks<'f>>,
-    working: Option<&'c Chunks<'f>>,
-    ratings: [Option<&'c Chunks<'f>>; 3],
+    pub(super) scn: Option<&'c Chunks<'f>>,
+    pub(super) subject: Option<&'c Chunks<'f>>,
+    pub(super) stage: Option<&'c Chunks<'f>>,
+    pub(super) level: Option<&'c Chunks<'f>>,
+    pub(super) course_level: Option<&'c Chunks<'f>>,
+    pub(super) target: Option<&'c Chunks<'f>>,
+    pub(super) working: Option<&'c Chunks<'f>>,
+    pub(super) ratings: [Option<&'c Chunks<'f>>; 3],
     /// Teacher, class, comment, forename and surname, when asked for.
     pub(super) asked: [Option<&'c Chunks<'f>>; 5],
 }

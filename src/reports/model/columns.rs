@@ -16,7 +16,7 @@ pub struct Columns<'f> {
 }
 
 /// Polars' array of text (views).
-type TextArray = <StringType as PolarsDataType>::Array;
+pub type TextArray = <StringType as PolarsDataType>::Array;
 
 /// One column's arrays and the row each starts at: a column found once,
 /// for a loop that reads it cell after cell without naming it each time.
@@ -104,25 +104,55 @@ impl<'f> Chunks<'f> {
         Some(out)
     }
 
+    /// A column of codes, each array with its distinct texts.
+    #[cfg(test)]
+    pub fn of_codes(arrays: Vec<(&'f PrimitiveArray<u32>, &'f TextArray)>) -> Chunks<'f> {
+        Chunks::of(
+            arrays
+                .into_iter()
+                .map(|(c, t)| Chunk::Codes(c, t))
+                .collect(),
+        )
+    }
+
     pub fn get(&self, i: usize) -> Option<&'f str> {
-        let (a, j) = match self.arrays.as_slice() {
-            [] => return None,
-            [a] => (*a, i),
-            _ => {
-                // Row groups are of one size but the last: start at the
-                // group that size points to, then step to the right one.
-                let last = self.starts.len() - 1;
-                let mut k = (i / self.starts[1].max(1)).min(last);
-                while k > 0 && self.starts[k] > i {
-                    k -= 1;
-                }
-                while k < last && self.starts[k + 1] <= i {
-                    k += 1;
-                }
-                (self.arrays[k], i - self.starts[k])
+        if self.arrays.is_empty() {
+            return None;
+        }
+        let k = group_at(&self.starts, i);
+        self.arrays[k].get(i - self.starts[k])
+    }
+
+    /// The row each array starts at and, when every array is codes, each
+    /// one's codes and distinct texts.
+    #[allow(clippy::type_complexity)]
+    pub fn coded(&self) -> Option<(&[usize], Vec<(&'f PrimitiveArray<u32>, &'f TextArray)>)> {
+        let arrays = self.arrays.iter().map(|a| match *a {
+            Chunk::Codes(codes, texts) => Some((codes, texts)),
+            Chunk::Texts(_) => None,
+        });
+        Some((&self.starts, arrays.collect::<Option<_>>()?))
+    }
+}
+
+/// The array that row `i` is in, of arrays starting at `starts` (at least
+/// one): the last for a row past the end.
+pub fn group_at(starts: &[usize], i: usize) -> usize {
+    match starts {
+        [] | [_] => 0,
+        _ => {
+            // Row groups are of one size but the last: start at the group
+            // that size points to, then step to the right one.
+            let last = starts.len() - 1;
+            let mut k = (i / starts[1].max(1)).min(last);
+            while k > 0 && starts[k] > i {
+                k -= 1;
             }
-        };
-        a.get(j)
+            while k < last && starts[k + 1] <= i {
+                k += 1;
+            }
+            k
+        }
     }
 }
 

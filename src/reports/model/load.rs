@@ -9,6 +9,7 @@ use polars::prelude::*;
 use super::builder::Builder;
 use super::cells::{PUPIL_COLS, PupilCells, RowCells};
 use super::columns::{Chunks, Columns};
+use super::parsed::ReadCells;
 use super::pupils::Contexts;
 use super::{
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupil, Pupils, Row,
@@ -17,7 +18,7 @@ use super::{
 use crate::rules::senior::CourseLevel;
 use crate::rules::validity::Invalid;
 use crate::rules::values::{self, parse_bool, parse_number, parse_stage};
-use crate::rules::verdict::{Entered, PupilContext, Verdict, carried_target, judge};
+use crate::rules::verdict::{Entered, PupilContext, Read, Verdict, carried_target, decide};
 use crate::rules::window::Window;
 use crate::rules::{Ctx, Phase};
 use crate::store::read::{Part, Snapshot, read_opened_parts};
@@ -260,6 +261,7 @@ pub fn load_only(
             };
             let c = Columns::of_part(&part, &names)?;
             let h = RowCells::new(&c);
+            let parsed = ReadCells::of(ctx, phase, &h);
             let mut judged: Vec<Judged> = Vec::new();
             // Each row is judged on its own, so a large school's rows are
             // judged on every core, a block at a time into the same memory
@@ -286,7 +288,10 @@ pub fn load_only(
                         let cell = |col: &'static str| h.get(col, i);
                         let scn = cell("scn").unwrap_or_default();
                         let subject = cell("subject").unwrap_or_default();
-                        let e = Entered::of(phase, cell);
+                        let read = match &parsed {
+                            Some(p) => p.read(i),
+                            None => Read::of(ctx, &Entered::of(phase, cell)),
+                        };
                         let earlier_target = match phase {
                             Phase::Senior => earlier.get(scn, subject).copied(),
                             Phase::Bge => None,
@@ -308,8 +313,8 @@ pub fn load_only(
                                 (false, place, c)
                             }
                         };
-                        let v = judge(ctx, window, phase, &e, pupil_context, earlier_target);
-                        let invalid = if need.invalid {
+                        let v = decide(ctx, window, phase, &read, pupil_context, earlier_target);
+                        let invalid = if need.invalid && read.may_be_invalid() {
                             ctx.codes().subject_cells(phase == Phase::Senior, cell)
                         } else {
                             Vec::new()
@@ -325,11 +330,18 @@ pub fn load_only(
                         // text: those met before have their ids; the others are
                         // given theirs below.
                         let unread = [
-                            e.level.filter(|_| v.level.is_none()),
-                            e.course_level.filter(|_| v.course_level.is_none()),
-                            e.target.filter(|_| v.target.is_none()),
-                            e.working.filter(|_| v.working.is_none()),
-                        ];
+                            (read.level.entered() && v.level.is_none(), "level"),
+                            (
+                                read.course_level.entered() && v.course_level.is_none(),
+                                "course_level",
+                            ),
+                            (read.target.entered() && v.target.is_none(), "target_grade"),
+                            (
+                                read.working.entered() && v.working.is_none(),
+                                "working_grade",
+                            ),
+                        ]
+                        .map(|(unread, col)| if unread { cell(col) } else { None });
                         let mut new_texts = 0u8;
                         let ids = odd.unread_mut().into_iter().zip(unread).enumerate();
                         for (k, (id, text)) in ids {

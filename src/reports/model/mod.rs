@@ -15,6 +15,7 @@ mod builder;
 mod cells;
 pub mod columns;
 mod load;
+mod parsed;
 mod pupils;
 mod texts;
 
