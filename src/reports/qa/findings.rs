@@ -22,6 +22,10 @@ struct Collector<'a> {
     /// Each SCN, subject and teacher once, shared by the findings that
     /// name it (most pupils have several, and a school a few subjects).
     shared: PlHashSet<Arc<str>>,
+    /// The same, of texts of the window found by where they are held
+    /// (each is held once): a row's SCN, subject and teacher are found
+    /// without hashing or comparing their text.
+    held: PlHashMap<(usize, usize), Arc<str>>,
     out: Vec<Finding>,
 }
 
@@ -32,6 +36,7 @@ impl<'a> Collector<'a> {
             sw,
             school,
             shared: PlHashSet::default(),
+            held: PlHashMap::default(),
             out: Vec::new(),
         }
     }
@@ -46,6 +51,18 @@ impl<'a> Collector<'a> {
         Some(t)
     }
 
+    /// [`Collector::share`] of a text held by the school's window.
+    fn share_held(&mut self, text: Option<&str>) -> Option<Arc<str>> {
+        let text = text?;
+        let at = (text.as_ptr() as usize, text.len());
+        if let Some(t) = self.held.get(&at) {
+            return Some(t.clone());
+        }
+        let t = self.share(Some(text))?;
+        self.held.insert(at, t.clone());
+        Some(t)
+    }
+
     fn push(
         &mut self,
         kind: QaKind,
@@ -54,7 +71,17 @@ impl<'a> Collector<'a> {
         teacher: Option<&str>,
         detail: impl Into<Arc<str>>,
     ) {
-        let (scn, subject, teacher) = (self.share(scn), self.share(subject), self.share(teacher));
+        let shared = [scn, subject, teacher].map(|t| self.share(t));
+        self.finding(kind, shared, detail);
+    }
+
+    fn finding(
+        &mut self,
+        kind: QaKind,
+        shared: [Option<Arc<str>>; 3],
+        detail: impl Into<Arc<str>>,
+    ) {
+        let [scn, subject, teacher] = shared;
         self.out.push(Finding {
             school: self.school.clone(),
             window: self.sw.window,
@@ -68,7 +95,8 @@ impl<'a> Collector<'a> {
     }
 
     fn row(&mut self, kind: QaKind, r: &RowRef, detail: impl Into<Arc<str>>) {
-        self.push(kind, Some(r.scn()), Some(r.subject()), r.teacher(), detail);
+        let held = [Some(r.scn()), Some(r.subject()), r.teacher()].map(|t| self.share_held(t));
+        self.finding(kind, held, detail);
     }
 }
 
@@ -80,10 +108,9 @@ pub fn findings(
     stages: &dyn Fn(Option<u8>) -> bool,
     filter: &QaFilter,
 ) -> Vec<Finding> {
-    let rows: Vec<RowRef> = sw
-        .rows()
-        .filter(|r| stages(r.stage()) && filter.accepts(r))
-        .collect();
+    // Sized once: most of a window's rows, millions in a large school.
+    let mut rows: Vec<RowRef> = Vec::with_capacity(sw.rows().len());
+    rows.extend(sw.rows().filter(|r| stages(r.stage()) && filter.accepts(r)));
     let mut c = Collector::new(ctx, sw, sw.school.as_str().into());
     row_findings(&mut c, &rows, history);
     pupil_findings(&mut c, &rows, stages, filter);
@@ -109,7 +136,11 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
     // at on every core, a run at a time; the runs' findings are then
     // joined in row order.
     let runs = crate::par::map_within(rows.chunks(ROWS_PER_RUN).collect(), 1, |run| {
-        let mut c = Collector::new(ctx, c.sw, c.school.clone());
+        // Texts shared by a run's findings are its own: findings made on
+        // two cores that counted references to one text would each wait
+        // for the other's count.
+        let mut c = Collector::new(ctx, c.sw, (*c.school).into());
+        let no_intervention: Arc<str> = (*no_intervention).into();
         for r in run {
             let pupil = c.sw.pupil_of(r.pupil_id());
             row_finding(&mut c, r, pupil, history, &helped, &no_intervention);
@@ -409,6 +440,8 @@ fn set_aside_findings(
     }
     // A conflict's teacher is the teacher of the row that was kept. A
     // window has few conflicts, so only the rows of their pupils are indexed.
+    // Those pupils are found by number, so each row is looked at by its
+    // pupil's number, not its SCN's text.
     let pupils: HashSet<&str> = history
         .conflicts
         .iter()
@@ -416,7 +449,9 @@ fn set_aside_findings(
         .collect();
     let mut kept: BySubject<&str, RowRef> = BySubject::default();
     if !pupils.is_empty() {
-        for r in c.sw.rows().filter(|r| pupils.contains(r.scn())) {
+        let scns = c.sw.scns();
+        let wanted: Vec<bool> = scns.iter().map(|s| pupils.contains(&**s)).collect();
+        for r in c.sw.rows().filter(|r| wanted[r.pupil_id()]) {
             kept.insert(r.scn(), r.subject(), r);
         }
     }
