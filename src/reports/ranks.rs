@@ -27,6 +27,20 @@ impl<'a> Ranks<'a> {
         Ranks::of(all.into_iter().map(|s| Cow::Owned(s.to_string())))
     }
 
+    /// Ranks in byte order.
+    pub fn bytes(texts: impl IntoIterator<Item = &'a str>) -> Ranks<'a> {
+        Ranks::of(Self::distinct(texts).into_iter().map(Cow::Borrowed))
+    }
+
+    /// How many texts are ranked.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn distinct(texts: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
         Self::distinct_of(texts)
     }

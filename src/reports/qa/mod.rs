@@ -107,40 +107,94 @@ pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
 /// SPEC 8 order for people: errors first, then kind (in `KINDS` order), SCN,
 /// subject; school, teacher and detail only break ties.
 pub fn sort(findings: &mut [Finding]) {
+    let order = packed_order(findings).unwrap_or_else(|| tuple_order(findings));
+    super::ranks::permute(findings, order);
+}
+
+/// The order of [`sort`], each finding's key a tuple of its numbers and
+/// texts.
+fn tuple_order(findings: &[Finding]) -> Vec<usize> {
     // A national run has most of a million findings but a few hundred
     // subjects and some thousands of teachers: each distinct text gets its
     // `text_key` rank once, so the sort compares numbers and borrowed text
     // and allocates nothing per finding.
-    let order: Vec<usize> = {
-        let subjects = Ranks::text(findings.iter().map(|f| text(&f.subject)));
-        let teachers = Ranks::text(findings.iter().map(|f| text(&f.teacher)));
-        let rank = |ranks: &Ranks, t: &Option<Arc<str>>| ranks.get(text(t));
-        let mut keys: Vec<_> = findings
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let scn = f.scn.as_deref().unwrap_or_default();
-                (
-                    std::cmp::Reverse(f.severity),
-                    f.kind,
-                    prefix(scn),
-                    scn,
-                    rank(&subjects, &f.subject),
-                    &*f.school,
-                    rank(&teachers, &f.teacher),
-                    &*f.detail,
-                    // Equal keys keep their order, as a stable sort would.
-                    i,
-                )
-            })
-            .collect();
-        // On every core: the sort is most of what a national run does
-        // after judging. The index makes every key distinct, so the order
-        // is the same as a stable sort's.
-        keys.par_sort_unstable();
-        keys.into_iter().map(|k| k.8).collect()
-    };
-    super::ranks::permute(findings, order);
+    let subjects = Ranks::text(findings.iter().map(|f| text(&f.subject)));
+    let teachers = Ranks::text(findings.iter().map(|f| text(&f.teacher)));
+    let rank = |ranks: &Ranks, t: &Option<Arc<str>>| ranks.get(text(t));
+    let mut keys: Vec<_> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let scn = f.scn.as_deref().unwrap_or_default();
+            (
+                std::cmp::Reverse(f.severity),
+                f.kind,
+                prefix(scn),
+                scn,
+                rank(&subjects, &f.subject),
+                &*f.school,
+                rank(&teachers, &f.teacher),
+                &*f.detail,
+                // Equal keys keep their order, as a stable sort would.
+                i,
+            )
+        })
+        .collect();
+    // On every core: the sort is most of what a national run does
+    // after judging. The index makes every key distinct, so the order
+    // is the same as a stable sort's.
+    keys.par_sort_unstable();
+    keys.into_iter().map(|k| k.8).collect()
+}
+
+/// The order of [`sort`] with each finding's key packed into numbers: its
+/// severity and kind, its SCN (when every SCN is at most 15 bytes), and
+/// the ranks of its subject, school and teacher; only findings equal in
+/// all of those (a row's two invalid ratings) compare their details. None
+/// when a key does not fit.
+fn packed_order(findings: &[Finding]) -> Option<Vec<usize>> {
+    const BITS: u32 = 21;
+    let subjects = Ranks::text(findings.iter().map(|f| text(&f.subject)));
+    let teachers = Ranks::text(findings.iter().map(|f| text(&f.teacher)));
+    let schools = Ranks::bytes(findings.iter().map(|f| &*f.school));
+    let fits = |r: &Ranks| r.len() < 1 << BITS;
+    if !(fits(&subjects) && fits(&teachers) && fits(&schools)) || findings.len() > u32::MAX as usize
+    {
+        return None;
+    }
+    let rank = |ranks: &Ranks, t: &str| u64::from(ranks.get(t));
+    let mut keys: Vec<(u8, u128, u64, u32)> = Vec::with_capacity(findings.len());
+    for (i, f) in findings.iter().enumerate() {
+        let first = match f.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        } << 6
+            | f.kind as u8;
+        let rest = rank(&subjects, text(&f.subject)) << (2 * BITS)
+            | rank(&schools, &f.school) << BITS
+            | rank(&teachers, text(&f.teacher));
+        keys.push((first, short(text(&f.scn))?, rest, i as u32));
+    }
+    keys.par_sort_unstable();
+    let same =
+        |a: &(u8, u128, u64, u32), b: &(u8, u128, u64, u32)| (a.0, a.1, a.2) == (b.0, b.1, b.2);
+    for run in keys.chunk_by_mut(same).filter(|run| run.len() > 1) {
+        run.sort_unstable_by_key(|k| (&*findings[k.3 as usize].detail, k.3));
+    }
+    Some(keys.into_iter().map(|k| k.3 as usize).collect())
+}
+
+/// A text of at most 15 bytes as a number that orders as the text does:
+/// its bytes from the most significant, then its length.
+fn short(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    let mut buf = [0u8; 16];
+    buf.get_mut(..b.len())
+        .filter(|_| b.len() < 16)?
+        .copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    Some(u128::from_be_bytes(buf))
 }
 
 /// The first 16 bytes of a text as a number that orders as the text does
@@ -244,6 +298,52 @@ mod tests {
             teacher: None,
             detail: "".into(),
         }
+    }
+
+    proptest::proptest! {
+        /// The packed order is the order of the whole tuple, with SCNs
+        /// that share a start, details that break ties, and findings
+        /// equal in everything.
+        #[test]
+        fn packed_order_is_the_tuple_order(
+            rows in proptest::collection::vec(
+                (0usize..3, 0usize..4, 0usize..6, 0usize..4, 0usize..3, 0usize..3, 0usize..3),
+                0..80,
+            )
+        ) {
+            let severities = [Severity::Info, Severity::Warning, Severity::Error];
+            let kinds = [QaKind::InvalidRating, QaKind::MissingEntry, QaKind::RejectedRow, QaKind::InvalidLevel];
+            let scns = ["", "1", "10", "1\0", "123456789012345", "12345678901234"];
+            let texts = ["", "Art", "art", "Zoology"];
+            let schools = ["EHS", "AHS", "ehs"];
+            let findings: Vec<Finding> = rows
+                .iter()
+                .map(|&(sev, kind, scn, subject, school, teacher, detail)| Finding {
+                    school: schools[school].into(),
+                    window: "2025-26/1".parse().unwrap(),
+                    severity: severities[sev],
+                    kind: kinds[kind],
+                    scn: Some(scns[scn].into()).filter(|s: &Arc<str>| !s.is_empty()),
+                    subject: Some(texts[subject].into()).filter(|s: &Arc<str>| !s.is_empty()),
+                    teacher: Some(texts[teacher].into()).filter(|s: &Arc<str>| !s.is_empty()),
+                    detail: ["b", "a", ""][detail].into(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(packed_order(&findings), Some(tuple_order(&findings)));
+        }
+    }
+
+    #[test]
+    fn findings_with_a_long_scn_are_sorted_by_the_whole_tuple() {
+        let mut f = finding(
+            Severity::Error,
+            QaKind::InvalidLevel,
+            "1234567890123456",
+            "",
+        );
+        assert_eq!(packed_order(std::slice::from_ref(&f)), None);
+        f.scn = Some("123456789012345".into());
+        assert_eq!(packed_order(std::slice::from_ref(&f)), Some(vec![0]));
     }
 
     #[test]
