@@ -100,6 +100,22 @@ impl Scope {
     }
 }
 
+/// Ask the processor to bring `value` into cache ahead of its use. Rows
+/// visited in a report's order rather than load order each missed the
+/// cache: half of the time `subjects` spent on a row's values.
+#[inline(always)]
+pub fn prefetch<T: ?Sized>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it reads nothing the program sees and
+    // cannot fault, and the address comes from a live reference.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// Each school's lines as one list, in school order. One school's list is
 /// taken as it is, and several are copied once into a list made their size:
 /// collected through `flatten`, a large school's lines (60 MB at 300,000

@@ -27,6 +27,7 @@ pub use columns::Columns;
 pub use load::{interventions, load, load_only};
 pub use pupils::{Pupil, Pupils, Text};
 
+use super::prefetch;
 use crate::rules::Phase;
 use crate::rules::Status;
 use crate::rules::senior::CourseLevel;
@@ -273,22 +274,6 @@ impl SchoolWindow {
         }
         self.text(f(&self.odd[row.odd as usize]))
     }
-}
-
-/// Ask the processor to bring `value` into cache ahead of its use. Rows
-/// visited in a report's order rather than load order each missed the
-/// cache: half of the time `subjects` spent on a row's values.
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it reads nothing the program sees and
-    // cannot fault, and the address comes from a live reference.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
 }
 
 /// A judged row with its window.

@@ -24,6 +24,7 @@ pub use report::{Qa, build};
 
 use std::sync::Arc;
 
+use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 
 use crate::config::{QaKind, Severity};
@@ -105,13 +106,14 @@ pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
 }
 
 /// SPEC 8 order for people: errors first, then kind (in `KINDS` order), SCN,
-/// subject; school, teacher and detail only break ties.
-pub fn sort(findings: &mut [Finding]) {
-    let order = packed_order(findings).unwrap_or_else(|| tuple_order(findings));
-    super::ranks::permute(findings, order);
+/// subject; school, teacher and detail only break ties. The findings stay
+/// where they are (moving most of a million into place took as long as
+/// sorting); they are read in this order.
+pub fn order(findings: &[Finding]) -> Vec<usize> {
+    packed_order(findings).unwrap_or_else(|| tuple_order(findings))
 }
 
-/// The order of [`sort`], each finding's key a tuple of its numbers and
+/// The order of [`order`], each finding's key a tuple of its numbers and
 /// texts.
 fn tuple_order(findings: &[Finding]) -> Vec<usize> {
     // A national run has most of a million findings but a few hundred
@@ -154,17 +156,25 @@ fn tuple_order(findings: &[Finding]) -> Vec<usize> {
 /// when a key does not fit.
 fn packed_order(findings: &[Finding]) -> Option<Vec<usize>> {
     const BITS: u32 = 21;
-    let subjects = Ranks::text(findings.iter().map(|f| text(&f.subject)));
-    let teachers = Ranks::text(findings.iter().map(|f| text(&f.teacher)));
-    let schools = Ranks::bytes(findings.iter().map(|f| &*f.school));
-    let fits = |r: &Ranks| r.len() < 1 << BITS;
-    if !(fits(&subjects) && fits(&teachers) && fits(&schools)) || findings.len() > u32::MAX as usize
-    {
+    type Key = (u8, u128, u64, u32);
+    let ((subjects, schools), teachers) = crate::par::join_within(
+        || {
+            crate::par::join_within(
+                || held_ranks(findings.iter().map(|f| text(&f.subject)), Ranks::text),
+                || held_ranks(findings.iter().map(|f| &*f.school), Ranks::bytes),
+            )
+        },
+        // Each run of rows holds its own copy of a teacher's name, and a
+        // school has thousands of teachers: ranked by their text.
+        || Ranks::text(findings.iter().map(|f| text(&f.teacher))),
+    );
+    let fits = |r: &PlHashMap<Held, u32>| r.len() < 1 << BITS;
+    let fit = fits(&subjects) && teachers.len() < 1 << BITS && fits(&schools);
+    if !fit || findings.len() > u32::MAX as usize {
         return None;
     }
-    let rank = |ranks: &Ranks, t: &str| u64::from(ranks.get(t));
-    let mut keys: Vec<(u8, u128, u64, u32)> = Vec::with_capacity(findings.len());
-    for (i, f) in findings.iter().enumerate() {
+    let rank = |ranks: &PlHashMap<Held, u32>, t: &str| u64::from(ranks[&Held(t)]);
+    let key = |(i, f): (usize, &Finding)| -> Option<Key> {
         let first = match f.severity {
             Severity::Error => 0,
             Severity::Warning => 1,
@@ -173,16 +183,57 @@ fn packed_order(findings: &[Finding]) -> Option<Vec<usize>> {
             | f.kind as u8;
         let rest = rank(&subjects, text(&f.subject)) << (2 * BITS)
             | rank(&schools, &f.school) << BITS
-            | rank(&teachers, text(&f.teacher));
-        keys.push((first, short(text(&f.scn))?, rest, i as u32));
-    }
+            | u64::from(teachers.get(text(&f.teacher)));
+        Some((first, short(text(&f.scn))?, rest, i as u32))
+    };
+    let mut keys: Vec<Key> = match crate::par::nested() {
+        true => findings
+            .par_iter()
+            .enumerate()
+            .map(key)
+            .collect::<Option<_>>()?,
+        false => findings
+            .iter()
+            .enumerate()
+            .map(key)
+            .collect::<Option<_>>()?,
+    };
     keys.par_sort_unstable();
-    let same =
-        |a: &(u8, u128, u64, u32), b: &(u8, u128, u64, u32)| (a.0, a.1, a.2) == (b.0, b.1, b.2);
+    let same = |a: &Key, b: &Key| (a.0, a.1, a.2) == (b.0, b.1, b.2);
     for run in keys.chunk_by_mut(same).filter(|run| run.len() > 1) {
         run.sort_unstable_by_key(|k| (&*findings[k.3 as usize].detail, k.3));
     }
     Some(keys.into_iter().map(|k| k.3 as usize).collect())
+}
+
+/// A text found by where it is held, not by what it says: findings share
+/// their texts, so most of a million findings hold a few thousand.
+#[derive(Clone, Copy)]
+struct Held<'a>(&'a str);
+
+impl PartialEq for Held<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Held<'_> {}
+
+impl std::hash::Hash for Held<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.0.as_ptr() as usize, self.0.len()).hash(h)
+    }
+}
+
+/// Each text held, with the rank `ranks` gives its text among all the
+/// distinct texts held.
+fn held_ranks<'a>(
+    texts: impl Iterator<Item = &'a str>,
+    ranks: impl Fn(Vec<&'a str>) -> Ranks<'a>,
+) -> PlHashMap<Held<'a>, u32> {
+    let held = crate::par::distinct(&texts.map(Held).collect::<Vec<_>>());
+    let ranked = ranks(held.iter().map(|h| h.0).collect());
+    held.into_iter().map(|h| (h, ranked.get(h.0))).collect()
 }
 
 /// A text of at most 15 bytes as a number that orders as the text does:
@@ -349,7 +400,7 @@ mod tests {
     #[test]
     fn findings_sort_errors_first_then_kind_scn_subject() {
         use Severity::*;
-        let mut v = vec![
+        let v = vec![
             finding(Info, QaKind::LevelRegressed, "1", "English"),
             finding(Warning, QaKind::InvalidRating, "2", "art"),
             finding(Error, QaKind::RejectedRow, "1", ""),
@@ -357,9 +408,9 @@ mod tests {
             finding(Error, QaKind::InvalidLevel, "3", "Maths"),
             finding(Warning, QaKind::InvalidRating, "1", "Zoology"),
         ];
-        sort(&mut v);
-        let got: Vec<(QaKind, Option<&str>, Option<&str>)> = v
-            .iter()
+        let got: Vec<(QaKind, Option<&str>, Option<&str>)> = order(&v)
+            .into_iter()
+            .map(|i| &v[i])
             .map(|f| (f.kind, f.scn.as_deref(), f.subject.as_deref()))
             .collect();
         assert_eq!(

@@ -12,8 +12,10 @@ use super::{Finding, QaFilter};
 
 pub struct Qa {
     pub scope_window: crate::rules::window::Window,
-    /// Sorted; most of a million in a national run, so never held as cells.
+    /// Most of a million in a national run, so never held as cells.
     pub findings: Vec<Finding>,
+    /// The findings' places in SPEC 8 order ([`super::order`]).
+    pub order: Vec<usize>,
     pub completeness: Table,
 }
 
@@ -31,12 +33,13 @@ pub fn build(ctx: &Ctx, snap: &Snapshot, scope: &Scope, filter: &QaFilter) -> an
     // Sized once, or taken as they are for one school: growing a vector of
     // most of a million findings copies it.
     let (findings, completeness): (Vec<_>, Vec<_>) = per_school.into_iter().unzip();
-    let (mut findings, mut completeness) = (concat(findings), concat(completeness));
-    super::sort(&mut findings);
+    let (findings, mut completeness) = (concat(findings), concat(completeness));
+    let order = super::order(&findings);
     super::sort_completeness(&mut completeness);
     Ok(Qa {
         scope_window: scope.window,
         findings,
+        order,
         completeness: super::completeness_table(&completeness),
     })
 }
@@ -56,7 +59,22 @@ impl Qa {
         let window = self.scope_window.to_string();
         let render = |part: usize, sink: &mut dyn Sink| {
             let start = part * output::PART_ROWS;
-            for finding in self.findings.iter().skip(start).take(output::PART_ROWS) {
+            let end = (start + output::PART_ROWS).min(self.order.len());
+            let places = &self.order[start.min(end)..end];
+            for (k, &at) in places.iter().enumerate() {
+                // Findings are read in an order of their own: each is asked
+                // for ahead, and then its texts.
+                if let Some(&ahead) = places.get(k + 16) {
+                    crate::reports::prefetch(&self.findings[ahead]);
+                }
+                if let Some(&near) = places.get(k + 8) {
+                    let f = &self.findings[near];
+                    crate::reports::prefetch(&*f.detail);
+                    if let Some(scn) = &f.scn {
+                        crate::reports::prefetch(&**scn);
+                    }
+                }
+                let finding = &self.findings[at];
                 let other;
                 let w = if finding.window == self.scope_window {
                     window.as_str()
