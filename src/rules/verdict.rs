@@ -3,8 +3,11 @@
 //!
 //! [`judge`] takes the row's text as entered, the pupil's stage and band and
 //! the best target of the session's earlier windows, and returns everything a
-//! report shows besides the text itself. Every report reads its rows through
-//! this one function, so no two reports can judge a row differently.
+//! report shows besides the text itself. It is two steps: [`Read`] parses
+//! each cell on its own (one function per column), and [`decide`] makes the
+//! verdict from what they read. Every report reads its rows through
+//! [`decide`], with each distinct code of a column parsed by those same
+//! functions once, so no two reports can judge a row differently.
 
 use super::faculties::FacultyMap;
 use super::pathway::Pathway;
