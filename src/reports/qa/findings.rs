@@ -112,15 +112,23 @@ pub fn findings(
     let mut rows: Vec<RowRef> = Vec::with_capacity(sw.rows().len());
     rows.extend(sw.rows().filter(|r| stages(r.stage()) && filter.accepts(r)));
     let mut c = Collector::new(ctx, sw, sw.school.as_str().into());
-    row_findings(&mut c, &rows, history);
+    let runs = row_findings(&mut c, &rows, history);
     pupil_findings(&mut c, &rows, stages, filter);
     staff_findings(&mut c, stages, filter);
     set_aside_findings(&mut c, history, stages, filter);
-    c.out
+    // Joined once, sized once: growing a vector of most of a million
+    // findings copies it.
+    let mut out = Vec::with_capacity(runs.iter().map(Vec::len).sum::<usize>() + c.out.len());
+    for run in runs {
+        out.extend(run);
+    }
+    out.extend(c.out);
+    out
 }
 
-/// Findings about single pupil-subject rows.
-fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
+/// Findings about single pupil-subject rows: each run of rows' own, in
+/// row order, then those about subjects, in `c`.
+fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) -> Vec<Vec<Finding>> {
     let ctx = c.ctx;
     let helped = Helped::new(&c.sw.interventions, &history.previous_interventions);
     let searched = match history.previous {
@@ -147,13 +155,11 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
         }
         c.out
     });
-    c.out.reserve(runs.iter().map(Vec::len).sum());
-    for run in runs {
-        c.out.extend(run);
-    }
+    // Each subject text once (by its id), then each ignoring case.
+    let mut ids: PlHashSet<usize> = PlHashSet::default();
     let mut unmapped: HashSet<String> = HashSet::new();
     for r in rows.iter().filter(|r| !r.mapped()) {
-        if unmapped.insert(r.subject().trim().to_lowercase()) {
+        if ids.insert(r.subject_id()) && unmapped.insert(r.subject().trim().to_lowercase()) {
             c.push(
                 QaKind::UnmappedSubject,
                 None,
@@ -163,6 +169,7 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) {
             );
         }
     }
+    runs
 }
 
 /// Rows looked at together on one core.
