@@ -17,6 +17,7 @@ pub mod columns;
 mod load;
 mod parsed;
 mod pupils;
+mod read_pupils;
 mod texts;
 
 use std::collections::HashMap;
