@@ -11,7 +11,7 @@ use super::cells::{PUPIL_COLS, RowCells};
 use super::columns::{Chunks, Columns};
 use super::parsed::ReadCells;
 use super::pupils::Contexts;
-use super::read_pupils::{CONTEXT_COLS, contexts, load_pupils, pupils_part};
+use super::read_pupils::{CONTEXT_COLS, contexts, load_pupils, only_rows, pupils_part};
 use super::{
     BySubject, Intervention, NO_GAP, NO_TEXT, NO8, NO16, Need, Odd, Override, Pupils, Row,
     SchoolWindow,
@@ -55,16 +55,6 @@ pub fn load(
     need: Need,
 ) -> anyhow::Result<SchoolWindow> {
     load_only(ctx, snap, school, window, need, None)
-}
-
-/// The rows of one pupil (`only`), or every row: polars filters each frame
-/// as it is read, before any row is judged, so `tracker pupil SCN` judges
-/// that pupil's rows and no others.
-pub(super) fn only_rows(df: DataFrame, only: Option<&str>) -> PolarsResult<DataFrame> {
-    match only {
-        None => Ok(df),
-        Some(scn) => df.lazy().filter(col("scn").eq(lit(scn))).collect(),
-    }
 }
 
 /// [`load`], keeping only the rows of the pupil `only` when given.

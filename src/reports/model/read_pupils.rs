@@ -1,9 +1,9 @@
 //! Reading a window's pupils table: every pupil with its context values
-//! when a report needs them, or only each pupil's stage and band.
+//! when a report needs them, or only each pupil's stage and band; and
+//! keeping one pupil's rows of a stored table.
 
 use super::cells::{PUPIL_COLS, PupilCells};
 use super::columns::Columns;
-use super::load::only_rows;
 use super::pupils::Contexts;
 use super::{Need, Pupil, Pupils, Text};
 use crate::rules::Ctx;
@@ -11,6 +11,8 @@ use crate::rules::values::{self, parse_bool, parse_number, parse_stage};
 use crate::rules::verdict::PupilContext;
 use crate::rules::window::Window;
 use crate::store::read::{Part, Snapshot};
+
+use polars::prelude::*;
 
 /// The pupils table for a window: that window's, else the latest earlier
 /// one; its text columns as codes, unless it is for one pupil's rows.
@@ -104,4 +106,14 @@ pub(super) fn contexts(ctx: &Ctx, part: &Part) -> anyhow::Result<Contexts> {
         (c.get("scn", i).unwrap_or_default(), context)
     });
     Ok(Contexts::of(rows))
+}
+
+/// The rows of one pupil (`only`), or every row: polars filters each frame
+/// as it is read, before any row is judged, so `tracker pupil SCN` judges
+/// that pupil's rows and no others.
+pub(super) fn only_rows(df: DataFrame, only: Option<&str>) -> PolarsResult<DataFrame> {
+    match only {
+        None => Ok(df),
+        Some(scn) => df.lazy().filter(col("scn").eq(lit(scn))).collect(),
+    }
 }
