@@ -9,7 +9,6 @@
 //! line and the later duplicate still wins.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 
 use polars::prelude::*;
 
@@ -36,8 +35,6 @@ pub(super) struct Row {
     /// Index into [`Part::subjects`], or [`NO_SUBJECT`].
     pub subject: u32,
     pub stage: Option<u8>,
-    /// Hash of the row's values, to tell a conflicting duplicate.
-    pub hash: u64,
     /// Its invalid cells counted by kind, in `InvalidKind::ALL` order.
     pub invalid: [u8; 4],
 }
@@ -79,7 +76,6 @@ pub(super) struct Rules<'a> {
     codes: Codes<'a>,
     pupil_stages: Option<&'a HashMap<u64, u8>>,
     file: &'a PreparedFile,
-    hasher: &'a PlRandomState,
     scn: Option<usize>,
     subject: Option<usize>,
     stage: Option<usize>,
@@ -90,8 +86,8 @@ pub(super) struct Rules<'a> {
     lead_name: Option<usize>,
     required_text: Option<(usize, &'static str, &'static str)>,
     index: PlHashMap<&'static str, usize>,
-    /// The kind's columns its invalid cells are judged from.
-    checked: Vec<usize>,
+    /// The kind's columns its invalid cells are judged from, by name.
+    checked: Vec<(&'static str, usize)>,
 }
 
 impl<'a> Rules<'a> {
@@ -100,7 +96,6 @@ impl<'a> Rules<'a> {
         codes: Codes<'a>,
         pupil_stages: Option<&'a HashMap<u64, u8>>,
         file: &'a PreparedFile,
-        hasher: &'a PlRandomState,
     ) -> Rules<'a> {
         let specs = kind.columns();
         let col = |name: &str| specs.iter().position(|c| c.name == name);
@@ -109,7 +104,6 @@ impl<'a> Rules<'a> {
             codes,
             pupil_stages,
             file,
-            hasher,
             scn: col("scn"),
             subject: col("subject"),
             stage: col("stage"),
@@ -131,7 +125,7 @@ impl<'a> Rules<'a> {
                 Kind::Overrides | Kind::Interventions => &[],
             }
             .iter()
-            .filter_map(|name| col(name))
+            .filter_map(|&name| Some((name, col(name)?)))
             .collect(),
         }
     }
@@ -166,14 +160,16 @@ impl<'a> Rules<'a> {
         // Each row's invalid cells by kind, by the codes of its checked
         // cells: a handful of combinations, each judged once.
         let mut judged: PlHashMap<[u32; CHECKED_MAX], [u8; 4]> = PlHashMap::new();
+        // A pupils row's cells are each judged alone (`Codes::pupil_cell`),
+        // so each distinct text of a checked column is judged once: nearly
+        // every pupil's row differs from every other in some checked cell.
+        let mut alone: Vec<Vec<u8>> = vec![Vec::new(); self.checked.len()];
         let mut reader = text_reader(text, file.raw.delimiter);
         let mut record = csv::ByteRecord::new();
         let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
         let mut header_seen = !has_header;
         // One row's cells, its allocation kept from row to row.
         let mut spare: Vec<Option<&str>> = Vec::with_capacity(file.header.field_of.len());
-        // One row's values end to end, for its hash; kept from row to row.
-        let mut joined: Vec<u8> = Vec::new();
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(true) => {}
@@ -240,46 +236,52 @@ impl<'a> Rules<'a> {
                 joined_level = format!("{level}{code}");
                 values[l] = Some(joined_level.as_str());
             }
-            // Hashed as one run of bytes: each value, then a byte no UTF-8
-            // text holds (0xFF after a value, 0xFE for none), so different
-            // rows join differently.
-            joined.clear();
-            for v in &values {
-                match v {
-                    Some(v) => {
-                        joined.extend_from_slice(v.as_bytes());
-                        joined.push(0xFF);
-                    }
-                    None => joined.push(0xFE),
-                }
-            }
-            let hash = self.hasher.hash_one(joined.as_slice());
             for (column, v) in columns.iter_mut().zip(&values) {
                 column.push(*v);
             }
             let code = |c: usize| *columns[c].column.keys.last().expect("pushed above");
             // The subject's id in the part is its code.
             let subject = self.subject.map_or(NO_SUBJECT, code);
-            let mut key = [TextCodes::NULL; CHECKED_MAX];
-            for (k, &c) in key.iter_mut().zip(&self.checked) {
-                *k = code(c);
-            }
-            let invalid = *judged.entry(key).or_insert_with(|| {
-                let cell = |name: &'static str| self.column(name).and_then(|c| values[c]);
-                count_invalid(&match kind {
-                    Kind::Pupils => self.codes.pupil_cells(cell),
-                    Kind::Bge | Kind::Senior => {
-                        self.codes.subject_cells(kind == Kind::Senior, cell)
+            let invalid = if kind == Kind::Pupils {
+                let mut counts = [0u8; 4];
+                for (seen, &(name, c)) in alone.iter_mut().zip(&self.checked) {
+                    let (Some(v), k) = (values[c], code(c) as usize) else {
+                        continue;
+                    };
+                    if seen.len() <= k {
+                        seen.resize(k + 1, UNJUDGED);
                     }
-                    Kind::Overrides | Kind::Interventions => Vec::new(),
+                    if seen[k] == UNJUDGED {
+                        seen[k] = self
+                            .codes
+                            .pupil_cell(name, v)
+                            .map_or(VALID, |i| kind_index(i.kind));
+                    }
+                    if let Some(n) = counts.get_mut(seen[k] as usize) {
+                        *n = n.saturating_add(1);
+                    }
+                }
+                counts
+            } else {
+                let mut key = [TextCodes::NULL; CHECKED_MAX];
+                for (k, &(_, c)) in key.iter_mut().zip(&self.checked) {
+                    *k = code(c);
+                }
+                *judged.entry(key).or_insert_with(|| {
+                    let cell = |name: &'static str| self.column(name).and_then(|c| values[c]);
+                    count_invalid(&match kind {
+                        Kind::Bge | Kind::Senior => {
+                            self.codes.subject_cells(kind == Kind::Senior, cell)
+                        }
+                        _ => Vec::new(),
+                    })
                 })
-            });
+            };
             part.rows.push(Row {
                 line,
                 scn,
                 subject,
                 stage,
-                hash,
                 invalid,
             });
             spare = reuse(values);
@@ -405,14 +407,23 @@ fn reuse<'b>(mut v: Vec<Option<&str>>) -> Vec<Option<&'b str>> {
 fn count_invalid(found: &[Invalid]) -> [u8; 4] {
     let mut counts = [0u8; 4];
     for i in found {
-        let k = InvalidKind::ALL
-            .iter()
-            .position(|k| *k == i.kind)
-            .unwrap_or(0);
+        let k = kind_index(i.kind) as usize;
         counts[k] = counts[k].saturating_add(1);
     }
     counts
 }
+
+/// `kind`'s place in `InvalidKind::ALL`.
+fn kind_index(kind: InvalidKind) -> u8 {
+    InvalidKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(0) as u8
+}
+
+/// A cell judged alone: not yet judged, or valid (else its kind's index).
+const UNJUDGED: u8 = u8::MAX;
+const VALID: u8 = u8::MAX - 1;
 
 /// Line numbers from byte offsets. The csv crate's own line count is off by
 /// one after CRLF line ends, and people open the file at the line we name.

@@ -50,13 +50,10 @@ pub struct KindBatch<'c> {
     scn: Vec<u64>,
     stage: Vec<Option<u8>>,
     keep: Vec<bool>,
-    /// Per row: its duplicate key ([`NO_KEY`] for none), the hash of its
-    /// values, and its subject as entered (a [`Keys`] text id).
+    /// Per row: its duplicate key ([`NO_KEY`] for none) and its subject as
+    /// entered (a [`Keys`] text id).
     dup_keys: Vec<u64>,
-    hashes: Vec<u64>,
     subjects: Vec<u32>,
-    /// One hasher for every row's values, so equal rows hash alike.
-    hasher: PlRandomState,
     keys: Keys,
     pub files: Vec<String>,
     pub stats: Vec<FileStats>,
@@ -90,9 +87,7 @@ impl<'c> KindBatch<'c> {
             stage: Vec::new(),
             keep: Vec::new(),
             dup_keys: Vec::new(),
-            hashes: Vec::new(),
             subjects: Vec::new(),
-            hasher: PlRandomState::default(),
             keys: Keys::default(),
             files: Vec::new(),
             stats: Vec::new(),
@@ -116,7 +111,7 @@ impl<'c> KindBatch<'c> {
         let file_index = self.files.len() as u32;
         self.files.push(file.raw.name.clone());
         self.stats.push(FileStats::default());
-        let rules = Rules::new(self.kind, self.codes, self.pupil_stages, file, &self.hasher);
+        let rules = Rules::new(self.kind, self.codes, self.pupil_stages, file);
         let parsed: Vec<Result<Part, IngestError>> =
             crate::par::map_within(file.raw.pieces(), 1, |piece| {
                 let text = piece.text(&file.raw.name)?;
@@ -185,7 +180,6 @@ impl<'c> KindBatch<'c> {
     /// Room for `rows` more rows in each per-row list.
     fn reserve(&mut self, rows: usize) {
         self.dup_keys.reserve(rows);
-        self.hashes.reserve(rows);
         self.subjects.reserve(rows);
         self.invalid.reserve(rows);
         self.source.reserve(rows);
@@ -222,7 +216,6 @@ impl<'c> KindBatch<'c> {
             // The SCN is 9 digits (checked), so the key is two numbers.
             self.dup_keys
                 .push(subject.map_or(NO_KEY, |subject| r.scn << 32 | u64::from(subject)));
-            self.hashes.push(r.hash);
             self.subjects.push(match r.subject {
                 NO_SUBJECT => NO_SUBJECT,
                 id => ids[id as usize].0,
@@ -251,7 +244,7 @@ impl<'c> KindBatch<'c> {
                 rows[shard(k)].push(row as u32);
             }
         }
-        let (keys, hashes) = (&self.dup_keys, &self.hashes);
+        let keys = &self.dup_keys;
         // Per shard: (row, earlier row with its key) for every duplicate.
         let found: Vec<Vec<(u32, u32)>> = crate::par::map_within(rows, 1, |rows| {
             let mut seen: PlHashMap<u64, u32> = PlHashMap::with_capacity(rows.len());
@@ -262,7 +255,11 @@ impl<'c> KindBatch<'c> {
         let mut conflicts = Vec::new();
         for (row, earlier) in found.into_iter().flatten() {
             self.keep[earlier as usize] = false;
-            if hashes[earlier as usize] != hashes[row as usize] {
+            // Equal texts have equal codes: the rows differ exactly when
+            // the codes of some cell do.
+            let differ =
+                |c: &Interner| c.column.keys[earlier as usize] != c.column.keys[row as usize];
+            if self.columns.iter().any(differ) {
                 conflicts.push((row as usize, earlier as usize));
             }
         }
@@ -479,6 +476,74 @@ mod tests {
         );
         assert_eq!(whole.3.len(), 3, "{:?}", whole.3);
         assert_eq!(whole.0.height(), 2);
+    }
+
+    /// A pupils row's invalid cells are judged a distinct text at a time
+    /// (`Codes::pupil_cell`): the counts are those of judging every row
+    /// whole, however the file is cut into parts.
+    #[test]
+    fn pupils_cells_judged_once_per_text_count_as_every_row_judged_whole() {
+        let header = "SCN,Stage,FSM,ASN,Attendance,SIMD Decile,CAT Mean SAS,Pathway Band";
+        let cells: &[&[&str]] = &[
+            &["S1", "S7", "s2", ""],
+            &["Y", "Maybe", "", "no"],
+            &["N", "2", "X"],
+            &["95.5", "101", "abc", ""],
+            &["3", "11", "0", "10"],
+            &["100", "n/a", ""],
+            &["A", "Z", ""],
+        ];
+        let rows: Vec<Vec<&str>> = (0..200)
+            .map(|i: usize| {
+                let mut row = vec![];
+                for (c, options) in cells.iter().enumerate() {
+                    row.push(options[(i * (c + 3) + i / 7) % options.len()]);
+                }
+                row
+            })
+            .collect();
+        let mut text = format!("{header}\n");
+        for (i, row) in rows.iter().enumerate() {
+            text += &format!("{},{}\n", 100_000_000 + i, row.join(","));
+        }
+        let config = crate::config::Config::default();
+        let rules = crate::rules::Ctx::new(&config);
+        let names = [
+            "stage",
+            "fsm",
+            "asn",
+            "attendance",
+            "simd_decile",
+            "cat_sas",
+            "pathway_band",
+        ];
+        let want: usize = rows
+            .iter()
+            .map(|row| {
+                let cell = |c: &'static str| {
+                    let i = names.iter().position(|n| *n == c)?;
+                    Some(row[i]).filter(|v| !v.is_empty())
+                };
+                rules.codes().pupil_cells(cell).len()
+            })
+            .sum();
+        assert!(want > 100, "{want}");
+        for everywhere in [false, true] {
+            let bytes = text.clone().into_bytes();
+            let raw = match everywhere {
+                true => super::super::read::from_bytes_split_everywhere("p.csv".into(), bytes),
+                false => super::super::read::from_bytes("p.csv".into(), bytes),
+            }
+            .unwrap();
+            let file = super::super::prepare_raw(raw, None, &Default::default()).unwrap();
+            assert_eq!(file.kind, Kind::Pupils);
+            let mut batch = KindBatch::new(file.kind, rules.codes());
+            batch.add_file(&file).unwrap();
+            let (_, stats, rejects, _) = batch.finish();
+            assert!(rejects.is_empty());
+            let got = stats[0].warnings.get("invalid_value").copied().unwrap_or(0);
+            assert_eq!(got, want, "split everywhere: {everywhere}");
+        }
     }
 
     #[derive(Debug, Clone, Copy, PartialEq)]

@@ -134,57 +134,47 @@ impl Codes<'_> {
     /// The invalid cells of a pupils row; `cell` gives a column's stored text
     /// (None when empty).
     pub fn pupil_cells<'v>(&self, cell: impl Fn(&'static str) -> Option<&'v str>) -> Vec<Invalid> {
-        let mut out = Vec::new();
-        let mut push = |column: &'static str, value: &str, reason: &str| {
-            out.push(Invalid {
-                kind: InvalidKind::Value,
-                column,
-                value: value.to_string(),
-                reason: reason.to_string(),
-            });
-        };
-        for column in PUPIL_BOOLEANS {
-            if let Some(v) = cell(column)
-                && parse_bool(v).is_err()
-            {
-                push(column, v, BAD_BOOLEAN);
-            }
-        }
-        if let Some(v) = cell("stage")
-            && parse_stage(v).is_none()
-        {
-            push("stage", v, "not a stage; expected S1-S6");
-        }
-        if let Some(v) = cell("attendance")
-            && !parse_number(v).is_some_and(|a| (0.0..=100.0).contains(&a))
-        {
-            push("attendance", v, "not a percentage; expected 0-100");
-        }
-        if let Some(v) = cell("simd_decile")
-            && simd_quintile(None, Some(v)).is_none()
-        {
-            push("simd_decile", v, "not a SIMD decile; expected 1-10");
-        }
-        if let Some(v) = cell("simd_quintile")
-            && simd_quintile(Some(v), None).is_none()
-        {
-            push("simd_quintile", v, "not a SIMD quintile; expected 1-5");
-        }
-        if let Some(v) = cell("cat_sas")
-            && parse_number(v).is_none()
-        {
-            push(
-                "cat_sas",
-                v,
+        PUPIL_CHECKED
+            .iter()
+            .filter_map(|&column| self.pupil_cell(column, cell(column)?))
+            .collect()
+    }
+
+    /// Why one cell of a pupils row, of a column of [`PUPIL_CHECKED`], is
+    /// invalid, if it is. Each column is judged alone, so a cell is judged
+    /// the same whatever the rest of its row holds.
+    pub fn pupil_cell(&self, column: &'static str, v: &str) -> Option<Invalid> {
+        let (valid, reason) = match column {
+            "stage" => (parse_stage(v).is_some(), "not a stage; expected S1-S6"),
+            "attendance" => (
+                parse_number(v).is_some_and(|a| (0.0..=100.0).contains(&a)),
+                "not a percentage; expected 0-100",
+            ),
+            "simd_decile" => (
+                simd_quintile(None, Some(v)).is_some(),
+                "not a SIMD decile; expected 1-10",
+            ),
+            "simd_quintile" => (
+                simd_quintile(Some(v), None).is_some(),
+                "not a SIMD quintile; expected 1-5",
+            ),
+            "cat_sas" => (
+                parse_number(v).is_some(),
                 "not a number; expected a CAT4 standard age score",
-            );
-        }
-        if let Some(v) = cell("pathway_band")
-            && self.pathway.band_index(Some(v), None).is_none()
-        {
-            push("pathway_band", v, "not a band of `[pathway]`");
-        }
-        out
+            ),
+            "pathway_band" => (
+                self.pathway.band_index(Some(v), None).is_some(),
+                "not a band of `[pathway]`",
+            ),
+            c if PUPIL_BOOLEANS.contains(&c) => (parse_bool(v).is_ok(), BAD_BOOLEAN),
+            _ => return None,
+        };
+        (!valid).then(|| Invalid {
+            kind: InvalidKind::Value,
+            column,
+            value: v.to_string(),
+            reason: reason.to_string(),
+        })
     }
 
     /// The invalid cells of a `bge` (`senior == false`) or `senior` row.
