@@ -8,6 +8,7 @@ mod parsed;
 pub mod partition;
 mod parts;
 pub mod read;
+mod records;
 pub mod rows;
 pub mod scan;
 pub mod workbook;

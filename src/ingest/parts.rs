@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{IngestError, Kind, PreparedFile, csv_error, text_reader};
+use super::records::Records;
+use super::{IngestError, Kind, PreparedFile};
 use crate::rules::validity::{Codes, Invalid, InvalidKind, PUPIL_CHECKED, SUBJECT_CHECKED};
 use crate::rules::values::{is_valid_scn, parse_stage};
 use crate::store::table::{Interner, TextCodes};
@@ -164,20 +165,17 @@ impl<'a> Rules<'a> {
         // so each distinct text of a checked column is judged once: nearly
         // every pupil's row differs from every other in some checked cell.
         let mut alone: Vec<Vec<u8>> = vec![Vec::new(); self.checked.len()];
-        let mut reader = text_reader(text, file.raw.delimiter);
-        let mut record = csv::ByteRecord::new();
+        let mut record = Records::new(text.as_bytes(), file.raw.delimiter);
         let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
         let mut header_seen = !has_header;
         // One row's cells, its allocation kept from row to row.
         let mut spare: Vec<Option<&str>> = Vec::with_capacity(file.header.field_of.len());
         loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(&file.raw.name, &e, first_line - 1)),
+            if !record.advance() {
+                break;
             }
-            // Every field is blank exactly when all of them together are.
-            if field(record.as_slice()).trim().is_empty() {
+            let blank = |i| record.get(i).is_none_or(|f| field(f).trim().is_empty());
+            if (0..record.len()).all(blank) {
                 continue;
             }
             if !header_seen {
@@ -185,8 +183,8 @@ impl<'a> Rules<'a> {
                 continue;
             }
             let line = match &file.raw.sheet {
-                Some(_) => record.position().map_or(0, |p| p.record() + 1),
-                None => lines.line_at(record.position().map_or(0, |p| p.byte())),
+                Some(_) => record.count(),
+                None => lines.line_at(record.position() as u64),
             } as u32;
             part.read += 1;
             let joined_level: String;
@@ -310,7 +308,7 @@ impl<'a> Rules<'a> {
     /// Why a row is rejected (SPEC 2.6, 10.2), if it is.
     fn verdict(
         &self,
-        record: &csv::ByteRecord,
+        record: &Records,
         values: &[Option<&str>],
         scn: Option<&str>,
         subject: Option<&str>,
@@ -319,7 +317,8 @@ impl<'a> Rules<'a> {
     ) -> Option<(&'static str, String)> {
         let width = self.file.header.width;
         let kind = self.kind;
-        let extra = (width..record.len()).any(|i| !field(&record[i]).trim().is_empty());
+        let extra = (width..record.len())
+            .any(|i| record.get(i).is_some_and(|f| !field(f).trim().is_empty()));
         if record.len() < width || extra {
             Some((
                 "wrong_field_count",
