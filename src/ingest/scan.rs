@@ -104,6 +104,14 @@ impl Scanner {
                 && !self.after_cr
                 && matches!(self.state, State::StartField | State::Unquoted)
             {
+                // Whole records of ordinary bytes, 64 at a time.
+                if let Some(chunk) = block.get(i..i + 64) {
+                    let chunk: &[u8; 64] = chunk.try_into().expect("64 bytes");
+                    if self.chunk(chunk) {
+                        i += 64;
+                        continue;
+                    }
+                }
                 match self.stretch(&block[i..]) {
                     Ok(n) => {
                         i += n;
@@ -153,6 +161,80 @@ impl Scanner {
             i += 1;
         }
         Ok(())
+    }
+
+    /// Take 64 bytes at once when they hold no quote, CR or control byte
+    /// and break no bound: then only line feeds end records and delimiters
+    /// end fields, and every count moves as `step` would move it. False
+    /// (nothing taken) otherwise, for the other ways to take them.
+    fn chunk(&mut self, chunk: &[u8; 64]) -> bool {
+        let Masks {
+            line_feeds,
+            delimiters,
+            special,
+        } = masks(chunk, self.delimiter);
+        if special != 0 {
+            return false;
+        }
+        // The record and field going on when the chunk starts end at its
+        // first line feed (or go past it): only they can break a bound.
+        let first_end = line_feeds.trailing_zeros() as usize; // 64: none
+        let before = if first_end == 64 {
+            u64::MAX
+        } else {
+            (1u64 << first_end) - 1
+        };
+        let fields = self.fields + (delimiters & before).count_ones() as usize;
+        let first_field = self.field_bytes
+            + match delimiters & before {
+                0 => first_end,
+                d => d.trailing_zeros() as usize,
+            };
+        if fields > MAX_FIELDS
+            || first_field > MAX_FIELD_BYTES
+            || self.record_bytes + first_end > MAX_RECORD_BYTES
+        {
+            return false;
+        }
+        let base = self.offset;
+        let mut start = 0; // where the current record's bytes in the chunk begin
+        let mut ends = line_feeds;
+        while ends != 0 {
+            let at = ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            // `step` of the line feed: a new line, and the record ends.
+            self.line += 1;
+            self.offset = base + at as u64;
+            self.end_record(b'\n');
+            start = at + 1;
+        }
+        // The bytes after the last line feed: part of a record going on.
+        let tail = 64 - start;
+        let tail_mask = if start == 64 { 0 } else { u64::MAX << start };
+        let tail_delimiters = delimiters & tail_mask;
+        if line_feeds == 0 {
+            self.fields = fields;
+            // The bytes after the last delimiter, if any.
+            self.field_bytes = match delimiters {
+                0 => self.field_bytes + 64,
+                d => d.leading_zeros() as usize,
+            };
+            self.record_bytes += 64;
+        } else {
+            self.fields += tail_delimiters.count_ones() as usize;
+            self.field_bytes = match tail_delimiters {
+                0 => tail,
+                d => d.leading_zeros() as usize,
+            };
+            self.record_bytes = tail;
+        }
+        self.offset = base + 64;
+        self.state = if chunk[63] == b'\n' || chunk[63] == self.delimiter {
+            State::StartField
+        } else {
+            State::Unquoted
+        };
+        true
     }
 
     /// The bytes up to the next line end or quote, outside quotes, taken at
@@ -339,6 +421,67 @@ impl Scanner {
     }
 }
 
+/// Bit `i` set where byte `i` of a chunk is a line feed, the delimiter, or
+/// one that `Scanner::chunk` leaves to the other ways (a quote, a CR, or a
+/// control byte other than tab and form feed).
+struct Masks {
+    line_feeds: u64,
+    delimiters: u64,
+    special: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn masks(chunk: &[u8; 64], delimiter: u8) -> Masks {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of every x86_64 processor; each load reads 16
+    // bytes inside the 64-byte chunk.
+    unsafe {
+        let splat = |b: u8| _mm_set1_epi8(b as i8);
+        let (lf, delim, quote, cr) = (splat(b'\n'), splat(delimiter), splat(b'"'), splat(b'\r'));
+        let (tab, ff, below_space) = (splat(b'\t'), splat(0x0c), splat(0x1f));
+        let mut m = Masks {
+            line_feeds: 0,
+            delimiters: 0,
+            special: 0,
+        };
+        for k in 0..4 {
+            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
+            let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
+            let is = |b: __m128i| _mm_cmpeq_epi8(v, b);
+            // A byte below 0x20: the larger of it and 0x1f is 0x1f.
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space);
+            let allowed = _mm_or_si128(_mm_or_si128(is(lf), is(tab)), is(ff));
+            m.line_feeds |= bits(is(lf));
+            m.delimiters |= bits(is(delim));
+            m.special |= bits(_mm_or_si128(is(quote), is(cr))) | (bits(control) & !bits(allowed));
+        }
+        m
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn masks(chunk: &[u8; 64], delimiter: u8) -> Masks {
+    let mut m = Masks {
+        line_feeds: 0,
+        delimiters: 0,
+        special: 0,
+    };
+    for (i, &b) in chunk.iter().enumerate() {
+        let bit = 1u64 << i;
+        if b == b'\n' {
+            m.line_feeds |= bit;
+        } else if b == delimiter {
+            m.delimiters |= bit;
+        } else if b == b'"' || (b < 0x20 && b != b'\t' && b != 0x0c) {
+            m.special |= bit;
+        }
+    }
+    m
+}
+
 /// Whether `bytes` hold a control byte other than tab and form feed.
 /// Every byte is looked at, without stopping at the first found, so the
 /// compiler checks many at once: a stretch almost never has one.
@@ -413,6 +556,70 @@ mod tests {
                 "{shown:?}"
             );
             assert_eq!(fast.splits, slow.splits, "{shown:?}");
+        }
+    }
+
+    /// Text of mostly ordinary bytes, taken 64 at a time where it can be,
+    /// is scanned as stepping byte by byte scans it.
+    #[test]
+    fn chunks_agree_with_stepping_every_byte() {
+        let mut seed = 11u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for case in 0..3000 {
+            let len = 60 + (case * 7) % 400;
+            // Rare special bytes, some cases none at all.
+            let rare: &[u8] = match case % 3 {
+                0 => b"",
+                1 => b"\"\r",
+                _ => b"\"\r\x01\x00\t\x0c",
+            };
+            let text: Vec<u8> = (0..len)
+                .map(|_| match next(100) {
+                    0..=11 => b',',
+                    12..=15 => b'\n',
+                    16 if !rare.is_empty() => rare[next(rare.len() as u64) as usize],
+                    17 => 0xC3,
+                    n => b'a' + (n % 26) as u8,
+                })
+                .collect();
+            let mut fast = Scanner::new(b',');
+            let mut slow = Scanner::new(b',');
+            if case % 2 == 0 {
+                fast = fast.split_everywhere();
+                slow = slow.split_everywhere();
+            }
+            let block = [text.len(), 64, 100, 7][case % 4].max(1);
+            let got = (text.chunks(block))
+                .try_for_each(|b| fast.feed(b))
+                .and_then(|()| fast.finish());
+            let want = text
+                .iter()
+                .try_for_each(|&b| {
+                    slow.step(b)?;
+                    slow.offset += 1;
+                    Ok(())
+                })
+                .and_then(|()| slow.finish());
+            let shown = String::from_utf8_lossy(&text);
+            assert_eq!(got, want, "{shown:?}");
+            if got.is_ok() {
+                assert_eq!(
+                    (fast.line, fast.record_line, fast.fields, fast.field_bytes),
+                    (slow.line, slow.record_line, slow.fields, slow.field_bytes),
+                    "{shown:?}"
+                );
+                assert_eq!(
+                    (fast.record_bytes, fast.offset, fast.state, fast.controls),
+                    (slow.record_bytes, slow.offset, slow.state, slow.controls),
+                    "{shown:?}"
+                );
+                assert_eq!(fast.splits, slow.splits, "{shown:?}");
+            }
         }
     }
 
