@@ -19,6 +19,7 @@ pub(super) struct Records<'t> {
     pos: usize,
     class: [u8; 256],
     core: csv_core::Reader,
+    delimiter: u8,
     /// The unescaped fields of a record with a quote, end to end.
     out: Vec<u8>,
     ends: Vec<usize>,
@@ -54,6 +55,7 @@ impl<'t> Records<'t> {
             pos,
             class,
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            delimiter,
             out: Vec::new(),
             ends: Vec::new(),
             spans: Vec::new(),
@@ -79,6 +81,34 @@ impl<'t> Records<'t> {
         self.quoted = false;
         let mut field = self.pos;
         let mut i = self.pos;
+        // 64 bytes at a time: their delimiters end fields, and the first
+        // line end or quote ends the stretch taken this way.
+        while let Some(chunk) = text.get(i..i + 64) {
+            let (delimiters, stops) = masks(chunk.try_into().expect("64 bytes"), self.delimiter);
+            let before = match stops {
+                0 => u64::MAX,
+                s => (1u64 << s.trailing_zeros()) - 1,
+            };
+            let mut d = delimiters & before;
+            while d != 0 {
+                let at = i + d.trailing_zeros() as usize;
+                self.spans.push((field, at));
+                field = at + 1;
+                d &= d - 1;
+            }
+            if stops == 0 {
+                i += 64;
+                continue;
+            }
+            i += stops.trailing_zeros() as usize;
+            if text[i] == b'"' {
+                self.read_quoted();
+                return true;
+            }
+            self.spans.push((field, i));
+            self.pos = i;
+            return true;
+        }
         while i < text.len() {
             match self.class[usize::from(text[i])] {
                 ORDINARY => {}
@@ -158,6 +188,40 @@ impl<'t> Records<'t> {
             false => &self.text[start..end],
         })
     }
+}
+
+/// Bit `i` set where byte `i` of a chunk is the delimiter, and where it is
+/// a line end or a quote.
+#[cfg(target_arch = "x86_64")]
+fn masks(chunk: &[u8; 64], delimiter: u8) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of every x86_64 processor; each load reads 16
+    // bytes inside the 64-byte chunk.
+    unsafe {
+        let splat = |b: u8| _mm_set1_epi8(b as i8);
+        let (delim, lf, cr, quote) = (splat(delimiter), splat(b'\n'), splat(b'\r'), splat(b'"'));
+        let (mut delimiters, mut stops) = (0, 0);
+        for k in 0..4 {
+            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
+            let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
+            let is = |b: __m128i| _mm_cmpeq_epi8(v, b);
+            delimiters |= bits(is(delim));
+            stops |= bits(_mm_or_si128(_mm_or_si128(is(lf), is(cr)), is(quote)));
+        }
+        (delimiters, stops)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn masks(chunk: &[u8; 64], delimiter: u8) -> (u64, u64) {
+    let (mut delimiters, mut stops) = (0, 0);
+    for (i, &b) in chunk.iter().enumerate() {
+        delimiters |= u64::from(b == delimiter) << i;
+        stops |= u64::from(matches!(b, b'\n' | b'\r' | b'"')) << i;
+    }
+    (delimiters, stops)
 }
 
 #[cfg(test)]
@@ -254,9 +318,17 @@ mod tests {
                 ],
                 0..80,
             ),
+            long in proptest::collection::vec(
+                prop_oneof![
+                    10 => Just(b'a'), 3 => Just(b','), 1 => Just(b'"'), 1 => Just(b'\r'),
+                    2 => Just(b'\n'), 1 => Just(b';')
+                ],
+                0..400,
+            ),
             semicolon in any::<bool>(),
         ) {
             check(&bytes, if semicolon { b';' } else { b',' });
+            check(&long, if semicolon { b';' } else { b',' });
         }
     }
 }
