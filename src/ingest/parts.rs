@@ -28,16 +28,34 @@ const CHECKED_MAX: usize = if PUPIL_CHECKED.len() > SUBJECT_CHECKED.len() {
     SUBJECT_CHECKED.len()
 };
 
-/// One stored row's facts, besides its cells.
-pub(super) struct Row {
-    pub line: u32,
+/// The stored rows' facts besides their cells, one list per fact, so the
+/// batch takes each list whole.
+#[derive(Default)]
+pub(super) struct Rows {
+    pub line: Vec<u32>,
     /// The SCN, 9 digits (checked), as a number.
-    pub scn: u64,
+    pub scn: Vec<u64>,
     /// Index into [`Part::subjects`], or [`NO_SUBJECT`].
-    pub subject: u32,
-    pub stage: Option<u8>,
-    /// Its invalid cells counted by kind, in `InvalidKind::ALL` order.
-    pub invalid: [u8; 4],
+    pub subject: Vec<u32>,
+    pub stage: Vec<Option<u8>>,
+    /// The invalid cells counted by kind, in `InvalidKind::ALL` order.
+    pub invalid: Vec<[u8; 4]>,
+}
+
+impl Rows {
+    fn with_capacity(rows: usize) -> Rows {
+        Rows {
+            line: Vec::with_capacity(rows),
+            scn: Vec::with_capacity(rows),
+            subject: Vec::with_capacity(rows),
+            stage: Vec::with_capacity(rows),
+            invalid: Vec::with_capacity(rows),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.line.len()
+    }
 }
 
 /// A row that was not stored, and why. Holds no name or comment.
@@ -58,7 +76,7 @@ pub(super) struct Part {
     /// One per column of the kind, the kept rows' cells as codes into the
     /// part's distinct texts of that column.
     pub columns: Vec<TextCodes>,
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     /// The subjects of this part's rows, as entered: the texts of its
     /// subject column, which [`Row::subject`] indexes.
     pub subjects: Vec<Box<str>>,
@@ -150,7 +168,7 @@ impl<'a> Rules<'a> {
         let mut columns: Vec<Interner> = specs.iter().map(|_| Interner::with_rows(lines)).collect();
         let mut part = Part {
             columns: Vec::new(),
-            rows: Vec::with_capacity(lines),
+            rows: Rows::with_capacity(lines),
             subjects: Vec::new(),
             rejects: Vec::new(),
             read: 0,
@@ -275,13 +293,12 @@ impl<'a> Rules<'a> {
                     })
                 })
             };
-            part.rows.push(Row {
-                line,
-                scn,
-                subject,
-                stage,
-                invalid,
-            });
+            let rows = &mut part.rows;
+            rows.line.push(line);
+            rows.scn.push(scn);
+            rows.subject.push(subject);
+            rows.stage.push(stage);
+            rows.invalid.push(invalid);
             spare = reuse(values);
         }
         if let Some(c) = self.subject {

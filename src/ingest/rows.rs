@@ -201,32 +201,42 @@ impl<'c> KindBatch<'c> {
         let no_subject = matches!(self.kind, Kind::Bge | Kind::Senior)
             .then(|| self.keys.id("").1)
             .unwrap_or(0);
-        for r in part.rows {
-            // The duplicate key (SPEC 10.1, README "Duplicates"): SCN and
-            // subject ignoring case for BGE and Senior Phase rows, SCN for
-            // pupils and overrides, none for interventions.
-            let subject = match self.kind {
-                Kind::Bge | Kind::Senior => Some(match r.subject {
-                    NO_SUBJECT => no_subject,
-                    id => ids[id as usize].1,
-                }),
-                Kind::Pupils | Kind::Overrides => Some(u32::MAX),
-                Kind::Interventions => None,
-            };
-            // The SCN is 9 digits (checked), so the key is two numbers.
-            self.dup_keys
-                .push(subject.map_or(NO_KEY, |subject| r.scn << 32 | u64::from(subject)));
-            self.subjects.push(match r.subject {
+        let rows = part.rows;
+        // The duplicate key (SPEC 10.1, README "Duplicates"): SCN and subject
+        // ignoring case for BGE and Senior Phase rows, SCN for pupils and
+        // overrides, none for interventions. The SCN is 9 digits (checked),
+        // so the key is two numbers.
+        let key = |scn: u64, subject: u32| scn << 32 | u64::from(subject);
+        match self.kind {
+            Kind::Bge | Kind::Senior => {
+                self.dup_keys
+                    .extend(rows.scn.iter().zip(&rows.subject).map(|(&scn, &id)| {
+                        key(
+                            scn,
+                            match id {
+                                NO_SUBJECT => no_subject,
+                                id => ids[id as usize].1,
+                            },
+                        )
+                    }))
+            }
+            Kind::Pupils | Kind::Overrides => {
+                (self.dup_keys).extend(rows.scn.iter().map(|&scn| key(scn, u32::MAX)))
+            }
+            Kind::Interventions => (self.dup_keys).extend(rows.scn.iter().map(|_| NO_KEY)),
+        }
+        self.subjects
+            .extend(rows.subject.iter().map(|&id| match id {
                 NO_SUBJECT => NO_SUBJECT,
                 id => ids[id as usize].0,
-            });
-            self.invalid.push(r.invalid);
-            self.source.push(file_index);
-            self.line.push(r.line);
-            self.scn.push(r.scn);
-            self.stage.push(r.stage);
-            self.keep.push(true);
-        }
+            }));
+        let n = rows.len();
+        self.invalid.extend_from_slice(&rows.invalid);
+        self.source.extend(std::iter::repeat_n(file_index, n));
+        self.line.extend_from_slice(&rows.line);
+        self.scn.extend_from_slice(&rows.scn);
+        self.stage.extend_from_slice(&rows.stage);
+        self.keep.extend(std::iter::repeat_n(true, n));
     }
 
     /// A duplicate key drops the earlier row, and a conflict is noted when
