@@ -183,8 +183,7 @@ impl<'a> Rules<'a> {
         // so each distinct text of a checked column is judged once: nearly
         // every pupil's row differs from every other in some checked cell.
         let mut alone: Vec<Vec<u8>> = vec![Vec::new(); self.checked.len()];
-        let mut record = Records::new(text.as_bytes(), file.raw.delimiter);
-        let mut lines = LineCounter::starting_at(text.as_bytes(), first_line);
+        let mut record = Records::new(text.as_bytes(), file.raw.delimiter, first_line);
         let mut header_seen = !has_header;
         // One row's cells, its allocation kept from row to row.
         let mut spare: Vec<Option<&str>> = Vec::with_capacity(file.header.field_of.len());
@@ -202,7 +201,7 @@ impl<'a> Rules<'a> {
             }
             let line = match &file.raw.sheet {
                 Some(_) => record.count(),
-                None => lines.line_at(record.position() as u64),
+                None => record.line(),
             } as u32;
             part.read += 1;
             let joined_level: String;
@@ -441,42 +440,6 @@ fn kind_index(kind: InvalidKind) -> u8 {
 const UNJUDGED: u8 = u8::MAX;
 const VALID: u8 = u8::MAX - 1;
 
-/// Line numbers from byte offsets. The csv crate's own line count is off by
-/// one after CRLF line ends, and people open the file at the line we name.
-pub struct LineCounter<'a> {
-    text: &'a [u8],
-    pos: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    /// For text whose first byte is on `line`, just after a line break.
-    pub fn starting_at(text: &'a [u8], line: u64) -> LineCounter<'a> {
-        LineCounter { text, pos: 0, line }
-    }
-
-    /// The 1-based line on which a record starting at `byte` begins. Offsets
-    /// must not decrease between calls.
-    pub fn line_at(&mut self, byte: u64) -> u64 {
-        let mut start = (byte as usize).min(self.text.len());
-        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start > self.pos {
-            // A line ends at LF, at CRLF, and at a CR alone (old Mac files,
-            // which the csv reader splits into records the same way).
-            // Each line end found by a SIMD search: a record is tens of bytes.
-            let text = self.text;
-            let (pos, between) = (self.pos, &text[self.pos..start]);
-            self.line += memchr::memchr2_iter(b'\n', b'\r', between)
-                .filter(|&i| between[i] == b'\n' || text.get(pos + i + 1) != Some(&b'\n'))
-                .count() as u64;
-            self.pos = start;
-        }
-        self.line
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,16 +468,10 @@ mod tests {
 
     /// The line on which each record of `text` starts, as ingest names it.
     fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {
-        let mut r = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut rec = csv::StringRecord::new();
-        let mut lines = LineCounter::starting_at(text.as_bytes(), 1);
+        let mut r = Records::new(text.as_bytes(), delimiter, 1);
         let mut got = Vec::new();
-        while r.read_record(&mut rec).unwrap() {
-            got.push(lines.line_at(rec.position().unwrap().byte()));
+        while r.advance() {
+            got.push(r.line());
         }
         got
     }

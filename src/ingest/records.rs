@@ -31,10 +31,14 @@ pub(super) struct Records<'t> {
     start: usize,
     /// Records read so far, the current one included.
     count: u64,
+    /// The line of the current record's start, and of `pos`.
+    line: u64,
+    next_line: u64,
 }
 
 impl<'t> Records<'t> {
-    pub fn new(text: &'t [u8], delimiter: u8) -> Records<'t> {
+    /// The records of `text`, whose first byte is on line `first_line`.
+    pub fn new(text: &'t [u8], delimiter: u8, first_line: u64) -> Records<'t> {
         assert!(
             delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n'),
             "a delimiter is one ASCII byte other than a quote or a line end"
@@ -62,6 +66,8 @@ impl<'t> Records<'t> {
             quoted: false,
             start: 0,
             count: 0,
+            line: first_line,
+            next_line: first_line,
         }
     }
 
@@ -69,13 +75,16 @@ impl<'t> Records<'t> {
     pub fn advance(&mut self) -> bool {
         let text = self.text;
         // Line ends between records are skipped, as blank lines are.
+        let skipped = self.pos;
         while self.pos < text.len() && self.class[usize::from(text[self.pos])] == LINE_END {
             self.pos += 1;
         }
+        self.next_line += self.line_ends(skipped, self.pos);
         if self.pos >= text.len() {
             return false;
         }
         self.start = self.pos;
+        self.line = self.next_line;
         self.count += 1;
         self.spans.clear();
         self.quoted = false;
@@ -157,6 +166,8 @@ impl<'t> Records<'t> {
                 Record | End => break,
             }
         }
+        // Line ends inside its quotes, and the one csv_core took after it.
+        self.next_line += self.line_ends(self.start, at);
         self.pos = at;
         let mut start = 0;
         for &end in &self.ends[..nend] {
@@ -165,7 +176,28 @@ impl<'t> Records<'t> {
         }
     }
 
+    /// The lines that end in `text[from..to]`: at each LF, and at each CR
+    /// not followed by an LF (an old Mac file's line end), as the file is
+    /// seen in an editor. The csv crate's own count is off by one after a
+    /// CRLF, and people open the file at the line we name.
+    fn line_ends(&self, from: usize, to: usize) -> u64 {
+        let text = self.text;
+        // Between two records, most often one LF.
+        if to == from + 1 && text[from] == b'\n' {
+            return 1;
+        }
+        memchr::memchr2_iter(b'\n', b'\r', &text[from..to])
+            .filter(|&i| text[from + i] == b'\n' || text.get(from + i + 1) != Some(&b'\n'))
+            .count() as u64
+    }
+
+    /// The line on which the current record starts.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     /// The current record's byte offset in the text.
+    #[cfg(test)]
     pub fn position(&self) -> usize {
         self.start
     }
@@ -229,13 +261,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// (position, fields) of every record, as `Records` reads them.
-    fn ours(text: &[u8], delimiter: u8) -> Vec<(usize, Vec<Vec<u8>>)> {
-        let mut r = Records::new(text, delimiter);
+    /// (position, line, fields) of every record, as `Records` reads them.
+    fn ours(text: &[u8], delimiter: u8) -> Vec<(usize, u64, Vec<Vec<u8>>)> {
+        let mut r = Records::new(text, delimiter, 1);
         let mut all = Vec::new();
         while r.advance() {
             let fields = (0..r.len()).map(|i| r.get(i).unwrap().to_vec()).collect();
-            all.push((r.position(), fields));
+            all.push((r.position(), r.line(), fields));
         }
         all
     }
@@ -257,14 +289,27 @@ mod tests {
 
     fn check(text: &[u8], delimiter: u8) {
         let ours = ours(text, delimiter);
-        let fields: Vec<_> = ours.iter().map(|(_, f)| f.clone()).collect();
+        let fields: Vec<_> = ours.iter().map(|(_, _, f)| f.clone()).collect();
         assert_eq!(
             fields,
             theirs(text, delimiter),
             "{:?}",
             String::from_utf8_lossy(text)
         );
-        for (at, _) in &ours {
+        for (at, line, _) in &ours {
+            // Its line: one more than the line ends before it, an LF or a
+            // CR not followed by one, counted byte by byte.
+            let ends = (0..*at)
+                .filter(|&i| {
+                    text[i] == b'\n' || (text[i] == b'\r' && text.get(i + 1) != Some(&b'\n'))
+                })
+                .count() as u64;
+            assert_eq!(
+                *line,
+                1 + ends,
+                "{:?} at {at}",
+                String::from_utf8_lossy(text)
+            );
             // A record starts after a line end (or at the start), on a byte
             // that is not one.
             assert!(!matches!(text[*at], b'\r' | b'\n'));

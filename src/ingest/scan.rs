@@ -333,7 +333,7 @@ impl Scanner {
             self.controls += 1;
         }
         // A line ends at LF, at CRLF, and at a CR alone (old Mac files), in
-        // quotes or not, as `parts::LineCounter` counts them.
+        // quotes or not, as `records::Records::line` counts them.
         if b == b'\n' || self.after_cr {
             self.line += 1;
         }
