@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::records::Records;
-use super::{IngestError, Kind, PreparedFile};
+use super::{Kind, PreparedFile};
 use crate::rules::validity::{Codes, Invalid, InvalidKind, PUPIL_CHECKED, SUBJECT_CHECKED};
 use crate::rules::values::{is_valid_scn, parse_stage};
 use crate::store::table::{Interner, TextCodes};
@@ -30,7 +30,6 @@ const CHECKED_MAX: usize = if PUPIL_CHECKED.len() > SUBJECT_CHECKED.len() {
 
 /// The stored rows' facts besides their cells, one list per fact, so the
 /// batch takes each list whole.
-#[derive(Default)]
 pub(super) struct Rows {
     pub line: Vec<u32>,
     /// The SCN, 9 digits (checked), as a number.
@@ -78,7 +77,7 @@ pub(super) struct Part {
     pub columns: Vec<TextCodes>,
     pub rows: Rows,
     /// The subjects of this part's rows, as entered: the texts of its
-    /// subject column, which [`Row::subject`] indexes.
+    /// subject column, which [`Rows::subject`] indexes.
     pub subjects: Vec<Box<str>>,
     pub rejects: Vec<Reject>,
     pub read: usize,
@@ -152,12 +151,7 @@ impl<'a> Rules<'a> {
     /// Parse and check one piece of the file's text: whole records that
     /// start on `first_line`; the header is the first non-blank record of
     /// the piece that `has_header`.
-    pub fn parse(
-        &self,
-        text: &str,
-        first_line: u64,
-        has_header: bool,
-    ) -> Result<Part, IngestError> {
+    pub fn parse(&self, text: &str, first_line: u64, has_header: bool) -> Part {
         let file = self.file;
         let kind = self.kind;
         let specs = kind.columns();
@@ -304,7 +298,7 @@ impl<'a> Rules<'a> {
             part.subjects = columns[c].column.texts.clone();
         }
         part.columns = columns.into_iter().map(|c| c.column).collect();
-        Ok(part)
+        part
     }
 
     /// The index of column `name`; inlined where `name` is a literal, the

@@ -115,7 +115,7 @@ impl<'c> KindBatch<'c> {
         let parsed: Vec<Result<Part, IngestError>> =
             crate::par::map_within(file.raw.pieces(), 1, |piece| {
                 let text = piece.text(&file.raw.name)?;
-                rules.parse(&text, piece.line, piece.has_header)
+                Ok(rules.parse(&text, piece.line, piece.has_header))
             });
         // Every part's rows at once: grown a part at a time, each per-row
         // list would be copied into fresh memory again and again.
