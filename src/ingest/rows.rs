@@ -220,10 +220,10 @@ impl<'c> KindBatch<'c> {
                         )
                     }))
             }
-            Kind::Pupils | Kind::Overrides => {
-                (self.dup_keys).extend(rows.scn.iter().map(|&scn| key(scn, u32::MAX)))
-            }
-            Kind::Interventions => (self.dup_keys).extend(rows.scn.iter().map(|_| NO_KEY)),
+            Kind::Pupils | Kind::Overrides => self
+                .dup_keys
+                .extend(rows.scn.iter().map(|&scn| key(scn, u32::MAX))),
+            Kind::Interventions => self.dup_keys.extend(rows.scn.iter().map(|_| NO_KEY)),
         }
         self.subjects
             .extend(rows.subject.iter().map(|&id| match id {
