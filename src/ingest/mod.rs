@@ -2,6 +2,7 @@
 //!
 //! Only [`engine`] writes to the store, through one transaction.
 
+mod bytemask;
 pub mod engine;
 pub mod headers;
 mod parsed;

@@ -224,36 +224,10 @@ impl<'t> Records<'t> {
 
 /// Bit `i` set where byte `i` of a chunk is the delimiter, and where it is
 /// a line end or a quote.
-#[cfg(target_arch = "x86_64")]
 fn masks(chunk: &[u8; 64], delimiter: u8) -> (u64, u64) {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    // SAFETY: SSE2 is part of every x86_64 processor; each load reads 16
-    // bytes inside the 64-byte chunk.
-    unsafe {
-        let splat = |b: u8| _mm_set1_epi8(b as i8);
-        let (delim, lf, cr, quote) = (splat(delimiter), splat(b'\n'), splat(b'\r'), splat(b'"'));
-        let (mut delimiters, mut stops) = (0, 0);
-        for k in 0..4 {
-            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
-            let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
-            let is = |b: __m128i| _mm_cmpeq_epi8(v, b);
-            delimiters |= bits(is(delim));
-            stops |= bits(_mm_or_si128(_mm_or_si128(is(lf), is(cr)), is(quote)));
-        }
-        (delimiters, stops)
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn masks(chunk: &[u8; 64], delimiter: u8) -> (u64, u64) {
-    let (mut delimiters, mut stops) = (0, 0);
-    for (i, &b) in chunk.iter().enumerate() {
-        delimiters |= u64::from(b == delimiter) << i;
-        stops |= u64::from(matches!(b, b'\n' | b'\r' | b'"')) << i;
-    }
-    (delimiters, stops)
+    use super::bytemask::equal;
+    let stops = equal(chunk, b'\n') | equal(chunk, b'\r') | equal(chunk, b'"');
+    (equal(chunk, delimiter), stops)
 }
 
 #[cfg(test)]

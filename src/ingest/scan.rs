@@ -430,56 +430,15 @@ struct Masks {
     special: u64,
 }
 
-#[cfg(target_arch = "x86_64")]
 fn masks(chunk: &[u8; 64], delimiter: u8) -> Masks {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    // SAFETY: SSE2 is part of every x86_64 processor; each load reads 16
-    // bytes inside the 64-byte chunk.
-    unsafe {
-        let splat = |b: u8| _mm_set1_epi8(b as i8);
-        let (lf, delim, quote, cr) = (splat(b'\n'), splat(delimiter), splat(b'"'), splat(b'\r'));
-        let (tab, ff, below_space) = (splat(b'\t'), splat(0x0c), splat(0x1f));
-        let mut m = Masks {
-            line_feeds: 0,
-            delimiters: 0,
-            special: 0,
-        };
-        for k in 0..4 {
-            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
-            let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * k);
-            let is = |b: __m128i| _mm_cmpeq_epi8(v, b);
-            // A byte below 0x20: the larger of it and 0x1f is 0x1f.
-            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space);
-            let allowed = _mm_or_si128(_mm_or_si128(is(lf), is(tab)), is(ff));
-            m.line_feeds |= bits(is(lf));
-            m.delimiters |= bits(is(delim));
-            m.special |= bits(_mm_or_si128(is(quote), is(cr))) | (bits(control) & !bits(allowed));
-        }
-        m
+    use super::bytemask::{control, equal};
+    let line_feeds = equal(chunk, b'\n');
+    let allowed = line_feeds | equal(chunk, b'\t') | equal(chunk, 0x0c);
+    Masks {
+        line_feeds,
+        delimiters: equal(chunk, delimiter),
+        special: equal(chunk, b'"') | equal(chunk, b'\r') | (control(chunk) & !allowed),
     }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn masks(chunk: &[u8; 64], delimiter: u8) -> Masks {
-    let mut m = Masks {
-        line_feeds: 0,
-        delimiters: 0,
-        special: 0,
-    };
-    for (i, &b) in chunk.iter().enumerate() {
-        let bit = 1u64 << i;
-        if b == b'\n' {
-            m.line_feeds |= bit;
-        } else if b == delimiter {
-            m.delimiters |= bit;
-        } else if b == b'"' || (b < 0x20 && b != b'\t' && b != 0x0c) {
-            m.special |= bit;
-        }
-    }
-    m
 }
 
 /// Whether `bytes` hold a control byte other than tab and form feed.
