@@ -20,7 +20,8 @@ pub fn run(s: &Settings, args: &CommentsArgs) -> anyhow::Result<Exit> {
     };
     let need = Need {
         pupils: args.asn,
-        teacher_and_class: true,
+        teacher: true,
+        class: true,
         comments: true,
         ..Need::default()
     };

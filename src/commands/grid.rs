@@ -15,7 +15,8 @@ pub fn run(s: &Settings, args: &GridArgs) -> anyhow::Result<Exit> {
     let filter = s.filter(&args.filter);
     let need = Need {
         pupils: true,
-        teacher_and_class: filter.teacher.is_some() || filter.class.is_some(),
+        teacher: filter.teacher.is_some(),
+        class: filter.class.is_some(),
         ..Need::default()
     };
     let (snap, scope) = crate::reports::open(&s.store, &s.request(&args.report), s.lock_timeout)?;

@@ -19,7 +19,8 @@ pub fn run(s: &Settings, args: &OfftrackArgs) -> anyhow::Result<Exit> {
     };
     let need = Need {
         pupils: true,
-        teacher_and_class: filter.teacher.is_some() || filter.class.is_some(),
+        teacher: filter.teacher.is_some(),
+        class: filter.class.is_some(),
         ..Need::default()
     };
     let l = super::load(s, &s.request(&args.report), need)?;

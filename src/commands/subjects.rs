@@ -13,7 +13,8 @@ pub fn run(s: &Settings, args: &SubjectsArgs) -> anyhow::Result<Exit> {
     let opts = s.output(&args.report.out)?;
     let filter = s.filter(&args.filter);
     let need = Need {
-        teacher_and_class: filter.teacher.is_some() || filter.class.is_some(),
+        teacher: filter.teacher.is_some(),
+        class: filter.class.is_some(),
         ..Need::default()
     };
     let l = super::load(s, &s.request(&args.report), need)?;

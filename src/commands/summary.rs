@@ -25,7 +25,8 @@ pub fn run(s: &Settings, args: &SummaryArgs) -> anyhow::Result<Exit> {
         bar.inc(1);
         let need = Need {
             pupils: true,
-            teacher_and_class: filter.teacher.is_some() || filter.class.is_some(),
+            teacher: filter.teacher.is_some(),
+            class: filter.class.is_some(),
             ..Need::default()
         };
         model::load(&ctx, &snap, school, w, need)

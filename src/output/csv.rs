@@ -13,16 +13,12 @@ pub fn write(w: &mut dyn Write, t: &Parts) -> Result<()> {
     Stream::new(&mut *w, names)?.finish()?;
     in_waves(
         t.parts,
-        |i| {
-            let mut buf = Vec::new();
-            {
-                let mut sink = Checked(t.title, t.columns.len(), Stream::headless(&mut buf));
-                (t.render)(i, &mut sink)?;
-                sink.2.finish()?;
-            }
-            Ok(buf)
+        |i, buf| {
+            let mut sink = Checked(t.title, t.columns.len(), Stream::into_memory(buf));
+            (t.render)(i, &mut sink)?;
+            sink.2.finish()
         },
-        |buf| Ok(w.write_all(&buf)?),
+        |buf| Ok(w.write_all(buf)?),
     )
 }
 
@@ -38,10 +34,37 @@ pub fn write(w: &mut dyn Write, t: &Parts) -> Result<()> {
 /// since the last 16 KiB are written by [`Stream::finish`], which every
 /// caller calls unless it is giving up on an error.
 pub struct Stream<'w> {
-    out: &'w mut dyn Write,
-    buf: Vec<u8>,
+    /// None when the records go straight into memory ([`Stream::into_memory`]).
+    out: Option<&'w mut dyn Write>,
+    buf: Buf<'w>,
     /// Every record has as many fields as the first.
     width: Option<usize>,
+}
+
+/// Where records are put together: the stream's own buffer, or the memory
+/// they are written into.
+enum Buf<'w> {
+    Own(Vec<u8>),
+    Memory(&'w mut Vec<u8>),
+}
+
+impl std::ops::Deref for Buf<'_> {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        match self {
+            Buf::Own(v) => v,
+            Buf::Memory(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Buf<'_> {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        match self {
+            Buf::Own(v) => v,
+            Buf::Memory(v) => v,
+        }
+    }
 }
 
 /// Bytes gathered before they are handed to the writer.
@@ -61,15 +84,27 @@ impl<'w> Stream<'w> {
     /// Rows without a header: a later part of a file whose header is written.
     pub fn headless(w: &'w mut dyn Write) -> Self {
         Stream {
-            out: w,
-            buf: Vec::new(),
+            out: Some(w),
+            buf: Buf::Own(Vec::new()),
+            width: None,
+        }
+    }
+
+    /// Rows without a header, appended to `memory` as they are written:
+    /// a part of a file rendered apart is not copied through a buffer.
+    pub fn into_memory(memory: &'w mut Vec<u8>) -> Self {
+        Stream {
+            out: None,
+            buf: Buf::Memory(memory),
             width: None,
         }
     }
 
     pub fn finish(self) -> Result<()> {
-        self.out.write_all(&self.buf)?;
-        self.out.flush()?;
+        if let Some(out) = self.out {
+            out.write_all(&self.buf)?;
+            out.flush()?;
+        }
         Ok(())
     }
 
@@ -93,8 +128,10 @@ impl<'w> Stream<'w> {
             self.buf.extend_from_slice(b"\"\"");
         }
         self.buf.push(b'\n');
-        if self.buf.len() >= FLUSH_AT {
-            self.out.write_all(&self.buf)?;
+        if let Some(out) = &mut self.out
+            && self.buf.len() >= FLUSH_AT
+        {
+            out.write_all(&self.buf)?;
             self.buf.clear();
         }
         Ok(())

@@ -415,17 +415,28 @@ fn fits_a_sheet(table: &Parts) -> Result<()> {
 /// hand them to `write` in order; while one wave is written the next is
 /// rendered, so the writing (for a file, the kernel's copy of every byte)
 /// is not added to the rendering. Memory holds two waves of parts.
+///
+/// `render` appends a part to the empty buffer it is given. Each buffer,
+/// once written, is given to a later part: a part grown from nothing
+/// copies itself as it doubles and touches fresh pages each time (a page
+/// fault apiece), which for a large report cost more than rendering it.
 fn in_waves(
     chunks: usize,
-    render: impl Fn(usize) -> Result<Vec<u8>> + Sync,
-    mut write: impl FnMut(Vec<u8>) -> Result<()>,
+    render: impl Fn(usize, &mut Vec<u8>) -> Result<()> + Sync,
+    mut write: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     use rayon::prelude::*;
     let wave = 2 * rayon::current_num_threads();
+    let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
     let render_wave = |start: usize| -> Vec<Result<Vec<u8>>> {
         (start..(start + wave).min(chunks))
             .into_par_iter()
-            .map(&render)
+            .map(|part| {
+                let taken = spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let mut buf = taken.unwrap_or_default();
+                render(part, &mut buf)?;
+                Ok(buf)
+            })
             .collect()
     };
     std::thread::scope(|scope| {
@@ -438,7 +449,10 @@ fn in_waves(
                 scope.spawn(move || render_wave(start))
             });
             for part in rendered {
-                write(part?)?;
+                let mut buf = part?;
+                write(&buf)?;
+                buf.clear();
+                spare.lock().unwrap_or_else(|e| e.into_inner()).push(buf);
             }
             let Some(ahead) = ahead else { return Ok(()) };
             rendered = ahead

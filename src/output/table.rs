@@ -222,8 +222,8 @@ fn write_one(w: &mut dyn Write, table: &Parts, layout: Layout, run_rows: usize) 
     };
     super::in_waves(
         table.parts,
-        |part| {
-            let (mut out, mut run) = (Vec::new(), Vec::new());
+        |part, out| {
+            let mut run = Vec::new();
             shown.render(table, part, &mut |_, texts| {
                 run.push(
                     keep.iter()
@@ -231,14 +231,13 @@ fn write_one(w: &mut dyn Write, table: &Parts, layout: Layout, run_rows: usize) 
                         .collect(),
                 );
                 if run.len() == run_rows {
-                    draw(&mut run, &mut out)?;
+                    draw(&mut run, out)?;
                 }
                 Ok(())
             })?;
-            draw(&mut run, &mut out)?;
-            Ok(out)
+            draw(&mut run, out)
         },
-        |out| Ok(w.write_all(&out)?),
+        |out| Ok(w.write_all(out)?),
     )?;
     writeln!(w, "{bottom}")?;
     Ok(())

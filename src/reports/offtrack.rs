@@ -9,7 +9,7 @@ use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
 pub use super::ranks::Ranks;
 use crate::output::{ColType, Val};
 use crate::rules::followup::{
-    Lead, assign_lead, band_for_role, counts_toward, off_track_faculties,
+    Lead, assign_lead, band_for_role, cmp_text_key, counts_toward, off_track_faculties,
 };
 use crate::rules::senior::projected;
 use crate::rules::{Ctx, Phase, Status};
@@ -307,6 +307,22 @@ pub struct OrderKey<'a> {
     pub school: &'a str,
 }
 
+impl OrderKey<'_> {
+    /// Where the key of line `i` comes against that of line `j` in
+    /// [`order_values`]' order, found from the two keys alone: a few
+    /// lines compared among many need no ranks of every line's names.
+    pub fn cmp_at(&self, i: usize, other: &OrderKey, j: usize) -> std::cmp::Ordering {
+        let name = |n: Option<&str>, m: Option<&str>| {
+            cmp_text_key(n.unwrap_or_default(), m.unwrap_or_default())
+        };
+        (Reverse(self.faculties), Reverse(self.off_track))
+            .cmp(&(Reverse(other.faculties), Reverse(other.off_track)))
+            .then_with(|| name(self.surname, other.surname))
+            .then_with(|| name(self.forename, other.forename))
+            .then_with(|| (self.scn, self.school, i).cmp(&(other.scn, other.school, j)))
+    }
+}
+
 impl<'a> PupilLine<'a> {
     pub fn order_key(&self) -> OrderKey<'a> {
         OrderKey {
@@ -517,4 +533,44 @@ pub fn select<'a>(
     let mut lines: Vec<PupilLine> = super::concat(per_school);
     sort_offtrack(&mut lines);
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Two keys compare alone as their values do among all keys',
+        /// with names that differ only in case, accents and absence.
+        #[test]
+        fn keys_compare_alone_as_their_values_do(
+            keys in proptest::collection::vec(
+                (0usize..3, 0usize..3, 0usize..5, 0usize..5, 0usize..3, 0usize..2),
+                1..40,
+            )
+        ) {
+            let names = [None, Some("Ann"), Some("ann"), Some("Ánn"), Some("Bob")];
+            let keys: Vec<OrderKey> = keys
+                .iter()
+                .map(|&(f, o, s, n, scn, school)| OrderKey {
+                    faculties: f,
+                    off_track: o,
+                    surname: names[s],
+                    forename: names[n],
+                    scn: ["1", "2", "10"][scn],
+                    school: ["A", "B"][school],
+                })
+                .collect();
+            let values = order_values(keys.len(), |i| keys[i]);
+            for i in 0..keys.len() {
+                for j in 0..keys.len() {
+                    proptest::prop_assert_eq!(
+                        keys[i].cmp_at(i, &keys[j], j),
+                        values[i].cmp(&values[j]),
+                        "{} {}", i, j
+                    );
+                }
+            }
+        }
+    }
 }

@@ -154,7 +154,13 @@ mod tests {
 
     #[test]
     fn row_cells_read_each_column_by_its_name() {
-        let mut cols = row_columns(Phase::Bge, Need::ALL);
+        let mut cols = row_columns(
+            Phase::Bge,
+            Need {
+                class: true,
+                ..Need::QA
+            },
+        );
         cols.extend(["course_level", "target_grade", "working_grade"]);
         let df = named(&cols);
         let c = Columns::new(&df, &cols).unwrap();

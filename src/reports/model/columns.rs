@@ -68,14 +68,20 @@ impl<'f> Chunks<'f> {
 
     /// `id` of each cell of `rows` (`none` for an empty cell), each
     /// distinct text of a row group asked once, in row order; None unless
-    /// every array is codes.
+    /// every array is codes. `known` holds, per row group, the id found
+    /// for each code: given the same `known` again, a later range of rows
+    /// asks only for the texts of codes no earlier range met (a large
+    /// school's row group spans many ranges and holds tens of thousands of
+    /// classes, each asked once, not once per range).
     pub fn ids_by_code(
         &self,
         rows: std::ops::Range<usize>,
         none: u32,
+        known: &mut Vec<Vec<u32>>,
         mut id: impl FnMut(&'f str) -> u32,
     ) -> Option<Vec<u32>> {
         let mut out = Vec::with_capacity(rows.len());
+        known.resize_with(self.arrays.len(), Vec::new);
         for (k, a) in self.arrays.iter().enumerate() {
             let Chunk::Codes(codes, texts) = *a else {
                 return None;
@@ -85,7 +91,8 @@ impl<'f> Chunks<'f> {
             if from >= to {
                 continue;
             }
-            let mut known = vec![none; texts.len()];
+            let known = &mut known[k];
+            known.resize(texts.len(), none);
             for j in from - start..to - start {
                 out.push(match codes.get(j) {
                     None => none,
@@ -306,24 +313,39 @@ mod tests {
             (4..7, &[0, 1, NONE], &["c", "b"]),
             (2..2, &[], &[]),
         ];
-        for (rows, want_ids, want_asked) in cases {
-            let mut texts: Vec<&str> = Vec::new();
-            let mut asked = Vec::new();
-            let ids = chunks.ids_by_code(rows.clone(), NONE, |s| {
-                asked.push(s);
-                match texts.iter().position(|t| *t == s) {
-                    Some(at) => at as u32,
-                    None => {
-                        texts.push(s);
-                        texts.len() as u32 - 1
-                    }
+        fn ask<'s>(asked: &mut Vec<&'s str>, texts: &mut Vec<&'s str>, s: &'s str) -> u32 {
+            asked.push(s);
+            match texts.iter().position(|t| *t == s) {
+                Some(at) => at as u32,
+                None => {
+                    texts.push(s);
+                    texts.len() as u32 - 1
                 }
+            }
+        }
+        for (rows, want_ids, want_asked) in cases {
+            let (mut texts, mut asked) = (Vec::new(), Vec::new());
+            let mut known = Vec::new();
+            let ids = chunks.ids_by_code(rows.clone(), NONE, &mut known, |s| {
+                ask(&mut asked, &mut texts, s)
             });
             assert_eq!(ids.as_deref(), Some(*want_ids), "{rows:?}");
             assert_eq!(asked, *want_asked, "{rows:?}");
         }
+        // Ranges one after another, sharing what they found: each code of
+        // a row group is asked for once, and the ids are those of one range.
+        let (mut texts, mut asked) = (Vec::new(), Vec::new());
+        let mut known = Vec::new();
+        let mut ids = Vec::new();
+        for rows in [0..2, 2..4, 4..5, 5..7] {
+            let got =
+                chunks.ids_by_code(rows, NONE, &mut known, |s| ask(&mut asked, &mut texts, s));
+            ids.extend(got.expect("codes"));
+        }
+        assert_eq!(ids, [0, 1, NONE, 0, 2, 1, NONE]);
+        assert_eq!(asked, ["a", "b", "c", "b"]);
         let views = Utf8ViewArray::from_slice_values(["x"]);
         let texts = Chunks::of(vec![Chunk::Texts(&views)]);
-        assert_eq!(texts.ids_by_code(0..1, NONE, |_| 0), None);
+        assert_eq!(texts.ids_by_code(0..1, NONE, &mut Vec::new(), |_| 0), None);
     }
 }

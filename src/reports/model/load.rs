@@ -34,8 +34,11 @@ pub(super) fn row_columns(phase: Phase, need: Need) -> Vec<&'static str> {
         Phase::Senior => &["course_level", "target_grade", "working_grade"],
     });
     cols.extend_from_slice(&["effort", "behaviour", "homework"]);
-    if need.teacher_and_class {
-        cols.extend_from_slice(&["teacher", "class"]);
+    if need.teacher {
+        cols.push("teacher");
+    }
+    if need.class {
+        cols.push("class");
     }
     if need.comments {
         cols.push("comment");
@@ -115,7 +118,7 @@ pub fn load_only(
         let rows = stored("bge") + stored("senior");
         b.rows.reserve(rows);
         // Rows with a teacher, class, comment or names each have odd texts.
-        if need.teacher_and_class || need.comments || need.names {
+        if need.teacher || need.class || need.comments || need.names {
             b.odd.reserve(rows);
         }
         // About one pupil per pupils row: the SCNs are not grown again
@@ -139,11 +142,7 @@ pub fn load_only(
         // block, when asked for. Names are given ids row by row below, on
         // the few rows that need them.
         let mut asked: [Vec<u32>; 3] = Default::default();
-        let asks = [
-            need.teacher_and_class,
-            need.teacher_and_class,
-            need.comments,
-        ];
+        let asks = [need.teacher, need.class, need.comments];
         // Names of pupils with no pupils row come from their subject rows.
         let mut names_df = None;
         // The phase's rows before the part being judged.
@@ -159,6 +158,9 @@ pub fn load_only(
             let h = RowCells::new(&c);
             let parsed = ReadCells::of(ctx, phase, &h);
             let mut judged: Vec<Judged> = Vec::new();
+            // The id of each code of each row group of the asked columns,
+            // found once for the whole part.
+            let mut known: [Vec<Vec<u32>>; 3] = Default::default();
             // Each row is judged on its own, so a large school's rows are
             // judged on every core, a block at a time into the same memory
             // (bounded, and its pages touched once), each into its final row
@@ -168,9 +170,10 @@ pub fn load_only(
             // time first).
             for start in (0..part.height()).step_by(JUDGE_BLOCK) {
                 let end = (start + JUDGE_BLOCK).min(part.height());
-                for ((ids, col), yes) in asked.iter_mut().zip(h.asked).zip(asks) {
+                let columns = asked.iter_mut().zip(&mut known).zip(h.asked).zip(asks);
+                for (((ids, known), col), yes) in columns {
                     if yes {
-                        b.texts.of_column(col, start..end, ids);
+                        b.texts.of_column(col, start..end, known, ids);
                     }
                 }
                 // Subjects and texts met in earlier blocks, with their ids.

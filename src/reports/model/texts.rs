@@ -37,13 +37,17 @@ impl Texts {
     }
 
     /// The ids of column `col`'s texts in `rows`, into `out`; texts met
-    /// for the first time are given ids in the order first met. Found on
-    /// every core: each run of rows lists the texts it meets that have no
-    /// id yet, and only those lists are then given ids, run after run.
+    /// for the first time are given ids in the order first met. A column
+    /// read as codes keeps in `known` the ids its codes were given, for
+    /// the next rows of the same column (see [`Chunks::ids_by_code`]).
+    /// Otherwise found on every core: each run of rows lists the texts it
+    /// meets that have no id yet, and only those lists are then given ids,
+    /// run after run.
     pub(super) fn of_column(
         &mut self,
         col: Option<&Chunks>,
         rows: Range<usize>,
+        known: &mut Vec<Vec<u32>>,
         out: &mut Vec<u32>,
     ) {
         out.clear();
@@ -53,7 +57,7 @@ impl Texts {
         };
         // A column read as codes: each row group's few texts are given
         // their ids once, in the order first met.
-        if let Some(ids) = col.ids_by_code(rows.clone(), NO_TEXT, |s| self.id(s)) {
+        if let Some(ids) = col.ids_by_code(rows.clone(), NO_TEXT, known, |s| self.id(s)) {
             *out = ids;
             return;
         }

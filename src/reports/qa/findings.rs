@@ -7,7 +7,7 @@ use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::{LeadBy, QaKind};
 use crate::reports::model::{BySubject, Intervention, Pupil, RowRef, SchoolWindow};
-use crate::reports::offtrack::{order_values, staff_lines};
+use crate::reports::offtrack::{OrderKey, staff_lines};
 use crate::rules::values::comment_too_long;
 use crate::rules::{Ctx, Phase, Status};
 
@@ -355,10 +355,9 @@ fn pupil_findings(
 fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter: &QaFilter) {
     let bands = &c.ctx.config.followup.band;
     let lines = staff_lines(c.ctx, c.sw);
-    let order = order_values(lines.len(), |i| lines[i].order);
     let mut found = Vec::new();
     let mut named = Vec::new();
-    for (line, at) in lines.iter().zip(&order) {
+    for (i, line) in lines.iter().enumerate() {
         if !stages(line.stage) {
             continue;
         }
@@ -379,7 +378,7 @@ fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter
                 let detail = format!("no {by} recorded, so no {role} can be named as lead");
                 found.push((Some(line.order.scn), detail));
             } else {
-                named.push(((at, k), role.as_str(), key.as_str(), by));
+                named.push((At(&line.order, i, k), role.as_str(), key.as_str(), by));
             }
         }
     }
@@ -391,6 +390,33 @@ fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter
         c.push(QaKind::MissingStaff, scn, None, None, detail);
     }
 }
+
+/// Key `k` of line `i`, whose order key is held: where it comes in the
+/// order of `offtrack`, then by its place in the line. Only the first of
+/// each role and key is wanted, so the lines are compared, never sorted
+/// (a school of thousands may have thousands of lines naming one key).
+#[derive(Clone, Copy)]
+struct At<'l, 'a>(&'l OrderKey<'a>, usize, usize);
+
+impl Ord for At<'_, '_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0.cmp_at(self.1, other.0, other.1)).then(self.2.cmp(&other.2))
+    }
+}
+
+impl PartialOrd for At<'_, '_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for At<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for At<'_, '_> {}
 
 /// Of the roles and keys named at positions `P` (a line's place in the
 /// order of `offtrack`, then the key's in the line), the first to name

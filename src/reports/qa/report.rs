@@ -24,7 +24,7 @@ pub struct Qa {
 pub fn build(ctx: &Ctx, snap: &Snapshot, scope: &Scope, filter: &QaFilter) -> anyhow::Result<Qa> {
     let stages = |st| scope.wants_stage(st);
     let per_school = crate::par::map(&scope.schools, |school| {
-        let sw = model::load(ctx, snap, school, scope.window, Need::ALL)?;
+        let sw = model::load(ctx, snap, school, scope.window, Need::QA)?;
         let history = super::history(ctx, snap, &sw)?;
         let findings = super::findings(ctx, &sw, &history, &stages, filter);
         let completeness = super::completeness(&sw, &stages, filter);
