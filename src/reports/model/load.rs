@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use super::builder::Builder;
 use super::cells::{PUPIL_COLS, RowCells};
-use super::columns::{Chunks, Columns};
+use super::columns::{Chunks, Columns, group_at};
 use super::parsed::ReadCells;
 use super::pupils::Contexts;
 use super::read_pupils::{CONTEXT_COLS, contexts, load_pupils, only_rows, pupils_part};
@@ -158,6 +158,7 @@ pub fn load_only(
             let h = RowCells::new(&c);
             let parsed = ReadCells::of(ctx, phase, &h);
             let mut judged: Vec<Judged> = Vec::new();
+            let subject_codes = h.subject.and_then(Chunks::coded);
             // The id of each code of each row group of the asked columns,
             // found once for the whole part.
             let mut known: [Vec<Vec<u32>>; 3] = Default::default();
@@ -176,8 +177,20 @@ pub fn load_only(
                         b.texts.of_column(col, start..end, known, ids);
                     }
                 }
-                // Subjects and texts met in earlier blocks, with their ids.
+                // Subjects and texts met in earlier blocks, with their ids;
+                // for a subject column of codes, each code's, found once
+                // a block rather than by hashing every row's subject.
                 let (subjects, texts, asked) = (&b.subjects, &b.texts, &asked);
+                let by_code = subject_codes.as_ref().map(|(starts, arrays)| {
+                    let ids: Vec<Vec<_>> = (arrays.iter())
+                        .map(|(_, t)| {
+                            (0..t.len())
+                                .map(|c| subjects.get(t.value(c)).copied())
+                                .collect()
+                        })
+                        .collect();
+                    (starts, arrays, ids, subjects.get("").copied())
+                });
                 crate::par::map_range_into(
                     start..end,
                     4096,
@@ -186,13 +199,13 @@ pub fn load_only(
                     |last, i| {
                         let cell = |col: &'static str| h.get(col, i);
                         let scn = cell("scn").unwrap_or_default();
-                        let subject = cell("subject").unwrap_or_default();
+                        let subject = || cell("subject").unwrap_or_default();
                         let read = match &parsed {
                             Some(p) => p.read(i),
                             None => Read::of(ctx, &Entered::of(phase, cell)),
                         };
                         let earlier_target = match phase {
-                            Phase::Senior => earlier.get(scn, subject).copied(),
+                            Phase::Senior => earlier.get(scn, subject()).copied(),
                             Phase::Bge => None,
                         };
                         // A pupil's rows come together: the context found for a
@@ -250,8 +263,19 @@ pub fn load_only(
                                 None => new_texts |= 1 << k,
                             }
                         }
-                        let ids = subjects.get(subject).copied();
-                        let subject = ids.is_none().then_some(subject);
+                        let ids = match &by_code {
+                            Some((starts, arrays, ids, empty)) => {
+                                let k = group_at(starts, i);
+                                let (codes, j) = (arrays[k].0, i - starts[k]);
+                                // Rows past the column's end are empty.
+                                match (j < codes.len()).then(|| codes.get(j)).flatten() {
+                                    Some(c) => ids[k][c as usize],
+                                    None => *empty,
+                                }
+                            }
+                            None => subjects.get(subject()).copied(),
+                        };
+                        let subject = ids.is_none().then(subject);
                         let rare = (subject.is_some() || !invalid.is_empty() || new_texts != 0)
                             .then(|| {
                                 Box::new(Rare {
