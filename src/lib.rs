@@ -14,5 +14,7 @@ pub mod output;
 pub mod par;
 pub mod reports;
 pub mod rules;
+#[cfg(test)]
+mod seeded;
 pub mod settings;
 pub mod store;

@@ -314,13 +314,8 @@ mod tests {
     #[test]
     fn keys_dealt_by_rank_sort_as_one_integer_sort() {
         // (keys, SCN ranks) of each case, made from a seed
-        let mut seed = 3u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut seeded = crate::seeded::Seeded::new(3);
+        let mut next = |n: u64| seeded.below(n);
         for (rows, ranks) in [
             (0, 1),
             (1, 1),

@@ -43,16 +43,11 @@ fn scan(text: &[u8]) -> Result<(), Breach> {
 #[test]
 fn feed_agrees_with_stepping_every_byte() {
     let alphabet = b"ab,;\"\r\n\x01 ";
-    let mut seed = 7u64;
+    let mut seeded = crate::seeded::Seeded::new(7);
     for case in 0..6000 {
         let len = case % 150;
         let text: Vec<u8> = (0..len)
-            .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                alphabet[(seed >> 33) as usize % alphabet.len()]
-            })
+            .map(|_| alphabet[seeded.below(alphabet.len() as u64) as usize])
             .collect();
         // Fed whole, or in blocks of a few bytes: state crosses blocks.
         let block = if case % 2 == 0 {
@@ -69,13 +64,8 @@ fn feed_agrees_with_stepping_every_byte() {
 /// is scanned as stepping byte by byte scans it.
 #[test]
 fn chunks_agree_with_stepping_every_byte() {
-    let mut seed = 11u64;
-    let mut next = |n: u64| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) % n
-    };
+    let mut seeded = crate::seeded::Seeded::new(11);
+    let mut next = |n: u64| seeded.below(n);
     for case in 0..3000 {
         let len = 60 + (case * 7) % 400;
         // Rare special bytes, some cases none at all.
