@@ -4,7 +4,7 @@
 use polars::prelude::PlHashMap;
 
 use super::texts::Texts;
-use super::{NO_TEXT, Odd, Row, Text};
+use super::{Asked, NO_TEXT, Odd, Row, Text};
 use crate::rules::Ctx;
 use crate::rules::validity::Invalid;
 
@@ -26,6 +26,7 @@ pub(super) struct Builder {
     /// Subject as stored -> (subject, faculty) text ids and whether mapped.
     pub(super) subjects: PlHashMap<Box<str>, (u32, u32, bool)>,
     pub(super) odd: Vec<Odd>,
+    pub(super) asked: Asked,
     pub(super) invalid: Vec<Vec<Invalid>>,
 }
 

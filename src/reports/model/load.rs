@@ -117,9 +117,16 @@ pub fn load_only(
         let stored = |table: &str| snap.manifest.file(table, school, &w).map_or(0, |f| f.rows);
         let rows = stored("bge") + stored("senior");
         b.rows.reserve(rows);
-        // Rows with a teacher, class, comment or names each have odd texts.
-        if need.teacher || need.class || need.comments || need.names {
-            b.odd.reserve(rows);
+        // Nearly every row has a teacher and a class.
+        for (ids, yes) in
+            b.asked
+                .columns_mut()
+                .into_iter()
+                .zip([need.teacher, need.class, need.comments])
+        {
+            if yes {
+                ids.reserve(rows);
+            }
         }
         // About one pupil per pupils row: the SCNs are not grown again
         // and again.
@@ -180,7 +187,7 @@ pub fn load_only(
                 // Subjects and texts met in earlier blocks, with their ids;
                 // for a subject column of codes, each code's, found once
                 // a block rather than by hashing every row's subject.
-                let (subjects, texts, asked) = (&b.subjects, &b.texts, &asked);
+                let (subjects, texts) = (&b.subjects, &b.texts);
                 let by_code = subject_codes.as_ref().map(|(starts, arrays)| {
                     let ids: Vec<Vec<_>> = (arrays.iter())
                         .map(|(_, t)| {
@@ -231,13 +238,7 @@ pub fn load_only(
                         } else {
                             Vec::new()
                         };
-                        let asked = |k: usize| asked[k].get(i - start).copied().unwrap_or(NO_TEXT);
-                        let mut odd = Odd {
-                            teacher: asked(0),
-                            class: asked(1),
-                            comment: asked(2),
-                            ..Odd::default()
-                        };
+                        let mut odd = Odd::default();
                         // Codes entered that the rules could not read, kept as
                         // text: those met before have their ids; the others are
                         // given theirs below.
@@ -294,6 +295,13 @@ pub fn load_only(
                         }
                     },
                 );
+                let columns = b.asked.columns_mut().into_iter().zip(&asked).zip(asks);
+                for ((ids, block), yes) in columns {
+                    if yes {
+                        debug_assert_eq!(block.len(), end - start);
+                        ids.extend_from_slice(block);
+                    }
+                }
                 for (i, j) in (start..end).zip(judged.drain(..)) {
                     let t = &mut b.texts;
                     let mut o = j.odd;
@@ -404,6 +412,7 @@ pub fn load_only(
         scns: b.scns,
         texts: b.texts.all,
         odd: b.odd,
+        asked: b.asked,
         invalid: b.invalid,
     })
 }

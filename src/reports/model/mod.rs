@@ -132,7 +132,8 @@ pub struct Row {
 }
 
 /// Text a row rarely needs, as indexes into the window's texts: an invalid
-/// code as entered, and what a [`Need`] asked for.
+/// code as entered, and the names a [`Need`] asked for. (The teacher, class
+/// and comment, which most rows have, are [`Asked`] instead.)
 #[derive(Debug, Clone, Copy)]
 struct Odd {
     level: u32,
@@ -141,9 +142,6 @@ struct Odd {
     working: u32,
     forename: u32,
     surname: u32,
-    teacher: u32,
-    class: u32,
-    comment: u32,
     /// Index into the window's lists of invalid cells.
     invalid: u32,
 }
@@ -157,9 +155,6 @@ impl Default for Odd {
             working: NO_TEXT,
             forename: NO_TEXT,
             surname: NO_TEXT,
-            teacher: NO_TEXT,
-            class: NO_TEXT,
-            comment: NO_TEXT,
             invalid: NO_TEXT,
         }
     }
@@ -185,13 +180,27 @@ impl Odd {
             self.working,
             self.forename,
             self.surname,
-            self.teacher,
-            self.class,
-            self.comment,
             self.invalid,
         ]
         .iter()
         .all(|&t| t == NO_TEXT)
+    }
+}
+
+/// The ids of the teacher, class and comment of every row, in row order,
+/// each empty unless the [`Need`] asked for it: nearly every row has a
+/// teacher and a class, so they are held as columns of ids rather than
+/// as [`Odd`] texts.
+#[derive(Default)]
+pub(super) struct Asked {
+    pub(super) teacher: Vec<u32>,
+    pub(super) class: Vec<u32>,
+    pub(super) comment: Vec<u32>,
+}
+
+impl Asked {
+    pub(super) fn columns_mut(&mut self) -> [&mut Vec<u32>; 3] {
+        [&mut self.teacher, &mut self.class, &mut self.comment]
     }
 }
 
@@ -210,6 +219,7 @@ pub struct SchoolWindow {
     scns: Vec<Text>,
     texts: Vec<Box<str>>,
     odd: Vec<Odd>,
+    asked: Asked,
     invalid: Vec<Vec<Invalid>>,
 }
 
@@ -278,6 +288,16 @@ impl SchoolWindow {
             return None;
         }
         self.text(f(&self.odd[row.odd as usize]))
+    }
+
+    /// The text of `row` (one of `rows`) in a column of [`Asked`].
+    fn asked_text(&self, row: &Row, ids: impl Fn(&Asked) -> &Vec<u32>) -> Option<&str> {
+        // A row's place, from where it is held: a [`RowRef`] stays as
+        // small as two references.
+        let at = (std::ptr::from_ref(row) as usize - self.rows.as_ptr() as usize)
+            / std::mem::size_of::<Row>();
+        debug_assert!(std::ptr::eq(row, &self.rows[at]));
+        ids(&self.asked).get(at).and_then(|&id| self.text(id))
     }
 }
 
@@ -416,15 +436,15 @@ impl<'s> RowRef<'s> {
     }
     /// With [`Need::teacher`].
     pub fn teacher(&self) -> Option<&'s str> {
-        self.sw.odd_text(self.row, |o| o.teacher)
+        self.sw.asked_text(self.row, |a| &a.teacher)
     }
     /// With [`Need::class`].
     pub fn class(&self) -> Option<&'s str> {
-        self.sw.odd_text(self.row, |o| o.class)
+        self.sw.asked_text(self.row, |a| &a.class)
     }
     /// With [`Need::comments`].
     pub fn comment(&self) -> Option<&'s str> {
-        self.sw.odd_text(self.row, |o| o.comment)
+        self.sw.asked_text(self.row, |a| &a.comment)
     }
     /// With [`Need::invalid`]: the row's cells that hold no valid value.
     pub fn invalid(&self) -> &'s [Invalid] {
