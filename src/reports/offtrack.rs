@@ -9,7 +9,8 @@ use super::model::{Pupil, RowRef, SchoolWindow, stage_name};
 pub use super::ranks::Ranks;
 use crate::output::{ColType, Val};
 use crate::rules::followup::{
-    Lead, assign_lead, band_for_role, cmp_text_key, counts_toward, off_track_faculties,
+    Lead, assign_lead, band_for_count, band_for_role, cmp_text_key, counts_toward, lead_keys,
+    misses_staff, off_track_faculties, off_track_faculties_into,
 };
 use crate::rules::senior::projected;
 use crate::rules::{Ctx, Phase, Status};
@@ -245,55 +246,121 @@ fn names_of<'a>(
     )
 }
 
-/// A pupil whose line names staff missing from `[followup.band.staff]`:
-/// what `qa` needs of its line, without the line.
-pub struct StaffLine<'a> {
+/// A staff key that a pupil's default lead names and `[followup.band.staff]`
+/// has no name for (an override names none): what `qa`'s `missing_staff`
+/// needs of the pupil's line, without the line.
+#[derive(Clone, Copy)]
+pub struct StaffMiss<'a> {
     pub order: OrderKey<'a>,
-    pub stage: Option<u8>,
-    pub lead: Lead,
+    /// The pupil's number: it breaks ties between equal order keys.
+    pub pupil: usize,
+    /// The lead's band, and the key's place among its keys.
+    pub band: usize,
+    pub place: usize,
+    /// A faculty, house or stage; empty for a pupil with no house or
+    /// stage.
+    pub key: &'a str,
 }
 
-/// The pupils whose lines name staff missing from `[followup.band.staff]`
-/// (an override names none), in pupil number order: found from each
-/// pupil's rows' faculties and lead alone, without making the lines (in a
-/// school of thousands most off-track pupils may have such a line, and
-/// `qa` has a finding for a few dozen keys).
-pub fn staff_lines<'a>(ctx: &Ctx, sw: &'a SchoolWindow) -> Vec<StaffLine<'a>> {
+impl StaffMiss<'_> {
+    /// Where the line comes in `offtrack`'s order, then the key in the line.
+    pub fn cmp_line(&self, other: &StaffMiss) -> std::cmp::Ordering {
+        (self.order.cmp_at(self.pupil, &other.order, other.pupil))
+            .then(self.place.cmp(&other.place))
+    }
+}
+
+/// The keys that pupils' default leads name and the staff tables lack,
+/// each kept when `keep` passes it with the pupil's stage and the band:
+/// every empty key, in pupil number order, then the first of each band
+/// and key in `offtrack`'s order. Found from each pupil's rows alone, with
+/// no lead or line made: in a school of thousands most off-track pupils
+/// may miss staff, and `qa` has a finding for a few dozen keys.
+pub fn staff_misses<'a>(
+    ctx: &Ctx,
+    sw: &'a SchoolWindow,
+    keep: &(dyn Fn(Option<u8>, usize, &str) -> bool + Sync),
+) -> Vec<StaffMiss<'a>> {
+    let bands = &ctx.config.followup.band;
     let by_pupil = ByPupil::of(sw, &|_| true);
     let pupils = sw.scns().len();
-    let one = |id: usize| {
-        let scn = &*sw.scns()[id];
-        if !by_pupil.has(id) || sw.overrides.contains_key(scn) {
-            return None;
-        }
-        let rows = by_pupil.rows(id);
-        let pupil = sw.pupil_of(id);
-        let (faculties, stage, lead) = lead_of(ctx, pupil, rows.clone());
-        let lead = lead.filter(|l| !l.missing_staff.is_empty())?;
-        let (forename, surname) = names_of(pupil, rows.clone());
-        let order = OrderKey {
-            faculties: faculties.len(),
-            off_track: rows
-                .clone()
-                .filter(|r| r.status() == Status::OffTrack)
-                .count(),
-            surname,
-            forename,
-            scn,
-            school: &sw.school,
-        };
-        Some(StaffLine { order, stage, lead })
-    };
     let runs: Vec<usize> = (0..pupils).step_by(STAFF_RUN).collect();
     let runs = crate::par::map_within(runs, 1, |start| {
-        (start..(start + STAFF_RUN).min(pupils))
-            .filter_map(one)
-            .collect::<Vec<_>>()
+        let mut faculties = Vec::new();
+        let mut empty = Vec::new();
+        let mut first: PlHashMap<(usize, &str), StaffMiss> = PlHashMap::default();
+        for id in start..(start + STAFF_RUN).min(pupils) {
+            let scn = &*sw.scns()[id];
+            if !by_pupil.has(id) || sw.overrides.contains_key(scn) {
+                continue;
+            }
+            let rows = by_pupil.rows(id);
+            let statuses = rows.clone().map(|r| (r.faculty(), r.status()));
+            off_track_faculties_into(statuses, ctx.config.followup.count, &mut faculties);
+            let Some(b) = band_for_count(bands, faculties.len()) else {
+                continue;
+            };
+            let pupil = sw.pupil_of(id);
+            let stage = pupil
+                .and_then(|p| p.stage)
+                .or_else(|| rows.clone().find_map(|r| r.stage()));
+            let house = pupil.and_then(|p| p.house.as_deref());
+            let keys = lead_keys(&bands[b], &faculties, house, stage.map(stage_name));
+            let mut order = None;
+            for (place, key) in keys.enumerate() {
+                if !misses_staff(&bands[b], key) || !keep(stage, b, key) {
+                    continue;
+                }
+                let order = *order.get_or_insert_with(|| {
+                    let (forename, surname) = names_of(pupil, rows.clone());
+                    OrderKey {
+                        faculties: faculties.len(),
+                        off_track: (rows.clone())
+                            .filter(|r| r.status() == Status::OffTrack)
+                            .count(),
+                        surname,
+                        forename,
+                        scn,
+                        school: &sw.school,
+                    }
+                });
+                let miss = StaffMiss {
+                    order,
+                    pupil: id,
+                    band: b,
+                    place,
+                    key,
+                };
+                match key.is_empty() {
+                    true => empty.push(miss),
+                    false => keep_first(&mut first, miss),
+                }
+            }
+        }
+        (empty, first)
     });
-    super::concat(runs)
+    let mut first: PlHashMap<(usize, &str), StaffMiss> = PlHashMap::default();
+    let mut out = Vec::new();
+    for (empty, firsts) in runs {
+        out.extend(empty);
+        for miss in firsts.into_values() {
+            keep_first(&mut first, miss);
+        }
+    }
+    out.extend(first.into_values());
+    out
 }
 
-/// Pupils [`staff_lines`] looks at together on one core.
+/// Keep `miss` in `first` when it comes before the one held for its band
+/// and key.
+fn keep_first<'a>(first: &mut PlHashMap<(usize, &'a str), StaffMiss<'a>>, miss: StaffMiss<'a>) {
+    let f = first.entry((miss.band, miss.key)).or_insert(miss);
+    if miss.cmp_line(f).is_lt() {
+        *f = miss;
+    }
+}
+
+/// Pupils [`staff_misses`] looks at together on one core.
 const STAFF_RUN: usize = 4096;
 
 /// What 7.3 orders a pupil's line by.

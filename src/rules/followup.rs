@@ -24,19 +24,31 @@ pub fn off_track_faculties<'a>(
     rows: impl IntoIterator<Item = (&'a str, Status)>,
     mode: CountMode,
 ) -> Vec<&'a str> {
-    let mut faculties: Vec<&str> = rows
-        .into_iter()
-        .filter(|&(_, status)| counts_toward(status, mode))
-        .map(|(faculty, _)| faculty)
-        .collect();
+    let mut faculties = Vec::new();
+    off_track_faculties_into(rows, mode, &mut faculties);
+    faculties
+}
+
+/// [`off_track_faculties`] into `out` (cleared first), so a caller that
+/// looks at every pupil of a school reuses one list.
+pub fn off_track_faculties_into<'a>(
+    rows: impl IntoIterator<Item = (&'a str, Status)>,
+    mode: CountMode,
+    out: &mut Vec<&'a str>,
+) {
+    out.clear();
+    out.extend(
+        rows.into_iter()
+            .filter(|&(_, status)| counts_toward(status, mode))
+            .map(|(faculty, _)| faculty),
+    );
     // Equal text_keys are equal texts, so the distinct texts in text_key
     // order are the same however they are made distinct first.
-    faculties.sort_unstable();
-    faculties.dedup();
-    if faculties.len() > 1 {
-        faculties.sort_by(|a, b| cmp_text_key(a, b));
+    out.sort_unstable();
+    out.dedup();
+    if out.len() > 1 {
+        out.sort_by(|a, b| cmp_text_key(a, b));
     }
-    faculties
 }
 
 /// The sort key of report text (10.10): Unicode lowercase, ties by the exact text.
@@ -92,22 +104,11 @@ pub fn assign_lead(
     house: Option<&str>,
     stage: Option<&str>,
 ) -> Option<Lead> {
-    let count = i64::try_from(off_track_faculties.len()).ok()?;
-    if count == 0 {
-        return None;
-    }
-    let index = bands
-        .iter()
-        .position(|b| count >= b.min && b.max.is_none_or(|max| count <= max))?;
+    let index = band_for_count(bands, off_track_faculties.len())?;
     let band = &bands[index];
-    let keys: Vec<&str> = match band.lead_by {
-        LeadBy::Faculty => off_track_faculties.to_vec(),
-        LeadBy::House => vec![house.map_or("", str::trim)],
-        LeadBy::Stage => vec![stage.map_or("", str::trim)],
-    };
     let mut names: Vec<&str> = Vec::new();
     let mut missing_staff = Vec::new();
-    for key in keys {
+    for key in lead_keys(band, off_track_faculties, house, stage) {
         let found = (!key.is_empty())
             .then(|| staff_name(&band.staff, key, band.lead_by))
             .flatten();
@@ -123,6 +124,37 @@ pub fn assign_lead(
         name: (!names.is_empty()).then(|| names.join("; ")),
         missing_staff,
     })
+}
+
+/// The band of a pupil with `count` faculties off track: the first whose
+/// `min..=max` holds it; none for no faculty off track.
+pub fn band_for_count(bands: &[FollowupBand], count: usize) -> Option<usize> {
+    let count = i64::try_from(count).ok().filter(|&c| c > 0)?;
+    bands
+        .iter()
+        .position(|b| count >= b.min && b.max.is_none_or(|max| count <= max))
+}
+
+/// The staff keys a band's lead is found by, in order: each off-track
+/// faculty, or the pupil's house or stage (empty when it has none).
+pub fn lead_keys<'k>(
+    band: &FollowupBand,
+    off_track_faculties: &[&'k str],
+    house: Option<&'k str>,
+    stage: Option<&'k str>,
+) -> impl Iterator<Item = &'k str> {
+    let (many, one) = match band.lead_by {
+        LeadBy::Faculty => (off_track_faculties, None),
+        LeadBy::House => (&[][..], Some(house.map_or("", str::trim))),
+        LeadBy::Stage => (&[][..], Some(stage.map_or("", str::trim))),
+    };
+    many.iter().copied().chain(one)
+}
+
+/// Whether `[followup.band.staff]` has no name for `key` (one of
+/// [`lead_keys`]): what [`assign_lead`] lists in `missing_staff`.
+pub fn misses_staff(band: &FollowupBand, key: &str) -> bool {
+    key.is_empty() || staff_name(&band.staff, key, band.lead_by).is_none()
 }
 
 /// The band an overridden pupil sorts under (10.10): the first whose `role`
@@ -331,6 +363,19 @@ mod tests {
                 *want,
                 "{faculties:?} {house:?} {stage:?}"
             );
+            // The band, keys and misses found without making the lead.
+            let band = band_for_count(&bands, faculties.len());
+            assert_eq!(band, want.as_ref().map(|l| l.band), "{faculties:?}");
+            let missing: Vec<String> = band.map_or(Vec::new(), |b| {
+                lead_keys(&bands[b], faculties, *house, *stage)
+                    .filter(|k| misses_staff(&bands[b], k))
+                    .map(String::from)
+                    .collect()
+            });
+            let want_missing = want
+                .as_ref()
+                .map_or(Vec::new(), |l| l.missing_staff.clone());
+            assert_eq!(missing, want_missing, "{faculties:?} {house:?} {stage:?}");
         }
     }
 

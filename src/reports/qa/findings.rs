@@ -7,7 +7,7 @@ use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::{LeadBy, QaKind};
 use crate::reports::model::{BySubject, Intervention, Pupil, RowRef, SchoolWindow};
-use crate::reports::offtrack::{OrderKey, staff_lines};
+use crate::reports::offtrack::staff_misses;
 use crate::rules::values::comment_too_long;
 use crate::rules::{Ctx, Phase, Status};
 
@@ -105,7 +105,7 @@ pub fn findings(
     ctx: &Ctx,
     sw: &SchoolWindow,
     history: &History,
-    stages: &dyn Fn(Option<u8>) -> bool,
+    stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) -> Vec<Finding> {
     // Sized once: most of a window's rows, millions in a large school.
@@ -287,7 +287,7 @@ impl<'a> Helped<'a> {
 fn pupil_findings(
     c: &mut Collector,
     rows: &[RowRef],
-    stages: &dyn Fn(Option<u8>) -> bool,
+    stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) {
     let sw = c.sw;
@@ -352,36 +352,34 @@ fn pupil_findings(
 
 /// `missing_staff` (5.2, 10.9): once per faculty, house or stage with no name
 /// in its band's staff table, and once per pupil with no house or stage.
-fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter: &QaFilter) {
+fn staff_findings(
+    c: &mut Collector,
+    stages: &(dyn Fn(Option<u8>) -> bool + Sync),
+    filter: &QaFilter,
+) {
     let bands = &c.ctx.config.followup.band;
-    let lines = staff_lines(c.ctx, c.sw);
+    let by = |band: usize| match bands[band].lead_by {
+        LeadBy::Faculty => "faculty",
+        LeadBy::House => "house",
+        LeadBy::Stage => "stage",
+    };
+    let keep = |stage: Option<u8>, band: usize, key: &str| {
+        let faculty = (bands[band].lead_by == LeadBy::Faculty).then_some(key);
+        stages(stage) && filter.accepts_unowned(faculty)
+    };
+    let (empty, mut named): (Vec<_>, Vec<_>) = staff_misses(c.ctx, c.sw, &keep)
+        .into_iter()
+        .partition(|m| m.key.is_empty());
     let mut found = Vec::new();
-    let mut named = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        if !stages(line.stage) {
-            continue;
-        }
-        let (role, Some(band)) = (&line.lead.role, bands.get(line.lead.band)) else {
-            continue;
-        };
-        let by = match band.lead_by {
-            LeadBy::Faculty => "faculty",
-            LeadBy::House => "house",
-            LeadBy::Stage => "stage",
-        };
-        for (k, key) in line.lead.missing_staff.iter().enumerate() {
-            let faculty = (band.lead_by == LeadBy::Faculty).then_some(key.as_str());
-            if !filter.accepts_unowned(faculty) {
-                continue;
-            }
-            if key.is_empty() {
-                let detail = format!("no {by} recorded, so no {role} can be named as lead");
-                found.push((Some(line.order.scn), detail));
-            } else {
-                named.push((At(&line.order, i, k), role.as_str(), key.as_str(), by));
-            }
-        }
+    for m in empty {
+        let (by, role) = (by(m.band), &bands[m.band].role);
+        let detail = format!("no {by} recorded, so no {role} can be named as lead");
+        found.push((Some(m.order.scn), detail));
     }
+    // The first line to name each band's key, in `offtrack`'s order.
+    named.sort_by(|a, b| a.cmp_line(b));
+    let named = (named.iter().enumerate())
+        .map(|(at, m)| (at, bands[m.band].role.as_str(), m.key, by(m.band)));
     for (role, key, by) in first_named(named) {
         let detail = format!("no {role} named for {by} `{key}` in `[followup.band.staff]`");
         found.push((None, detail));
@@ -390,33 +388,6 @@ fn staff_findings(c: &mut Collector, stages: &dyn Fn(Option<u8>) -> bool, filter
         c.push(QaKind::MissingStaff, scn, None, None, detail);
     }
 }
-
-/// Key `k` of line `i`, whose order key is held: where it comes in the
-/// order of `offtrack`, then by its place in the line. Only the first of
-/// each role and key is wanted, so the lines are compared, never sorted
-/// (a school of thousands may have thousands of lines naming one key).
-#[derive(Clone, Copy)]
-struct At<'l, 'a>(&'l OrderKey<'a>, usize, usize);
-
-impl Ord for At<'_, '_> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.0.cmp_at(self.1, other.0, other.1)).then(self.2.cmp(&other.2))
-    }
-}
-
-impl PartialOrd for At<'_, '_> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for At<'_, '_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other).is_eq()
-    }
-}
-
-impl Eq for At<'_, '_> {}
 
 /// Of the roles and keys named at positions `P` (a line's place in the
 /// order of `offtrack`, then the key's in the line), the first to name
@@ -449,7 +420,7 @@ fn first_named<'t, P: Ord + Copy, T>(
 fn set_aside_findings(
     c: &mut Collector,
     history: &History,
-    stages: &dyn Fn(Option<u8>) -> bool,
+    stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) {
     let ctx = c.ctx;
