@@ -139,6 +139,12 @@ pub fn join_within<A: Send, B: Send>(
     }
 }
 
+/// Drop `value` on a core that has nothing else to do, while the caller
+/// goes on.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    rayon::spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

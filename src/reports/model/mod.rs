@@ -290,14 +290,15 @@ impl SchoolWindow {
         self.text(f(&self.odd[row.odd as usize]))
     }
 
-    /// The text of `row` (one of `rows`) in a column of [`Asked`].
-    fn asked_text(&self, row: &Row, ids: impl Fn(&Asked) -> &Vec<u32>) -> Option<&str> {
+    /// The text id of `row` (one of `rows`) in a column of [`Asked`], or
+    /// [`NO_TEXT`].
+    fn asked_id(&self, row: &Row, ids: impl Fn(&Asked) -> &Vec<u32>) -> u32 {
         // A row's place, from where it is held: a [`RowRef`] stays as
         // small as two references.
         let at = (std::ptr::from_ref(row) as usize - self.rows.as_ptr() as usize)
             / std::mem::size_of::<Row>();
         debug_assert!(std::ptr::eq(row, &self.rows[at]));
-        ids(&self.asked).get(at).and_then(|&id| self.text(id))
+        ids(&self.asked).get(at).copied().unwrap_or(NO_TEXT)
     }
 }
 
@@ -436,15 +437,20 @@ impl<'s> RowRef<'s> {
     }
     /// With [`Need::teacher`].
     pub fn teacher(&self) -> Option<&'s str> {
-        self.sw.asked_text(self.row, |a| &a.teacher)
+        self.sw.text(self.teacher_id())
+    }
+    /// The teacher text's index, equal for equal texts within a window,
+    /// or [`NO_TEXT`] for none.
+    pub fn teacher_id(&self) -> u32 {
+        self.sw.asked_id(self.row, |a| &a.teacher)
     }
     /// With [`Need::class`].
     pub fn class(&self) -> Option<&'s str> {
-        self.sw.asked_text(self.row, |a| &a.class)
+        self.sw.text(self.sw.asked_id(self.row, |a| &a.class))
     }
     /// With [`Need::comments`].
     pub fn comment(&self) -> Option<&'s str> {
-        self.sw.asked_text(self.row, |a| &a.comment)
+        self.sw.text(self.sw.asked_id(self.row, |a| &a.comment))
     }
     /// With [`Need::invalid`]: the row's cells that hold no valid value.
     pub fn invalid(&self) -> &'s [Invalid] {

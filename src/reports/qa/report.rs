@@ -26,8 +26,14 @@ pub fn build(ctx: &Ctx, snap: &Snapshot, scope: &Scope, filter: &QaFilter) -> an
     let per_school = crate::par::map(&scope.schools, |school| {
         let sw = model::load(ctx, snap, school, scope.window, Need::QA)?;
         let history = super::history(ctx, snap, &sw)?;
-        let findings = super::findings(ctx, &sw, &history, &stages, filter);
-        let completeness = super::completeness(&sw, &stages, filter);
+        // Counting fills the gaps of the findings' work on one core.
+        let (findings, completeness) = crate::par::join_within(
+            || super::findings(ctx, &sw, &history, &stages, filter),
+            || super::completeness(&sw, &stages, filter),
+        );
+        // Freed while the findings are sorted: a large school's window is
+        // millions of allocations.
+        crate::par::drop_later(sw);
         Ok((findings, completeness))
     })?;
     // Sized once, or taken as they are for one school: growing a vector of
