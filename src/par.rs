@@ -139,10 +139,13 @@ pub fn join_within<A: Send, B: Send>(
     }
 }
 
-/// Drop `value` on a core that has nothing else to do, while the caller
-/// goes on.
+/// Drop `value` on a core that has nothing else to do while the caller
+/// goes on; or now, when a [`map`] over several items keeps every core
+/// busy (a worker would hold each item's value until its share is done).
 pub fn drop_later<T: Send + 'static>(value: T) {
-    rayon::spawn(move || drop(value));
+    if nested() {
+        rayon::spawn(move || drop(value));
+    }
 }
 
 #[cfg(test)]
