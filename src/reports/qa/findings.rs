@@ -108,12 +108,12 @@ pub fn findings(
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) -> Vec<Finding> {
-    // Sized once: most of a window's rows, millions in a large school.
-    let mut rows: Vec<RowRef> = Vec::with_capacity(sw.rows().len());
-    rows.extend(sw.rows().filter(|r| stages(r.stage()) && filter.accepts(r)));
+    // The rows the findings are about (none are listed: a large school has
+    // millions).
+    let keep = |r: &RowRef| stages(r.stage()) && filter.accepts(r);
     let mut c = Collector::new(ctx, sw, sw.school.as_str().into());
-    let runs = row_findings(&mut c, &rows, history);
-    pupil_findings(&mut c, &rows, stages, filter);
+    let runs = row_findings(&mut c, &keep, history);
+    pupil_findings(&mut c, &keep, stages, filter);
     staff_findings(&mut c, stages, filter);
     set_aside_findings(&mut c, history, stages, filter);
     // Joined once, sized once: growing a vector of most of a million
@@ -128,7 +128,11 @@ pub fn findings(
 
 /// Findings about single pupil-subject rows: each run of rows' own, in
 /// row order, then those about subjects, in `c`.
-fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) -> Vec<Vec<Finding>> {
+fn row_findings(
+    c: &mut Collector,
+    keep: &(dyn Fn(&RowRef) -> bool + Sync),
+    history: &History,
+) -> Vec<Vec<Finding>> {
     let ctx = c.ctx;
     let helped = Helped::new(&c.sw.interventions, &history.previous_interventions);
     let searched = match history.previous {
@@ -143,22 +147,27 @@ fn row_findings(c: &mut Collector, rows: &[RowRef], history: &History) -> Vec<Ve
     // Each row's findings are its own, so a large school's rows are looked
     // at on every core, a run at a time; the runs' findings are then
     // joined in row order.
-    let runs = crate::par::map_within(rows.chunks(ROWS_PER_RUN).collect(), 1, |run| {
+    let (sw, rows) = (c.sw, c.sw.len());
+    let runs: Vec<usize> = (0..rows).step_by(ROWS_PER_RUN).collect();
+    let runs = crate::par::map_within(runs, 1, |start| {
         // Texts shared by a run's findings are its own: findings made on
         // two cores that counted references to one text would each wait
         // for the other's count.
-        let mut c = Collector::new(ctx, c.sw, (*c.school).into());
+        let mut c = Collector::new(ctx, sw, (*c.school).into());
         let no_intervention: Arc<str> = (*no_intervention).into();
-        for r in run {
-            let pupil = c.sw.pupil_of(r.pupil_id());
-            row_finding(&mut c, r, pupil, history, &helped, &no_intervention);
+        for i in start..(start + ROWS_PER_RUN).min(rows) {
+            let r = sw.row(i);
+            if keep(&r) {
+                let pupil = sw.pupil_of(r.pupil_id());
+                row_finding(&mut c, &r, pupil, history, &helped, &no_intervention);
+            }
         }
         c.out
     });
     // Each subject text once (by its id), then each ignoring case.
     let mut ids: PlHashSet<usize> = PlHashSet::default();
     let mut unmapped: HashSet<String> = HashSet::new();
-    for r in rows.iter().filter(|r| !r.mapped()) {
+    for r in sw.rows().filter(|r| !r.mapped() && keep(r)) {
         if ids.insert(r.subject_id()) && unmapped.insert(r.subject().trim().to_lowercase()) {
             c.push(
                 QaKind::UnmappedSubject,
@@ -286,14 +295,14 @@ impl<'a> Helped<'a> {
 /// Findings about pupils: context values, bands, SCNs with no pupils row.
 fn pupil_findings(
     c: &mut Collector,
-    rows: &[RowRef],
+    keep: &dyn Fn(&RowRef) -> bool,
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) {
     let sw = c.sw;
     // Each pupil's subject rows and whether any is BGE, by pupil number.
     let mut subject_rows = vec![(0usize, false); sw.scns().len()];
-    for r in rows {
+    for r in sw.rows().filter(keep) {
         let e = &mut subject_rows[r.pupil_id()];
         e.0 += 1;
         e.1 |= r.phase() == Phase::Bge;

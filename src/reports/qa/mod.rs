@@ -68,7 +68,9 @@ impl QaFilter {
     }
 
     fn accepts(&self, row: &RowRef) -> bool {
-        matches(&self.teacher, row.teacher()) && matches(&self.faculty, Some(row.faculty()))
+        // Asked of every row: with no filter, no text is looked at.
+        (self.teacher.is_none() || matches(&self.teacher, row.teacher()))
+            && (self.faculty.is_none() || matches(&self.faculty, Some(row.faculty())))
     }
 
     /// A finding that belongs to no teacher passes only without `--teacher`;
