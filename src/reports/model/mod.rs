@@ -279,6 +279,23 @@ impl SchoolWindow {
         &self.scns
     }
 
+    /// How many texts [`RowRef::subject_id`], [`RowRef::faculty_id`] and
+    /// [`RowRef::teacher_id`] index.
+    pub fn texts_len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// Take the window's texts (what [`RowRef::subject_id`] and the like
+    /// index) and its SCNs, for a report that names them by id after the
+    /// window is gone; the rows then name none.
+    pub fn take_texts(&mut self) -> (Vec<Box<str>>, Vec<Text>) {
+        self.rows.clear();
+        (
+            std::mem::take(&mut self.texts),
+            std::mem::take(&mut self.scns),
+        )
+    }
+
     fn text(&self, id: u32) -> Option<&str> {
         (id != NO_TEXT).then(|| &*self.texts[id as usize])
     }
@@ -437,12 +454,11 @@ impl<'s> RowRef<'s> {
     }
     /// With [`Need::teacher`].
     pub fn teacher(&self) -> Option<&'s str> {
-        self.sw.text(self.teacher_id())
+        self.sw.text(self.sw.asked_id(self.row, |a| &a.teacher))
     }
-    /// The teacher text's index, equal for equal texts within a window,
-    /// or [`NO_TEXT`] for none.
-    pub fn teacher_id(&self) -> u32 {
-        self.sw.asked_id(self.row, |a| &a.teacher)
+    /// The teacher text's index, equal for equal texts within a window.
+    pub fn teacher_id(&self) -> Option<u32> {
+        Some(self.sw.asked_id(self.row, |a| &a.teacher)).filter(|&id| id != NO_TEXT)
     }
     /// With [`Need::class`].
     pub fn class(&self) -> Option<&'s str> {

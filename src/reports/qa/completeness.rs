@@ -52,7 +52,7 @@ pub fn completeness(
     // that has it, to read its texts by.
     let runs: Vec<usize> = (0..sw.len()).step_by(COUNT_RUN).collect();
     let runs = crate::par::map_within(runs, 1, |start| {
-        let mut counts: PlHashMap<(u32, u32), (usize, usize, usize)> = PlHashMap::default();
+        let mut counts: PlHashMap<(u32, Option<u32>), (usize, usize, usize)> = PlHashMap::default();
         for i in start..(start + COUNT_RUN).min(sw.len()) {
             let r = sw.row(i);
             if !(stages(r.stage()) && filter.accepts(&r)) {

@@ -1,7 +1,6 @@
 //! The findings of one school's window, kind by kind.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use polars::prelude::{PlHashMap, PlHashSet};
 
@@ -11,56 +10,74 @@ use crate::reports::offtrack::staff_misses;
 use crate::rules::values::comment_too_long;
 use crate::rules::{Ctx, Phase, Status};
 
+use super::texts::{FindingTexts, NONE};
 use super::{Finding, History, QaFilter, invalid_detail};
+
+/// What every finding of a school's window shares.
+#[derive(Clone, Copy)]
+struct School<'a> {
+    ctx: &'a Ctx<'a>,
+    sw: &'a SchoolWindow,
+    /// The school's place among the report's.
+    at: u32,
+    /// The id of the SCN of pupil number 0.
+    scns: u32,
+}
+
+impl School<'_> {
+    fn finding(&self, kind: QaKind, [scn, subject, teacher]: [u32; 3], detail: u32) -> Finding {
+        Finding {
+            school: self.at,
+            window: self.sw.window,
+            severity: self.ctx.config.severity(kind),
+            kind,
+            scn,
+            subject,
+            teacher,
+            detail,
+        }
+    }
+
+    /// A finding about row `r`, which names its SCN, subject and teacher
+    /// by their ids in the window.
+    fn row(&self, kind: QaKind, r: &RowRef, detail: u32) -> Finding {
+        let scn = self.scns + u32::try_from(r.pupil_id()).expect("fewer than 4 billion pupils");
+        let subject = u32::try_from(r.subject_id()).expect("fewer than 4 billion texts");
+        let teacher = r.teacher_id().unwrap_or(NONE);
+        self.finding(kind, [scn, subject, teacher], detail)
+    }
+}
 
 /// Builds the findings of one school's window.
 struct Collector<'a> {
-    ctx: &'a Ctx<'a>,
-    sw: &'a SchoolWindow,
-    /// The school's code, shared by its findings.
-    school: Arc<str>,
-    /// Each SCN, subject and teacher once, shared by the findings that
-    /// name it (most pupils have several, and a school a few subjects).
-    shared: PlHashSet<Arc<str>>,
-    /// The same, of texts of the window found by where they are held
-    /// (each is held once): a row's SCN, subject and teacher are found
-    /// without hashing or comparing their text.
-    held: PlHashMap<(usize, usize), Arc<str>>,
+    s: School<'a>,
+    texts: FindingTexts,
+    /// The ids of the texts made for the findings, by text.
+    ids: PlHashMap<Box<str>, u32>,
     out: Vec<Finding>,
 }
 
 impl<'a> Collector<'a> {
-    fn new(ctx: &'a Ctx<'a>, sw: &'a SchoolWindow, school: Arc<str>) -> Collector<'a> {
+    fn new(ctx: &'a Ctx<'a>, sw: &'a SchoolWindow, at: u32) -> Collector<'a> {
+        let texts = FindingTexts::new(&sw.school, sw.texts_len(), sw.scns().len());
+        let scns = texts.scn_id(0);
         Collector {
-            ctx,
-            sw,
-            school,
-            shared: PlHashSet::default(),
-            held: PlHashMap::default(),
+            s: School { ctx, sw, at, scns },
+            texts,
+            ids: PlHashMap::default(),
             out: Vec::new(),
         }
     }
 
-    fn share(&mut self, text: Option<&str>) -> Option<Arc<str>> {
-        let text = text?;
-        if let Some(t) = self.shared.get(text) {
-            return Some(t.clone());
+    /// The id of a text made for the findings.
+    fn text(&mut self, text: Option<&str>) -> u32 {
+        let Some(text) = text else { return NONE };
+        if let Some(&id) = self.ids.get(text) {
+            return id;
         }
-        let t: Arc<str> = text.into();
-        self.shared.insert(t.clone());
-        Some(t)
-    }
-
-    /// [`Collector::share`] of a text held by the school's window.
-    fn share_held(&mut self, text: Option<&str>) -> Option<Arc<str>> {
-        let text = text?;
-        let at = (text.as_ptr() as usize, text.len());
-        if let Some(t) = self.held.get(&at) {
-            return Some(t.clone());
-        }
-        let t = self.share(Some(text))?;
-        self.held.insert(at, t.clone());
-        Some(t)
+        let id = self.texts.add(text.into());
+        self.ids.insert(text.into(), id);
+        id
     }
 
     fn push(
@@ -69,105 +86,136 @@ impl<'a> Collector<'a> {
         scn: Option<&str>,
         subject: Option<&str>,
         teacher: Option<&str>,
-        detail: impl Into<Arc<str>>,
+        detail: impl AsRef<str>,
     ) {
-        let shared = [scn, subject, teacher].map(|t| self.share(t));
-        self.finding(kind, shared, detail);
+        let ids = [scn, subject, teacher].map(|t| self.text(t));
+        let detail = self.text(Some(detail.as_ref()));
+        self.out.push(self.s.finding(kind, ids, detail));
     }
 
-    fn finding(
-        &mut self,
-        kind: QaKind,
-        shared: [Option<Arc<str>>; 3],
-        detail: impl Into<Arc<str>>,
-    ) {
-        let [scn, subject, teacher] = shared;
-        self.out.push(Finding {
-            school: self.school.clone(),
-            window: self.sw.window,
-            severity: self.ctx.config.severity(kind),
-            kind,
-            scn,
-            subject,
-            teacher,
-            detail: detail.into(),
-        });
-    }
-
-    fn row(&mut self, kind: QaKind, r: &RowRef, detail: impl Into<Arc<str>>) {
-        let held = [Some(r.scn()), Some(r.subject()), r.teacher()].map(|t| self.share_held(t));
-        self.finding(kind, held, detail);
+    /// A run's findings, their details given ids among the school's texts.
+    fn join(&mut self, run: Run) -> impl Iterator<Item = Finding> {
+        let base = self.texts.next_id();
+        assert!(base < RUN, "fewer than 2 billion texts");
+        self.texts.extend(run.made);
+        run.out.into_iter().map(move |mut f| {
+            if f.detail & RUN != 0 {
+                f.detail = base + (f.detail & !RUN);
+            }
+            f
+        })
     }
 }
 
-/// Every finding of one school's window that passes the stage set and filter.
+/// The findings of a run of rows, made on one core: its details made
+/// there have ids from [`RUN`] until [`Collector::join`] gives them the
+/// school's.
+struct Run<'a> {
+    s: School<'a>,
+    made: Vec<Box<str>>,
+    out: Vec<Finding>,
+}
+
+/// The first id of a run's own texts.
+const RUN: u32 = 1 << 31;
+
+impl Run<'_> {
+    fn row(&mut self, kind: QaKind, r: &RowRef, detail: u32) {
+        self.out.push(self.s.row(kind, r, detail));
+    }
+
+    /// [`Run::row`] with a detail of its own.
+    fn row_text(&mut self, kind: QaKind, r: &RowRef, detail: String) {
+        let id = RUN | u32::try_from(self.made.len()).expect("fewer than 2 billion texts");
+        self.made.push(detail.into());
+        self.row(kind, r, id);
+    }
+}
+
+/// The ids of the details many rows share.
+struct Fixed {
+    no_level: u32,
+    no_course_level: u32,
+    no_working: u32,
+    no_target: u32,
+    no_intervention: u32,
+}
+
+/// Every finding of one school's window that passes the stage set and
+/// filter, with the texts they name; `at` is the school's place among the
+/// report's. The window's texts are taken.
 pub fn findings(
     ctx: &Ctx,
     sw: &SchoolWindow,
+    at: u32,
     history: &History,
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, FindingTexts) {
     // The rows the findings are about (none are listed: a large school has
     // millions).
     let keep = |r: &RowRef| stages(r.stage()) && filter.accepts(r);
-    let mut c = Collector::new(ctx, sw, sw.school.as_str().into());
+    let mut c = Collector::new(ctx, sw, at);
     let runs = row_findings(&mut c, &keep, history);
+    // Joined once, sized once: growing a vector of most of a million
+    // findings copies it.
+    let mut out = Vec::with_capacity(runs.iter().map(|r| r.out.len()).sum::<usize>());
+    for run in runs {
+        out.extend(c.join(run));
+    }
     pupil_findings(&mut c, &keep, stages, filter);
     staff_findings(&mut c, stages, filter);
     set_aside_findings(&mut c, history, stages, filter);
-    // Joined once, sized once: growing a vector of most of a million
-    // findings copies it.
-    let mut out = Vec::with_capacity(runs.iter().map(Vec::len).sum::<usize>() + c.out.len());
-    for run in runs {
-        out.extend(run);
-    }
-    out.extend(c.out);
-    out
+    out.append(&mut c.out);
+    (out, c.texts)
 }
 
 /// Findings about single pupil-subject rows: each run of rows' own, in
-/// row order, then those about subjects, in `c`.
-fn row_findings(
-    c: &mut Collector,
+/// row order; those about subjects go in `c`.
+fn row_findings<'a>(
+    c: &mut Collector<'a>,
     keep: &(dyn Fn(&RowRef) -> bool + Sync),
     history: &History,
-) -> Vec<Vec<Finding>> {
-    let ctx = c.ctx;
-    let helped = Helped::new(&c.sw.interventions, &history.previous_interventions);
+) -> Vec<Run<'a>> {
+    let helped = Helped::new(&c.s.sw.interventions, &history.previous_interventions);
     let searched = match history.previous {
-        Some(p) => format!("{} or {p}", c.sw.window),
-        None => c.sw.window.to_string(),
+        Some(p) => format!("{} or {p}", c.s.sw.window),
+        None => c.s.sw.window.to_string(),
     };
-    // The same for every row of the school, which can be most of its rows:
-    // one text, shared.
-    let no_intervention: Arc<str> =
-        format!("off track with no intervention for this subject or whole-school in {searched}")
-            .into();
+    let no_intervention =
+        format!("off track with no intervention for this subject or whole-school in {searched}");
+    // The same for many rows, which can be most of a school's: one text.
+    let fixed = Fixed {
+        no_level: c.text(Some("no level entered")),
+        no_course_level: c.text(Some("no course level entered")),
+        no_working: c.text(Some("no working grade entered")),
+        no_target: c.text(Some("no target grade recorded this session")),
+        no_intervention: c.text(Some(&no_intervention)),
+    };
     // Each row's findings are its own, so a large school's rows are looked
     // at on every core, a run at a time; the runs' findings are then
     // joined in row order.
-    let (sw, rows) = (c.sw, c.sw.len());
+    let (s, rows) = (c.s, c.s.sw.len());
     let runs: Vec<usize> = (0..rows).step_by(ROWS_PER_RUN).collect();
     let runs = crate::par::map_within(runs, 1, |start| {
-        // Texts shared by a run's findings are its own: findings made on
-        // two cores that counted references to one text would each wait
-        // for the other's count.
-        let mut c = Collector::new(ctx, sw, (*c.school).into());
-        let no_intervention: Arc<str> = (*no_intervention).into();
+        let mut run = Run {
+            s,
+            made: Vec::new(),
+            out: Vec::new(),
+        };
         for i in start..(start + ROWS_PER_RUN).min(rows) {
-            let r = sw.row(i);
+            let r = s.sw.row(i);
             if keep(&r) {
-                let pupil = sw.pupil_of(r.pupil_id());
-                row_finding(&mut c, &r, pupil, history, &helped, &no_intervention);
+                let pupil = s.sw.pupil_of(r.pupil_id());
+                row_finding(&mut run, &r, pupil, history, &helped, &fixed);
             }
         }
-        c.out
+        run
     });
     // Each subject text once (by its id), then each ignoring case.
     let mut ids: PlHashSet<usize> = PlHashSet::default();
     let mut unmapped: HashSet<String> = HashSet::new();
-    for r in sw.rows().filter(|r| !r.mapped() && keep(r)) {
+    for r in s.sw.rows().filter(|r| !r.mapped() && keep(r)) {
         if ids.insert(r.subject_id()) && unmapped.insert(r.subject().trim().to_lowercase()) {
             c.push(
                 QaKind::UnmappedSubject,
@@ -186,14 +234,14 @@ const ROWS_PER_RUN: usize = 1 << 14;
 
 /// The findings of one pupil-subject row.
 fn row_finding(
-    c: &mut Collector,
+    c: &mut Run,
     r: &RowRef,
     pupil: Option<&Pupil>,
     history: &History,
     helped: &Helped,
-    no_intervention: &Arc<str>,
+    fixed: &Fixed,
 ) {
-    let ctx = c.ctx;
+    let ctx = c.s.ctx;
     let max_chars = ctx.config.bge.comment_max_chars;
     let names = [
         r.forename(),
@@ -202,12 +250,12 @@ fn row_finding(
         pupil.and_then(|p| p.surname.as_deref()),
     ];
     for i in r.invalid() {
-        c.row(i.kind.qa_kind(), r, invalid_detail(i, &names));
+        c.row_text(i.kind.qa_kind(), r, invalid_detail(i, &names));
     }
     match r.phase() {
         Phase::Bge => {
             if !r.level_entered() {
-                c.row(QaKind::MissingEntry, r, "no level entered");
+                c.row(QaKind::MissingEntry, r, fixed.no_level);
             }
             if let (Some(now), Some((w, levels))) = (r.level(), &history.earlier_levels)
                 && let Some(&before) = levels.get(r.scn(), r.subject())
@@ -218,19 +266,19 @@ fn row_finding(
                     ctx.scale.code(now),
                     ctx.scale.code(before)
                 );
-                c.row(QaKind::LevelRegressed, r, detail);
+                c.row_text(QaKind::LevelRegressed, r, detail);
             }
         }
         Phase::Senior => {
             if !r.course_level_entered() {
-                c.row(QaKind::MissingEntry, r, "no course level entered");
+                c.row(QaKind::MissingEntry, r, fixed.no_course_level);
             }
             if !r.working_entered() {
-                c.row(QaKind::MissingEntry, r, "no working grade entered");
+                c.row(QaKind::MissingEntry, r, fixed.no_working);
             }
             let graded = r.course_level().is_some_and(|l| l.is_graded());
             if graded && r.effective_target().is_none() {
-                c.row(QaKind::NoTarget, r, "no target grade recorded this session");
+                c.row(QaKind::NoTarget, r, fixed.no_target);
             }
             if let (true, Some(t), Some(e)) = (graded, r.target(), r.earlier_target())
                 && t > e
@@ -238,7 +286,7 @@ fn row_finding(
                 let detail = format!(
                     "target {t} is worse than {e} recorded earlier this session; the effective target stays {e}"
                 );
-                c.row(QaKind::TargetLowered, r, detail);
+                c.row_text(QaKind::TargetLowered, r, detail);
             }
         }
     }
@@ -249,10 +297,10 @@ fn row_finding(
             "comment is {} characters; the limit is {max_chars}",
             comment.chars().count()
         );
-        c.row(QaKind::CommentTooLong, r, detail);
+        c.row_text(QaKind::CommentTooLong, r, detail);
     }
     if r.status() == Status::OffTrack && !helped.covers(r.scn(), r.subject()) {
-        c.row(QaKind::NoIntervention, r, no_intervention.clone());
+        c.row(QaKind::NoIntervention, r, fixed.no_intervention);
     }
 }
 
@@ -299,7 +347,7 @@ fn pupil_findings(
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) {
-    let sw = c.sw;
+    let sw = c.s.sw;
     // Each pupil's subject rows and whether any is BGE, by pupil number.
     let mut subject_rows = vec![(0usize, false); sw.scns().len()];
     for r in sw.rows().filter(keep) {
@@ -366,7 +414,7 @@ fn staff_findings(
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) {
-    let bands = &c.ctx.config.followup.band;
+    let bands = &c.s.ctx.config.followup.band;
     let by = |band: usize| match bands[band].lead_by {
         LeadBy::Faculty => "faculty",
         LeadBy::House => "house",
@@ -376,7 +424,7 @@ fn staff_findings(
         let faculty = (bands[band].lead_by == LeadBy::Faculty).then_some(key);
         stages(stage) && filter.accepts_unowned(faculty)
     };
-    let (empty, mut named): (Vec<_>, Vec<_>) = staff_misses(c.ctx, c.sw, &keep)
+    let (empty, mut named): (Vec<_>, Vec<_>) = staff_misses(c.s.ctx, c.s.sw, &keep)
         .into_iter()
         .partition(|m| m.key.is_empty());
     let mut found = Vec::new();
@@ -432,7 +480,7 @@ fn set_aside_findings(
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) {
-    let ctx = c.ctx;
+    let ctx = c.s.ctx;
     let faculty_of =
         |subject: Option<&str>| subject.map(|s| ctx.faculties.faculty_of(s).0.to_string());
     for r in history.rejects.iter().filter(|r| stages(r.stage)) {
@@ -462,9 +510,9 @@ fn set_aside_findings(
         .collect();
     let mut kept: BySubject<&str, RowRef> = BySubject::default();
     if !pupils.is_empty() {
-        let scns = c.sw.scns();
+        let scns = c.s.sw.scns();
         let wanted: Vec<bool> = scns.iter().map(|s| pupils.contains(&**s)).collect();
-        for r in c.sw.rows().filter(|r| wanted[r.pupil_id()]) {
+        for r in c.s.sw.rows().filter(|r| wanted[r.pupil_id()]) {
             kept.insert(r.scn(), r.subject(), r);
         }
     }

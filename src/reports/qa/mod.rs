@@ -13,6 +13,7 @@ mod completeness;
 mod findings;
 mod history;
 mod report;
+mod texts;
 
 pub use completeness::{
     COMPLETENESS_COLUMNS, Completeness, completeness, completeness_table, entered,
@@ -21,10 +22,8 @@ pub use completeness::{
 pub use findings::findings;
 pub use history::{History, SetAside, history};
 pub use report::{Qa, build};
+pub use texts::{FindingTexts, NONE};
 
-use std::sync::Arc;
-
-use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 
 use crate::config::{QaKind, Severity};
@@ -36,20 +35,21 @@ use super::matches;
 use super::model::RowRef;
 use super::ranks::Ranks;
 
-/// One anomaly, as a row of the findings table.
-#[derive(Debug, Clone, PartialEq)]
+/// One anomaly, as a row of the findings table. Its texts are ids in its
+/// school's [`FindingTexts`]: a large school has most of a million
+/// findings, and a few thousand texts.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Finding {
-    /// Shared by a school's findings.
-    pub school: Arc<str>,
+    /// The school's place among the report's, and its texts'.
+    pub school: u32,
     pub window: Window,
     pub severity: Severity,
     pub kind: QaKind,
-    /// Shared by a pupil's findings, and a subject's or teacher's.
-    pub scn: Option<Arc<str>>,
-    pub subject: Option<Arc<str>>,
-    pub teacher: Option<Arc<str>>,
-    /// Shared where many findings say the same.
-    pub detail: Arc<str>,
+    /// Ids of texts, or [`NONE`].
+    pub scn: u32,
+    pub subject: u32,
+    pub teacher: u32,
+    pub detail: u32,
 }
 
 /// `--teacher` and `--faculty`, each matched ignoring case and surrounding
@@ -110,35 +110,40 @@ pub fn invalid_detail(i: &Invalid, names: &[Option<&str>]) -> String {
 /// SPEC 8 order for people: errors first, then kind (in `KINDS` order), SCN,
 /// subject; school, teacher and detail only break ties. The findings stay
 /// where they are (moving most of a million into place took as long as
-/// sorting); they are read in this order.
-pub fn order(findings: &[Finding]) -> Vec<usize> {
-    packed_order(findings).unwrap_or_else(|| tuple_order(findings))
+/// sorting); they are read in this order. `texts` are the schools'.
+pub fn order(findings: &[Finding], texts: &[FindingTexts]) -> Vec<usize> {
+    packed_order(findings, texts).unwrap_or_else(|| tuple_order(findings, texts))
+}
+
+/// The text `id` of `f`'s school, the empty text for none.
+fn text<'t>(texts: &'t [FindingTexts], f: &Finding, id: u32) -> &'t str {
+    texts[f.school as usize].text(id)
 }
 
 /// The order of [`order`], each finding's key a tuple of its numbers and
 /// texts.
-fn tuple_order(findings: &[Finding]) -> Vec<usize> {
+fn tuple_order(findings: &[Finding], texts: &[FindingTexts]) -> Vec<usize> {
     // A national run has most of a million findings but a few hundred
     // subjects and some thousands of teachers: each distinct text gets its
     // `text_key` rank once, so the sort compares numbers and borrowed text
     // and allocates nothing per finding.
-    let subjects = Ranks::text(findings.iter().map(|f| text(&f.subject)));
-    let teachers = Ranks::text(findings.iter().map(|f| text(&f.teacher)));
-    let rank = |ranks: &Ranks, t: &Option<Arc<str>>| ranks.get(text(t));
+    let t = |f: &Finding, id| text(texts, f, id);
+    let subjects = Ranks::text(findings.iter().map(|f| t(f, f.subject)));
+    let teachers = Ranks::text(findings.iter().map(|f| t(f, f.teacher)));
     let mut keys: Vec<_> = findings
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let scn = f.scn.as_deref().unwrap_or_default();
+            let scn = t(f, f.scn);
             (
                 std::cmp::Reverse(f.severity),
                 f.kind,
                 prefix(scn),
                 scn,
-                rank(&subjects, &f.subject),
-                &*f.school,
-                rank(&teachers, &f.teacher),
-                &*f.detail,
+                subjects.get(t(f, f.subject)),
+                &*texts[f.school as usize].school,
+                teachers.get(t(f, f.teacher)),
+                t(f, f.detail),
                 // Equal keys keep their order, as a stable sort would.
                 i,
             )
@@ -151,31 +156,26 @@ fn tuple_order(findings: &[Finding]) -> Vec<usize> {
     keys.into_iter().map(|k| k.8).collect()
 }
 
-/// The order of [`sort`] with each finding's key packed into numbers: its
-/// severity and kind, its SCN (when every SCN is at most 15 bytes), and
-/// the ranks of its subject, school and teacher; only findings equal in
-/// all of those (a row's two invalid ratings) compare their details. None
-/// when a key does not fit.
-fn packed_order(findings: &[Finding]) -> Option<Vec<usize>> {
+/// The order of [`tuple_order`] with each finding's key packed into
+/// numbers: its severity and kind, its SCN (when every SCN is at most 15
+/// bytes), and the ranks of its subject, school and teacher; only findings
+/// equal in all of those (a row's two invalid ratings) compare their
+/// details. None when a key does not fit.
+fn packed_order(findings: &[Finding], texts: &[FindingTexts]) -> Option<Vec<usize>> {
     const BITS: u32 = 21;
     type Key = (u8, u128, u64, u32);
-    let ((subjects, schools), teachers) = crate::par::join_within(
-        || {
-            crate::par::join_within(
-                || held_ranks(findings.iter().map(|f| text(&f.subject)), Ranks::text),
-                || held_ranks(findings.iter().map(|f| &*f.school), Ranks::bytes),
-            )
-        },
-        // Each run of rows holds its own copy of a teacher's name, and a
-        // school has thousands of teachers: ranked by their text.
-        || Ranks::text(findings.iter().map(|f| text(&f.teacher))),
+    let (subjects, teachers) = crate::par::join_within(
+        || id_ranks(findings, texts, |f| f.subject),
+        || id_ranks(findings, texts, |f| f.teacher),
     );
-    let fits = |r: &PlHashMap<Held, u32>| r.len() < 1 << BITS;
-    let fit = fits(&subjects) && teachers.len() < 1 << BITS && fits(&schools);
+    let schools = Ranks::bytes(texts.iter().map(|t| &*t.school));
+    let schools: Vec<u64> = (texts.iter())
+        .map(|t| u64::from(schools.get(&t.school)))
+        .collect();
+    let fit = subjects.1 < 1 << BITS && teachers.1 < 1 << BITS && texts.len() < 1 << BITS;
     if !fit || findings.len() > u32::MAX as usize {
         return None;
     }
-    let rank = |ranks: &PlHashMap<Held, u32>, t: &str| u64::from(ranks[&Held(t)]);
     let key = |(i, f): (usize, &Finding)| -> Option<Key> {
         let first = match f.severity {
             Severity::Error => 0,
@@ -183,10 +183,10 @@ fn packed_order(findings: &[Finding]) -> Option<Vec<usize>> {
             Severity::Info => 2,
         } << 6
             | f.kind as u8;
-        let rest = rank(&subjects, text(&f.subject)) << (2 * BITS)
-            | rank(&schools, &f.school) << BITS
-            | u64::from(teachers.get(text(&f.teacher)));
-        Some((first, short(text(&f.scn))?, rest, i as u32))
+        let rest = subjects.rank(f, f.subject) << (2 * BITS)
+            | schools[f.school as usize] << BITS
+            | teachers.rank(f, f.teacher);
+        Some((first, short(text(texts, f, f.scn))?, rest, i as u32))
     };
     let mut keys: Vec<Key> = match crate::par::nested() {
         true => findings
@@ -203,39 +203,51 @@ fn packed_order(findings: &[Finding]) -> Option<Vec<usize>> {
     keys.par_sort_unstable();
     let same = |a: &Key, b: &Key| (a.0, a.1, a.2) == (b.0, b.1, b.2);
     for run in keys.chunk_by_mut(same).filter(|run| run.len() > 1) {
-        run.sort_unstable_by_key(|k| (&*findings[k.3 as usize].detail, k.3));
+        run.sort_unstable_by_key(|k| {
+            let f = &findings[k.3 as usize];
+            (text(texts, f, f.detail), k.3)
+        });
     }
     Some(keys.into_iter().map(|k| k.3 as usize).collect())
 }
 
-/// A text found by where it is held, not by what it says: findings share
-/// their texts, so most of a million findings hold a few thousand.
-#[derive(Clone, Copy)]
-struct Held<'a>(&'a str);
+/// The [`Ranks::text`] rank of each text a field of the findings names,
+/// by school and id (none ranks as the empty text), and how many distinct
+/// texts there are: findings name a few thousand texts by id, so each is
+/// ranked once and found by its id.
+struct IdRanks(Vec<Vec<u32>>, usize, u32);
 
-impl PartialEq for Held<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
+impl IdRanks {
+    fn rank(&self, f: &Finding, id: u32) -> u64 {
+        u64::from(match id {
+            NONE => self.2,
+            id => self.0[f.school as usize][id as usize],
+        })
     }
 }
 
-impl Eq for Held<'_> {}
-
-impl std::hash::Hash for Held<'_> {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        (self.0.as_ptr() as usize, self.0.len()).hash(h)
+fn id_ranks(findings: &[Finding], texts: &[FindingTexts], field: fn(&Finding) -> u32) -> IdRanks {
+    let mut named: Vec<Vec<bool>> = texts.iter().map(|t| vec![false; t.len()]).collect();
+    for f in findings {
+        let id = field(f);
+        if id != NONE {
+            named[f.school as usize][id as usize] = true;
+        }
     }
-}
-
-/// Each text held, with the rank `ranks` gives its text among all the
-/// distinct texts held.
-fn held_ranks<'a>(
-    texts: impl Iterator<Item = &'a str>,
-    ranks: impl Fn(Vec<&'a str>) -> Ranks<'a>,
-) -> PlHashMap<Held<'a>, u32> {
-    let held = crate::par::distinct(&texts.map(Held).collect::<Vec<_>>());
-    let ranked = ranks(held.iter().map(|h| h.0).collect());
-    held.into_iter().map(|h| (h, ranked.get(h.0))).collect()
+    let all = (named.iter().zip(texts)).flat_map(|(named, t)| {
+        (named.iter().enumerate())
+            .filter(|(_, yes)| **yes)
+            .map(|(id, _)| t.text(id as u32))
+    });
+    let ranks = Ranks::text(all.chain([""]));
+    let ranked = (named.iter().zip(texts))
+        .map(|(named, t)| {
+            (named.iter().enumerate())
+                .map(|(id, &yes)| if yes { ranks.get(t.text(id as u32)) } else { 0 })
+                .collect()
+        })
+        .collect();
+    IdRanks(ranked, ranks.len(), ranks.get(""))
 }
 
 /// A text of at most 15 bytes as a number that orders as the text does:
@@ -260,11 +272,6 @@ fn prefix(s: &str) -> u128 {
     u128::from_be_bytes(buf)
 }
 
-/// An optional text as the empty text when absent.
-fn text(t: &Option<Arc<str>>) -> &str {
-    t.as_deref().unwrap_or_default()
-}
-
 pub const COLUMNS: &[(&str, ColType)] = &[
     ("school", ColType::Text),
     ("window", ColType::Text),
@@ -276,18 +283,18 @@ pub const COLUMNS: &[(&str, ColType)] = &[
     ("detail", ColType::Text),
 ];
 
-/// The values of one finding, in `COLUMNS` order; `window` is the text of
-/// its window.
-pub fn finding_values<'f>(f: &'f Finding, window: &'f str) -> [Val<'f>; 8] {
+/// The values of one finding, in `COLUMNS` order; `texts` are its
+/// school's and `window` is the text of its window.
+pub fn finding_values<'f>(f: &Finding, texts: &'f FindingTexts, window: &'f str) -> [Val<'f>; 8] {
     [
-        Val::Text(&f.school),
+        Val::Text(&texts.school),
         Val::Text(window),
         Val::Text(f.severity.as_str()),
         Val::Text(f.kind.as_str()),
-        Val::from(f.scn.as_deref()),
-        Val::from(f.subject.as_deref()),
-        Val::from(f.teacher.as_deref()),
-        Val::Text(&f.detail),
+        Val::from(texts.get(f.scn)),
+        Val::from(texts.get(f.subject)),
+        Val::from(texts.get(f.teacher)),
+        Val::Text(texts.text(f.detail)),
     ]
 }
 
@@ -340,23 +347,55 @@ mod tests {
         }
     }
 
-    fn finding(severity: Severity, kind: QaKind, scn: &str, subject: &str) -> Finding {
-        Finding {
-            school: "EHS".into(),
-            window: "2025-26/1".parse().unwrap(),
-            severity,
-            kind,
-            scn: Some(scn.into()).filter(|s: &Arc<str>| !s.is_empty()),
-            subject: Some(subject.into()).filter(|s: &Arc<str>| !s.is_empty()),
-            teacher: None,
-            detail: "".into(),
-        }
+    /// (school, severity, kind, SCN, subject, teacher, detail); an empty
+    /// SCN, subject or teacher is none.
+    type Made<'a> = (
+        &'a str,
+        Severity,
+        QaKind,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+    );
+
+    /// Findings of the given texts, each school's in a table of its own,
+    /// every text added again under an id of its own.
+    fn made(rows: &[Made]) -> (Vec<Finding>, Vec<FindingTexts>) {
+        let mut texts: Vec<FindingTexts> = Vec::new();
+        let findings = rows
+            .iter()
+            .map(|&(school, severity, kind, scn, subject, teacher, detail)| {
+                let at = match texts.iter().position(|t| &*t.school == school) {
+                    Some(at) => at,
+                    None => {
+                        let mut t = FindingTexts::new(school, 0, 0);
+                        t.set_window(Vec::new(), Vec::new());
+                        texts.push(t);
+                        texts.len() - 1
+                    }
+                };
+                let t = &mut texts[at];
+                let mut id = |s: &str| if s.is_empty() { NONE } else { t.add(s.into()) };
+                Finding {
+                    school: at as u32,
+                    window: "2025-26/1".parse().unwrap(),
+                    severity,
+                    kind,
+                    scn: id(scn),
+                    subject: id(subject),
+                    teacher: id(teacher),
+                    detail: t.add(detail.into()),
+                }
+            })
+            .collect();
+        (findings, texts)
     }
 
     proptest::proptest! {
         /// The packed order is the order of the whole tuple, with SCNs
-        /// that share a start, details that break ties, and findings
-        /// equal in everything.
+        /// that share a start, texts equal under different ids, details
+        /// that break ties, and findings equal in everything.
         #[test]
         fn packed_order_is_the_tuple_order(
             rows in proptest::collection::vec(
@@ -369,51 +408,61 @@ mod tests {
             let scns = ["", "1", "10", "1\0", "123456789012345", "12345678901234"];
             let texts = ["", "Art", "art", "Zoology"];
             let schools = ["EHS", "AHS", "ehs"];
-            let findings: Vec<Finding> = rows
+            let rows: Vec<Made> = rows
                 .iter()
-                .map(|&(sev, kind, scn, subject, school, teacher, detail)| Finding {
-                    school: schools[school].into(),
-                    window: "2025-26/1".parse().unwrap(),
-                    severity: severities[sev],
-                    kind: kinds[kind],
-                    scn: Some(scns[scn].into()).filter(|s: &Arc<str>| !s.is_empty()),
-                    subject: Some(texts[subject].into()).filter(|s: &Arc<str>| !s.is_empty()),
-                    teacher: Some(texts[teacher].into()).filter(|s: &Arc<str>| !s.is_empty()),
-                    detail: ["b", "a", ""][detail].into(),
+                .map(|&(sev, kind, scn, subject, school, teacher, detail)| {
+                    (schools[school], severities[sev], kinds[kind], scns[scn], texts[subject], texts[teacher], ["b", "a", ""][detail])
                 })
                 .collect();
-            proptest::prop_assert_eq!(packed_order(&findings), Some(tuple_order(&findings)));
+            let (findings, texts) = made(&rows);
+            proptest::prop_assert_eq!(packed_order(&findings, &texts), Some(tuple_order(&findings, &texts)));
         }
     }
 
     #[test]
     fn findings_with_a_long_scn_are_sorted_by_the_whole_tuple() {
-        let mut f = finding(
-            Severity::Error,
-            QaKind::InvalidLevel,
-            "1234567890123456",
-            "",
-        );
-        assert_eq!(packed_order(std::slice::from_ref(&f)), None);
-        f.scn = Some("123456789012345".into());
-        assert_eq!(packed_order(std::slice::from_ref(&f)), Some(vec![0]));
+        let f = |scn| {
+            made(&[(
+                "EHS",
+                Severity::Error,
+                QaKind::InvalidLevel,
+                scn,
+                "",
+                "",
+                "",
+            )])
+        };
+        let (findings, texts) = f("1234567890123456");
+        assert_eq!(packed_order(&findings, &texts), None);
+        assert_eq!(order(&findings, &texts), vec![0]);
+        let (findings, texts) = f("123456789012345");
+        assert_eq!(packed_order(&findings, &texts), Some(vec![0]));
     }
 
     #[test]
     fn findings_sort_errors_first_then_kind_scn_subject() {
         use Severity::*;
-        let v = vec![
-            finding(Info, QaKind::LevelRegressed, "1", "English"),
-            finding(Warning, QaKind::InvalidRating, "2", "art"),
-            finding(Error, QaKind::RejectedRow, "1", ""),
-            finding(Warning, QaKind::InvalidRating, "2", "Art"),
-            finding(Error, QaKind::InvalidLevel, "3", "Maths"),
-            finding(Warning, QaKind::InvalidRating, "1", "Zoology"),
+        let rows: &[Made] = &[
+            ("EHS", Info, QaKind::LevelRegressed, "1", "English", "", ""),
+            ("EHS", Warning, QaKind::InvalidRating, "2", "art", "", ""),
+            ("EHS", Error, QaKind::RejectedRow, "1", "", "", ""),
+            ("EHS", Warning, QaKind::InvalidRating, "2", "Art", "", ""),
+            ("EHS", Error, QaKind::InvalidLevel, "3", "Maths", "", ""),
+            (
+                "EHS",
+                Warning,
+                QaKind::InvalidRating,
+                "1",
+                "Zoology",
+                "",
+                "",
+            ),
         ];
-        let got: Vec<(QaKind, Option<&str>, Option<&str>)> = order(&v)
+        let (v, texts) = made(rows);
+        let got: Vec<(QaKind, Option<&str>, Option<&str>)> = order(&v, &texts)
             .into_iter()
             .map(|i| &v[i])
-            .map(|f| (f.kind, f.scn.as_deref(), f.subject.as_deref()))
+            .map(|f| (f.kind, texts[0].get(f.scn), texts[0].get(f.subject)))
             .collect();
         assert_eq!(
             got,

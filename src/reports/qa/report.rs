@@ -8,12 +8,14 @@ use crate::reports::{Scope, concat};
 use crate::rules::Ctx;
 use crate::store::read::Snapshot;
 
-use super::{Finding, QaFilter};
+use super::{Finding, FindingTexts, QaFilter};
 
 pub struct Qa {
     pub scope_window: crate::rules::window::Window,
     /// Most of a million in a national run, so never held as cells.
     pub findings: Vec<Finding>,
+    /// Each school's texts, which its findings name by id.
+    pub texts: Vec<FindingTexts>,
     /// The findings' places in SPEC 8 order ([`super::order`]).
     pub order: Vec<usize>,
     pub completeness: Table,
@@ -23,28 +25,39 @@ pub struct Qa {
 /// taking the next, so only the findings of the whole store stay in memory.
 pub fn build(ctx: &Ctx, snap: &Snapshot, scope: &Scope, filter: &QaFilter) -> anyhow::Result<Qa> {
     let stages = |st| scope.wants_stage(st);
-    let per_school = crate::par::map(&scope.schools, |school| {
-        let sw = model::load(ctx, snap, school, scope.window, Need::QA)?;
+    let at: Vec<(u32, &String)> = (0..).zip(&scope.schools).collect();
+    let per_school = crate::par::map(&at, |&(at, school)| {
+        let mut sw = model::load(ctx, snap, school, scope.window, Need::QA)?;
         let history = super::history(ctx, snap, &sw)?;
         // Counting fills the gaps of the findings' work on one core.
-        let (findings, completeness) = crate::par::join_within(
-            || super::findings(ctx, &sw, &history, &stages, filter),
+        let ((findings, mut texts), completeness) = crate::par::join_within(
+            || super::findings(ctx, &sw, at, &history, &stages, filter),
             || super::completeness(&sw, &stages, filter),
         );
+        let (window, scns) = sw.take_texts();
+        texts.set_window(window, scns);
         // Freed while the findings are sorted: a large school's window is
         // millions of allocations.
         crate::par::drop_later(sw);
-        Ok((findings, completeness))
+        Ok((findings, texts, completeness))
     })?;
     // Sized once, or taken as they are for one school: growing a vector of
     // most of a million findings copies it.
-    let (findings, completeness): (Vec<_>, Vec<_>) = per_school.into_iter().unzip();
+    let mut findings = Vec::with_capacity(per_school.len());
+    let mut texts = Vec::with_capacity(per_school.len());
+    let mut completeness = Vec::with_capacity(per_school.len());
+    for (f, t, c) in per_school {
+        findings.push(f);
+        texts.push(t);
+        completeness.push(c);
+    }
     let (findings, mut completeness) = (concat(findings), concat(completeness));
-    let order = super::order(&findings);
+    let order = super::order(&findings, &texts);
     super::sort_completeness(&mut completeness);
     Ok(Qa {
         scope_window: scope.window,
         findings,
+        texts,
         order,
         completeness: super::completeness_table(&completeness),
     })
@@ -75,9 +88,11 @@ impl Qa {
                 }
                 if let Some(&near) = places.get(k + 8) {
                     let f = &self.findings[near];
-                    crate::reports::prefetch(&*f.detail);
-                    if let Some(scn) = &f.scn {
-                        crate::reports::prefetch(&**scn);
+                    let texts = &self.texts[f.school as usize];
+                    for id in [f.detail, f.scn] {
+                        if let Some(t) = texts.get(id) {
+                            crate::reports::prefetch(t);
+                        }
                     }
                 }
                 let finding = &self.findings[at];
@@ -88,7 +103,8 @@ impl Qa {
                     other = finding.window.to_string();
                     other.as_str()
                 };
-                sink.row(&super::finding_values(finding, w))?;
+                let texts = &self.texts[finding.school as usize];
+                sink.row(&super::finding_values(finding, texts, w))?;
             }
             Ok(())
         };
