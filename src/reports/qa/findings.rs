@@ -114,6 +114,11 @@ struct Run<'a> {
     s: School<'a>,
     made: Vec<Box<str>>,
     out: Vec<Finding>,
+    /// Each pupil's rows in the run, as (pupil number, rows, whether any
+    /// is BGE): a pupil's rows come together, so each is listed about once.
+    pupils: Vec<(usize, usize, bool)>,
+    /// The first row in the run of each subject `[faculties]` does not map.
+    unmapped: Vec<usize>,
 }
 
 /// The first id of a run's own texts.
@@ -157,13 +162,20 @@ pub fn findings(
     let keep = |r: &RowRef| stages(r.stage()) && filter.accepts(r);
     let mut c = Collector::new(ctx, sw, at);
     let runs = row_findings(&mut c, &keep, history);
+    // Each pupil's subject rows and whether any is BGE, by pupil number.
+    let mut subject_rows = vec![(0usize, false); sw.scns().len()];
+    for &(id, n, bge) in runs.iter().flat_map(|run| &run.pupils) {
+        let e = &mut subject_rows[id];
+        e.0 += n;
+        e.1 |= bge;
+    }
     // Joined once, sized once: growing a vector of most of a million
     // findings copies it.
     let mut out = Vec::with_capacity(runs.iter().map(|r| r.out.len()).sum::<usize>());
     for run in runs {
         out.extend(c.join(run));
     }
-    pupil_findings(&mut c, &keep, stages, filter);
+    pupil_findings(&mut c, &subject_rows, stages, filter);
     staff_findings(&mut c, stages, filter);
     set_aside_findings(&mut c, history, stages, filter);
     out.append(&mut c.out);
@@ -202,20 +214,37 @@ fn row_findings<'a>(
             s,
             made: Vec::new(),
             out: Vec::new(),
+            pupils: Vec::new(),
+            unmapped: Vec::new(),
         };
+        let mut unmapped: PlHashSet<usize> = PlHashSet::default();
         for i in start..(start + ROWS_PER_RUN).min(rows) {
             let r = s.sw.row(i);
-            if keep(&r) {
-                let pupil = s.sw.pupil_of(r.pupil_id());
-                row_finding(&mut run, &r, pupil, history, &helped, &fixed);
+            if !keep(&r) {
+                continue;
             }
+            let (id, bge) = (r.pupil_id(), r.phase() == Phase::Bge);
+            match run.pupils.last_mut() {
+                Some(p) if p.0 == id => (p.1, p.2) = (p.1 + 1, p.2 | bge),
+                _ => run.pupils.push((id, 1, bge)),
+            }
+            if !r.mapped() && unmapped.insert(r.subject_id()) {
+                run.unmapped.push(i);
+            }
+            let pupil = s.sw.pupil_of(id);
+            row_finding(&mut run, &r, pupil, history, &helped, &fixed);
         }
         run
     });
-    // Each subject text once (by its id), then each ignoring case.
+    // Each subject text once (by its id), then each ignoring case, in
+    // row order.
     let mut ids: PlHashSet<usize> = PlHashSet::default();
     let mut unmapped: HashSet<String> = HashSet::new();
-    for r in s.sw.rows().filter(|r| !r.mapped() && keep(r)) {
+    for r in runs
+        .iter()
+        .flat_map(|run| &run.unmapped)
+        .map(|&i| s.sw.row(i))
+    {
         if ids.insert(r.subject_id()) && unmapped.insert(r.subject().trim().to_lowercase()) {
             c.push(
                 QaKind::UnmappedSubject,
@@ -341,20 +370,15 @@ impl<'a> Helped<'a> {
 }
 
 /// Findings about pupils: context values, bands, SCNs with no pupils row.
+/// `subject_rows` are each pupil's rows the findings are about, and
+/// whether any is BGE, by pupil number.
 fn pupil_findings(
     c: &mut Collector,
-    keep: &dyn Fn(&RowRef) -> bool,
+    subject_rows: &[(usize, bool)],
     stages: &(dyn Fn(Option<u8>) -> bool + Sync),
     filter: &QaFilter,
 ) {
     let sw = c.s.sw;
-    // Each pupil's subject rows and whether any is BGE, by pupil number.
-    let mut subject_rows = vec![(0usize, false); sw.scns().len()];
-    for r in sw.rows().filter(keep) {
-        let e = &mut subject_rows[r.pupil_id()];
-        e.0 += 1;
-        e.1 |= r.phase() == Phase::Bge;
-    }
     // The pupils with subject rows, with their pupils row if any and its
     // place in the pupils table.
     let mut checked = vec![false; sw.pupils.len()];
