@@ -173,10 +173,11 @@ impl Filter {
 
     /// Whether a subject row passes the filter.
     pub fn accepts(&self, row: &model::RowRef) -> bool {
-        matches(&self.teacher, row.teacher())
-            && matches(&self.class, row.class())
-            && matches(&self.faculty, Some(row.faculty()))
-            && matches(&self.subject, Some(row.subject()))
+        // Asked of every row: a filter not given reads no text.
+        (self.teacher.is_none() || matches(&self.teacher, row.teacher()))
+            && (self.class.is_none() || matches(&self.class, row.class()))
+            && (self.faculty.is_none() || matches(&self.faculty, Some(row.faculty())))
+            && (self.subject.is_none() || matches(&self.subject, Some(row.subject())))
     }
 }
 
