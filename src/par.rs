@@ -84,6 +84,20 @@ pub fn map_range_into<T: Send, S>(
     }
 }
 
+/// Append `f` of each of `items` to `out`, in order, written in place on
+/// every core when [`nested`] allows.
+pub fn extend_map<I: Sync, T: Send>(
+    out: &mut Vec<T>,
+    items: &[I],
+    f: impl Fn(&I) -> T + Sync + Send,
+) {
+    if nested() {
+        out.par_extend(items.par_iter().map(f));
+    } else {
+        out.extend(items.iter().map(f));
+    }
+}
+
 /// `f` over `range`, in order, on every core when [`nested`] allows, in
 /// runs of at least `min_len` items: [`map_range_into`] for work that
 /// keeps nothing from item to item and a new vector.

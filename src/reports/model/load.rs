@@ -302,12 +302,22 @@ pub fn load_only(
                         ids.extend_from_slice(block);
                     }
                 }
-                for (i, j) in (start..end).zip(judged.drain(..)) {
+                // In row order: the few rows with texts still to be given
+                // ids, odd texts or a subject first met in this block.
+                for (i, j) in (start..end).zip(judged.iter_mut()) {
+                    let Judged {
+                        row,
+                        odd: o,
+                        rare,
+                        known,
+                        ..
+                    } = j;
+                    if rare.is_none() && *known && o.is_empty() {
+                        continue;
+                    }
                     let t = &mut b.texts;
-                    let mut o = j.odd;
-                    let mut row = j.row;
                     let mut new_subject = None;
-                    if let Some(rare) = j.rare {
+                    if let Some(rare) = rare.take() {
                         if rare.new_texts != 0 {
                             // Read again: rare once a window's codes have been met.
                             let e = Entered::of(phase, |col| h.get(col, i));
@@ -327,10 +337,10 @@ pub fn load_only(
                         }
                         new_subject = rare.subject;
                     }
-                    if need.names && (!j.known || o.invalid != NO_TEXT) {
+                    if need.names && (!*known || o.invalid != NO_TEXT) {
                         o.forename = t.opt(h.get("forename", i));
                         o.surname = t.opt(h.get("surname", i));
-                    } else if need.pupils && !j.known {
+                    } else if need.pupils && !*known {
                         let df = match &mut names_df {
                             Some(df) => df,
                             None => names_df.insert(
@@ -355,19 +365,26 @@ pub fn load_only(
                         o.surname = t.opt(name("surname"));
                     }
                     if !o.is_empty() {
-                        b.odd.push(o);
+                        b.odd.push(*o);
                         row.odd =
                             u32::try_from(b.odd.len() - 1).expect("fewer than 4 billion rows");
                     }
                     if let Some(subject) = new_subject {
                         (row.subject, row.faculty, row.mapped) = b.subject(ctx, subject);
                     }
-                    row.pupil = match (j.same_pupil, b.last_pupil) {
+                }
+                // Every row's pupil, in row order: a row judged after one
+                // of the same pupil has its id.
+                for (i, j) in (start..end).zip(judged.iter_mut()) {
+                    j.row.pupil = match (j.same_pupil, b.last_pupil) {
                         (true, Some(id)) => id,
                         _ => b.pupil(h.get("scn", i).unwrap_or_default(), j.place),
                     };
-                    b.rows.push(row);
                 }
+                // Then the rows, copied into place on every core (their
+                // pages are new, a fault apiece).
+                crate::par::extend_map(&mut b.rows, &judged, |j| j.row);
+                judged.clear();
             }
             before += part.height();
             Ok(())
