@@ -514,6 +514,12 @@ impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
             .map(|(_, _, v)| v)
     }
 
+    /// A pupil's values, found once for all its rows: most pupils have
+    /// none, and then no subject is hashed.
+    pub fn of_scn(&self, scn: &str) -> OfPupil<'_, K, V> {
+        OfPupil(self.by_scn.get(scn).map(Vec::as_slice).unwrap_or_default())
+    }
+
     pub fn get_mut(&mut self, scn: &str, subject: &str) -> Option<&mut V> {
         let subjects = self.by_scn.get_mut(scn)?;
         let key = crate::rules::text_key(subject);
@@ -563,6 +569,21 @@ impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
     }
 }
 
+/// One pupil's values of a [`BySubject`].
+pub struct OfPupil<'m, K, V>(&'m [(u64, K, V)]);
+
+impl<K: std::borrow::Borrow<str>, V> OfPupil<'_, K, V> {
+    pub fn get(&self, subject: &str) -> Option<&V> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let key = crate::rules::text_key(subject);
+        (self.0.iter())
+            .find(|(k, s, _)| is_subject((*k, s), key, subject))
+            .map(|(_, _, v)| v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,6 +603,10 @@ mod tests {
         assert_eq!(m.get("2", "maths"), Some(&3));
         assert_eq!(m.get("2", "French"), None);
         assert_eq!(m.get("3", "Maths"), None);
+        // And a pupil's found once.
+        assert_eq!(m.of_scn("1").get(" FRENCH"), Some(&2));
+        assert_eq!(m.of_scn("1").get("Maths"), None);
+        assert_eq!(m.of_scn("3").get("Maths"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use polars::prelude::{PlHashMap, PlHashSet};
 
 use crate::config::{LeadBy, QaKind};
-use crate::reports::model::{BySubject, Intervention, Pupil, RowRef, SchoolWindow};
+use crate::reports::model::{BySubject, Intervention, OfPupil, Pupil, RowRef, SchoolWindow};
 use crate::reports::offtrack::staff_misses;
 use crate::rules::values::comment_too_long;
 use crate::rules::{Ctx, Phase, Status};
@@ -218,6 +218,7 @@ fn row_findings<'a>(
             unmapped: Vec::new(),
         };
         let mut unmapped: PlHashSet<usize> = PlHashSet::default();
+        let mut last: Option<(usize, Option<&Pupil>, PupilHelped)> = None;
         for i in start..(start + ROWS_PER_RUN).min(rows) {
             let r = s.sw.row(i);
             if !keep(&r) {
@@ -231,8 +232,13 @@ fn row_findings<'a>(
             if !r.mapped() && unmapped.insert(r.subject_id()) {
                 run.unmapped.push(i);
             }
-            let pupil = s.sw.pupil_of(id);
-            row_finding(&mut run, &r, pupil, history, &helped, &fixed);
+            // A pupil's rows come together: its pupils row and its
+            // interventions are found once for them.
+            if last.as_ref().is_none_or(|(last, ..)| *last != id) {
+                last = Some((id, s.sw.pupil_of(id), helped.pupil(r.scn())));
+            }
+            let (_, pupil, helped) = last.as_ref().expect("just found");
+            row_finding(&mut run, &r, *pupil, history, helped, &fixed);
         }
         run
     });
@@ -267,19 +273,22 @@ fn row_finding(
     r: &RowRef,
     pupil: Option<&Pupil>,
     history: &History,
-    helped: &Helped,
+    helped: &PupilHelped,
     fixed: &Fixed,
 ) {
     let ctx = c.s.ctx;
     let max_chars = ctx.config.bge.comment_max_chars;
-    let names = [
-        r.forename(),
-        r.surname(),
-        pupil.and_then(|p| p.forename.as_deref()),
-        pupil.and_then(|p| p.surname.as_deref()),
-    ];
-    for i in r.invalid() {
-        c.row_text(i.kind.qa_kind(), r, invalid_detail(i, &names));
+    let invalid = r.invalid();
+    if !invalid.is_empty() {
+        let names = [
+            r.forename(),
+            r.surname(),
+            pupil.and_then(|p| p.forename.as_deref()),
+            pupil.and_then(|p| p.surname.as_deref()),
+        ];
+        for i in invalid {
+            c.row_text(i.kind.qa_kind(), r, invalid_detail(i, &names));
+        }
     }
     match r.phase() {
         Phase::Bge => {
@@ -328,7 +337,7 @@ fn row_finding(
         );
         c.row_text(QaKind::CommentTooLong, r, detail);
     }
-    if r.status() == Status::OffTrack && !helped.covers(r.scn(), r.subject()) {
+    if r.status() == Status::OffTrack && !helped.covers(r.subject()) {
         c.row(QaKind::NoIntervention, r, fixed.no_intervention);
     }
 }
@@ -364,8 +373,29 @@ impl<'a> Helped<'a> {
         h
     }
 
+    /// What counts for one pupil, found once for its rows.
+    fn pupil(&self, scn: &str) -> PupilHelped<'_> {
+        PupilHelped {
+            whole_school: self.whole_school.contains(scn),
+            subjects: self.subjects.of_scn(scn),
+        }
+    }
+
+    #[cfg(test)]
     fn covers(&self, scn: &str, subject: &str) -> bool {
-        self.whole_school.contains(scn) || self.subjects.get(scn, subject).is_some()
+        self.pupil(scn).covers(subject)
+    }
+}
+
+/// The interventions that count for one pupil.
+struct PupilHelped<'h> {
+    whole_school: bool,
+    subjects: OfPupil<'h, &'h str, ()>,
+}
+
+impl PupilHelped<'_> {
+    fn covers(&self, subject: &str) -> bool {
+        self.whole_school || self.subjects.get(subject).is_some()
     }
 }
 
