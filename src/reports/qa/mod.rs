@@ -9,6 +9,7 @@
 //! `history` reads what the findings need from the store besides the window,
 //! `findings` builds them, `completeness` counts entries per faculty and teacher.
 
+mod collect;
 mod completeness;
 mod findings;
 mod history;
