@@ -117,17 +117,19 @@ impl<'w> Stream<'w> {
             }
             Some(_) => {}
         }
-        let start = self.buf.len();
+        // The buffer found once for the record, not for each field.
+        let buf: &mut Vec<u8> = &mut self.buf;
+        let start = buf.len();
         for k in 0..n {
             if k > 0 {
-                self.buf.push(b',');
+                buf.push(b',');
             }
-            put(&mut self.buf, k);
+            put(buf, k);
         }
-        if self.buf.len() == start {
-            self.buf.extend_from_slice(b"\"\"");
+        if buf.len() == start {
+            buf.extend_from_slice(b"\"\"");
         }
-        self.buf.push(b'\n');
+        buf.push(b'\n');
         if let Some(out) = &mut self.out
             && self.buf.len() >= FLUSH_AT
         {

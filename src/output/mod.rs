@@ -510,6 +510,7 @@ fn check_shape(table: &Table) -> Result<()> {
 /// SPEC 9: a text value that starts with `=`, `+`, `-`, `@`, tab or CR is
 /// prefixed with a single quote `'`, unless the whole text is a plain number
 /// (e.g. "-1", "+3.5"), which is left as it is.
+#[inline]
 pub fn neutralise(s: &str) -> Cow<'_, str> {
     let risky = matches!(
         s.as_bytes().first(),
