@@ -67,24 +67,6 @@ pub fn working_val<'r>(r: &RowRef<'r>) -> Val<'r> {
     grade_val(r.working(), r.working_text())
 }
 
-/// One row of each subject id the school's rows use, in the order of the
-/// ids' first rows.
-fn subject_ids(school: &SchoolWindow) -> Vec<usize> {
-    let mut seen: Vec<bool> = Vec::new();
-    let mut first = Vec::new();
-    for (i, r) in school.rows().enumerate() {
-        let id = r.subject_id();
-        if seen.len() <= id {
-            seen.resize(id + 1, false);
-        }
-        if !seen[id] {
-            seen[id] = true;
-            first.push(i);
-        }
-    }
-    first
-}
-
 /// The values of one row, in `COLUMNS` order, borrowed from the row, the
 /// rules and the school and window labels.
 pub fn values<'r>(ctx: &'r Ctx, school: &'r str, window: &'r str, r: &RowRef<'r>) -> [Val<'r>; 19] {
@@ -210,34 +192,24 @@ impl Order {
             scn_rank[*s][*i] = rank;
         }
         drop(scns);
-        // Each school's rows name few subjects, by id: rank the distinct
-        // texts, then give each school's ids their rank.
-        let ids: Vec<Vec<usize>> = schools.iter().map(subject_ids).collect();
-        let mut subjects: Vec<&str> = schools
-            .iter()
-            .zip(&ids)
-            .flat_map(|(school, ids)| ids.iter().map(|&row| school.row(row).subject()))
+        // A school's texts are few (its subjects, faculties and the odd
+        // code as entered): rank them all, distinct, in text order, and give
+        // each school's ids their rank. Ranking more than the subjects
+        // leaves the subjects in the same order, and reads no row.
+        let mut texts: Vec<&str> = (schools.iter())
+            .flat_map(|school| (0..school.texts_len()).map(|id| school.text_at(id)))
             .collect();
-        subjects.sort_unstable();
-        subjects.dedup();
-        subjects.sort_by_cached_key(|s| text_key(s));
-        let subject_rank: HashMap<&str, u32> = subjects
-            .iter()
-            .enumerate()
+        texts.sort_unstable();
+        texts.dedup();
+        texts.sort_by_cached_key(|s| text_key(s));
+        let text_rank: HashMap<&str, u32> = (texts.iter().enumerate())
             .map(|(i, s)| (*s, i as u32))
             .collect();
-
         let mut keys: Vec<u128> = Vec::new();
-        for (s, (school, ids)) in schools.iter().zip(&ids).enumerate() {
-            let mut ranks: Vec<u32> = Vec::new();
-            for &row in ids {
-                let r = school.row(row);
-                let id = r.subject_id();
-                if ranks.len() <= id {
-                    ranks.resize(id + 1, 0);
-                }
-                ranks[id] = subject_rank[r.subject()];
-            }
+        for (s, school) in schools.iter().enumerate() {
+            let ranks: Vec<u32> = (0..school.texts_len())
+                .map(|id| text_rank[school.text_at(id)])
+                .collect();
             // Each row's key on every core; a row left out keys as NONE.
             const NONE: u128 = u128::MAX;
             let school_keys = crate::par::map_range(0..school.len(), 4096, |i| {

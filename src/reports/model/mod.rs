@@ -285,6 +285,11 @@ impl SchoolWindow {
         self.texts.len()
     }
 
+    /// The text those ids name.
+    pub fn text_at(&self, id: usize) -> &str {
+        &self.texts[id]
+    }
+
     /// Take the window's texts (what [`RowRef::subject_id`] and the like
     /// index) and its SCNs, for a report that names them by id after the
     /// window is gone; the rows then name none.
