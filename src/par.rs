@@ -98,6 +98,19 @@ pub fn extend_map<I: Sync, T: Send>(
     }
 }
 
+/// `f` over `range` cut into runs of `run` (the last may be shorter), in
+/// order: on every core when [`nested`] allows. For work that keeps
+/// something from item to item within a run.
+pub fn map_runs<T: Send>(
+    range: std::ops::Range<usize>,
+    run: usize,
+    f: impl Fn(std::ops::Range<usize>) -> T + Sync + Send,
+) -> Vec<T> {
+    let end = range.end;
+    let starts: Vec<usize> = range.step_by(run).collect();
+    map_within(starts, 1, |start| f(start..(start + run).min(end)))
+}
+
 /// `f` over `range`, in order, on every core when [`nested`] allows, in
 /// runs of at least `min_len` items: [`map_range_into`] for work that
 /// keeps nothing from item to item and a new vector.
@@ -165,6 +178,22 @@ pub fn drop_later<T: Send + 'static>(value: T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_cover_the_range_in_order() {
+        // (range, run, each run's start and end)
+        type Case = ((usize, usize), usize, &'static [(usize, usize)]);
+        let cases: &[Case] = &[
+            ((0, 0), 4, &[]),
+            ((0, 3), 4, &[(0, 3)]),
+            ((0, 8), 4, &[(0, 4), (4, 8)]),
+            ((2, 11), 4, &[(2, 6), (6, 10), (10, 11)]),
+        ];
+        for &((start, end), run, want) in cases {
+            let got = map_runs(start..end, run, |r| (r.start, r.end));
+            assert_eq!(got, want, "{start}..{end} by {run}");
+        }
+    }
 
     #[test]
     fn map_keeps_order_and_reports_the_first_error() {

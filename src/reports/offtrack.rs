@@ -221,12 +221,22 @@ fn lead_of<'a>(
         rows.clone().map(|r| (r.faculty(), r.status())),
         cfg.followup.count,
     );
-    let stage = pupil
-        .and_then(|p| p.stage)
-        .or_else(|| rows.clone().find_map(|r| r.stage()));
-    let house = pupil.and_then(|p| p.house.as_deref());
+    let (stage, house) = stage_and_house(pupil, rows);
     let lead = assign_lead(&cfg.followup.band, &faculties, house, stage.map(stage_name));
     (faculties, stage, lead)
+}
+
+/// A pupil's stage and house as its lead is found by: its pupils row's
+/// stage, else the first of its rows to have one, and its pupils row's
+/// house.
+fn stage_and_house<'a>(
+    pupil: Option<&'a Pupil>,
+    mut rows: impl Iterator<Item = RowRef<'a>>,
+) -> (Option<u8>, Option<&'a str>) {
+    let stage = pupil
+        .and_then(|p| p.stage)
+        .or_else(|| rows.find_map(|r| r.stage()));
+    (stage, pupil.and_then(|p| p.house.as_deref()))
 }
 
 /// A pupil's forename and surname as its line shows them: its pupils
@@ -283,13 +293,11 @@ pub fn staff_misses<'a>(
 ) -> Vec<StaffMiss<'a>> {
     let bands = &ctx.config.followup.band;
     let by_pupil = ByPupil::of(sw, &|_| true);
-    let pupils = sw.scns().len();
-    let runs: Vec<usize> = (0..pupils).step_by(STAFF_RUN).collect();
-    let runs = crate::par::map_within(runs, 1, |start| {
+    let runs = crate::par::map_runs(0..sw.scns().len(), STAFF_RUN, |pupils| {
         let mut faculties = Vec::new();
         let mut empty = Vec::new();
         let mut first: PlHashMap<(usize, &str), StaffMiss> = PlHashMap::default();
-        for id in start..(start + STAFF_RUN).min(pupils) {
+        for id in pupils {
             let scn = &*sw.scns()[id];
             if !by_pupil.has(id) || sw.overrides.contains_key(scn) {
                 continue;
@@ -301,10 +309,7 @@ pub fn staff_misses<'a>(
                 continue;
             };
             let pupil = sw.pupil_of(id);
-            let stage = pupil
-                .and_then(|p| p.stage)
-                .or_else(|| rows.clone().find_map(|r| r.stage()));
-            let house = pupil.and_then(|p| p.house.as_deref());
+            let (stage, house) = stage_and_house(pupil, rows.clone());
             let keys = lead_keys(&bands[b], &faculties, house, stage.map(stage_name));
             let mut order = None;
             for (place, key) in keys.enumerate() {

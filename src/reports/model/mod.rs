@@ -511,12 +511,7 @@ fn is_subject<K: std::borrow::Borrow<str>>(entry: (u64, &K), key: u64, subject: 
 
 impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
     pub fn get(&self, scn: &str, subject: &str) -> Option<&V> {
-        let subjects = self.by_scn.get(scn)?;
-        let key = crate::rules::text_key(subject);
-        subjects
-            .iter()
-            .find(|(k, s, _)| is_subject((*k, s), key, subject))
-            .map(|(_, _, v)| v)
+        self.of_scn(scn).get(subject)
     }
 
     /// A pupil's values, found once for all its rows: most pupils have
@@ -577,8 +572,8 @@ impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq, V> BySubject<K, V> {
 /// One pupil's values of a [`BySubject`].
 pub struct OfPupil<'m, K, V>(&'m [(u64, K, V)]);
 
-impl<K: std::borrow::Borrow<str>, V> OfPupil<'_, K, V> {
-    pub fn get(&self, subject: &str) -> Option<&V> {
+impl<'m, K: std::borrow::Borrow<str>, V> OfPupil<'m, K, V> {
+    pub fn get(&self, subject: &str) -> Option<&'m V> {
         if self.0.is_empty() {
             return None;
         }

@@ -64,14 +64,13 @@ impl Texts {
         // Set in a code that indexes its run's list of new texts.
         const NEW: u32 = 1 << 31;
         let this = &*self;
-        let runs: Vec<usize> = rows.clone().step_by(TEXT_RUN).collect();
-        let runs = crate::par::map_within(runs, 1, |start| {
+        let runs = crate::par::map_runs(rows, TEXT_RUN, |run| {
             let mut new: Vec<&str> = Vec::new();
             let mut at: PlHashMap<&str, u32> = PlHashMap::default();
             // A pupil's rows come together: a name or class repeats row
             // after row, and is looked up once.
             let mut recent: Option<(&str, u32)> = None;
-            let codes: Vec<u32> = (start..(start + TEXT_RUN).min(rows.end))
+            let codes: Vec<u32> = run
                 .map(|i| {
                     let Some(s) = col.get(i) else { return NO_TEXT };
                     if let Some((last, code)) = recent

@@ -50,10 +50,9 @@ pub fn completeness(
     // faculty and teacher texts (equal ids, equal texts): a large school
     // has millions of rows and a few thousand pairs. Each pair keeps a row
     // that has it, to read its texts by.
-    let runs: Vec<usize> = (0..sw.len()).step_by(COUNT_RUN).collect();
-    let runs = crate::par::map_within(runs, 1, |start| {
+    let runs = crate::par::map_runs(0..sw.len(), COUNT_RUN, |run| {
         let mut counts: PlHashMap<(u32, Option<u32>), (usize, usize, usize)> = PlHashMap::default();
-        for i in start..(start + COUNT_RUN).min(sw.len()) {
+        for i in run {
             let r = sw.row(i);
             if !(stages(r.stage()) && filter.accepts(&r)) {
                 continue;

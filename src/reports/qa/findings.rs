@@ -84,13 +84,12 @@ fn row_findings<'a>(
     // Each row's findings are its own, so a large school's rows are looked
     // at on every core, a run at a time; the runs' findings are then
     // joined in row order.
-    let (s, rows) = (c.s, c.s.sw.len());
-    let runs: Vec<usize> = (0..rows).step_by(ROWS_PER_RUN).collect();
-    let runs = crate::par::map_within(runs, 1, |start| {
+    let s = c.s;
+    let runs = crate::par::map_runs(0..s.sw.len(), ROWS_PER_RUN, |rows| {
         let mut run = Run::new(s);
         let mut unmapped: PlHashSet<usize> = PlHashSet::default();
         let mut last: Option<(usize, Option<&Pupil>, PupilHelped)> = None;
-        for i in start..(start + ROWS_PER_RUN).min(rows) {
+        for i in rows {
             let r = s.sw.row(i);
             if !keep(&r) {
                 continue;

@@ -138,10 +138,8 @@ impl Tally {
     /// figures are the same as counted in id order. Runs of members are
     /// counted on every core and their tallies merged.
     pub fn of(ctx: &Ctx, cohort: &[Member], history: &History, min: usize) -> Tally {
-        let starts: Vec<usize> = (0..cohort.len()).step_by(RUN).collect();
-        let runs = crate::par::map_within(starts, 1, |start| {
-            let run = &cohort[start..(start + RUN).min(cohort.len())];
-            Tally::of_run(ctx, run, history, min)
+        let runs = crate::par::map_runs(0..cohort.len(), RUN, |run| {
+            Tally::of_run(ctx, &cohort[run], history, min)
         });
         let mut t = Tally::default();
         // The BGE chances, summed in id order below: a sum of fractions
