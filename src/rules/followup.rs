@@ -109,10 +109,7 @@ pub fn assign_lead(
     let mut names: Vec<&str> = Vec::new();
     let mut missing_staff = Vec::new();
     for key in lead_keys(band, off_track_faculties, house, stage) {
-        let found = (!key.is_empty())
-            .then(|| staff_name(&band.staff, key, band.lead_by))
-            .flatten();
-        match found {
+        match staff_for(band, key) {
             Some(name) if !names.contains(&name) => names.push(name),
             Some(_) => {}
             None => missing_staff.push(key.to_string()),
@@ -154,7 +151,15 @@ pub fn lead_keys<'k>(
 /// Whether `[followup.band.staff]` has no name for `key` (one of
 /// [`lead_keys`]): what [`assign_lead`] lists in `missing_staff`.
 pub fn misses_staff(band: &FollowupBand, key: &str) -> bool {
-    key.is_empty() || staff_name(&band.staff, key, band.lead_by).is_none()
+    staff_for(band, key).is_none()
+}
+
+/// The band's staff name for `key` (one of [`lead_keys`]); none for an
+/// empty key (a pupil with no house or stage).
+fn staff_for<'b>(band: &'b FollowupBand, key: &str) -> Option<&'b str> {
+    (!key.is_empty())
+        .then(|| staff_name(&band.staff, key, band.lead_by))
+        .flatten()
 }
 
 /// The band an overridden pupil sorts under (10.10): the first whose `role`
