@@ -173,7 +173,8 @@ fn packed_order(findings: &[Finding], texts: &[FindingTexts]) -> Option<Vec<usiz
     let schools: Vec<u64> = (texts.iter())
         .map(|t| u64::from(schools.get(&t.school)))
         .collect();
-    let fit = subjects.1 < 1 << BITS && teachers.1 < 1 << BITS && texts.len() < 1 << BITS;
+    let fit =
+        subjects.distinct < 1 << BITS && teachers.distinct < 1 << BITS && texts.len() < 1 << BITS;
     if !fit || findings.len() > u32::MAX as usize {
         return None;
     }
@@ -216,13 +217,19 @@ fn packed_order(findings: &[Finding], texts: &[FindingTexts]) -> Option<Vec<usiz
 /// by school and id (none ranks as the empty text), and how many distinct
 /// texts there are: findings name a few thousand texts by id, so each is
 /// ranked once and found by its id.
-struct IdRanks(Vec<Vec<u32>>, usize, u32);
+struct IdRanks {
+    /// By school, then text id (0 for a text no finding names).
+    by_id: Vec<Vec<u32>>,
+    distinct: usize,
+    /// The empty text's, which none ranks as.
+    none: u32,
+}
 
 impl IdRanks {
     fn rank(&self, f: &Finding, id: u32) -> u64 {
         u64::from(match id {
-            NONE => self.2,
-            id => self.0[f.school as usize][id as usize],
+            NONE => self.none,
+            id => self.by_id[f.school as usize][id as usize],
         })
     }
 }
@@ -248,7 +255,11 @@ fn id_ranks(findings: &[Finding], texts: &[FindingTexts], field: fn(&Finding) ->
                 .collect()
         })
         .collect();
-    IdRanks(ranked, ranks.len(), ranks.get(""))
+    IdRanks {
+        by_id: ranked,
+        distinct: ranks.len(),
+        none: ranks.get(""),
+    }
 }
 
 /// A text of at most 15 bytes as a number that orders as the text does:
